@@ -1,0 +1,1 @@
+"""Joint meetings, agenda items, attendance, minutes and decisions (not yet built)."""

@@ -1,0 +1,1 @@
+"""Household economic-status verification (not yet built)."""
