@@ -1,7 +1,20 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def _sync_roles(sender, **kwargs):
+    from .roles import sync_role_groups
+
+    sync_role_groups()
 
 
 class AssistanceConfig(AppConfig):
     name = "assistance"
     verbose_name = _("Office")
+
+    def ready(self):
+        # Role groups are reference data: they exist on every database that is migrated,
+        # after all apps' permissions have been created.
+        post_migrate.connect(_sync_roles, dispatch_uid="assistance_sync_roles")
+

@@ -240,7 +240,10 @@ class Liaison(models.Model):
     title = models.CharField(_("title"), max_length=100, blank=True)
     phone = models.CharField(_("telephone"), max_length=40, blank=True)
     active = models.BooleanField(_("active"), default=True)
-    history = HistoricalRecords()
+    notified_at = models.DateTimeField(
+        _("told of appointment"), null=True, blank=True, editable=False
+    )
+    history = HistoricalRecords(excluded_fields=["notified_at"])
 
     class Meta:
         verbose_name = _("liaison")

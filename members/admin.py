@@ -1,0 +1,149 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import AssistanceProgram, Duty, LeadingGroup, Liaison, MemberUnit, Position
+from .services import liaison_appoint, unit_set_active
+
+
+class PositionInline(admin.TabularInline):
+    model = Position
+    extra = 0
+    fields = ["order", "role", "person", "title", "unit", "start_date", "end_date"]
+    autocomplete_fields = ["unit"]
+
+
+class DutyInline(admin.TabularInline):
+    model = Duty
+    extra = 0
+    fields = ["order", "category", "text"]
+
+
+class LiaisonInline(admin.TabularInline):
+    model = Liaison
+    extra = 0
+    fields = ["user", "title", "phone", "active"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(LeadingGroup)
+class LeadingGroupAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "kind", "region", "document_number", "issued_on", "office_host_unit"]
+    list_filter = ["kind"]
+    search_fields = ["name", "short_name", "region", "document_number"]
+    prepopulated_fields = {"code": ["short_name"]}
+    inlines = [PositionInline]
+    fieldsets = [
+        (None, {"fields": ["name", "short_name", "code", "kind", "region", "order"]}),
+        (
+            _("Founding notice"),
+            {"fields": ["notice_title", "document_number", "issuing_office", "issued_on"]},
+        ),
+        (_("Duties"), {"fields": ["duties", "office_host_unit", "office_duties"]}),
+        (_("Meetings"), {"fields": ["meeting_rule", "meetings_per_year"]}),
+    ]
+    autocomplete_fields = ["office_host_unit"]
+
+
+@admin.register(MemberUnit)
+class MemberUnitAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "short_name", "code", "kind", "group", "is_member", "order", "active"]
+    list_filter = ["group", "kind", "is_member", "active"]
+    list_editable = ["order"]
+    search_fields = ["name", "short_name", "code"]
+    list_select_related = ["group"]
+    inlines = [DutyInline, LiaisonInline]
+    actions = ["deactivate", "activate"]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Liaison:
+            return super().save_formset(request, form, formset, change)
+        # New liaisons go through the service, which gives the role and tells the person.
+        new_forms = [f for f in formset.forms if f not in formset.initial_forms]
+        for f in new_forms:
+            if f.has_changed() and not formset._should_delete_form(f):
+                data = f.cleaned_data
+                liaison_appoint(
+                    actor=request.user,
+                    user=data["user"],
+                    unit=form.instance,
+                    title=data.get("title", ""),
+                    phone=data.get("phone", ""),
+                )
+        formset.forms = [f for f in formset.forms if f not in new_forms]
+        return super().save_formset(request, form, formset, change)
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code names the unit's queue; once saved it stays.
+        return ["code"] if obj is not None else []
+
+    @admin.action(description=_("Deactivate selected units"))
+    def deactivate(self, request, queryset):
+        self._set_active(request, queryset, active=False)
+
+    @admin.action(description=_("Reactivate selected units"))
+    def activate(self, request, queryset):
+        self._set_active(request, queryset, active=True)
+
+    def _set_active(self, request, queryset, *, active):
+        changed = sum(
+            unit_set_active(actor=request.user, unit=unit, active=active) for unit in queryset
+        )
+        self.message_user(
+            request,
+            ngettext("%(count)d unit changed.", "%(count)d units changed.", changed)
+            % {"count": changed},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(Position)
+class PositionAdmin(SimpleHistoryAdmin):
+    list_display = ["person", "title", "role", "unit", "group", "order"]
+    list_filter = ["group", "role"]
+    search_fields = ["person", "title", "unit__name"]
+    list_select_related = ["group", "unit"]
+    autocomplete_fields = ["unit"]
+
+
+@admin.register(Duty)
+class DutyAdmin(SimpleHistoryAdmin):
+    list_display = ["unit", "category", "short_text", "order"]
+    list_filter = ["category", "unit__group"]
+    search_fields = ["text", "unit__name"]
+    list_select_related = ["unit"]
+    autocomplete_fields = ["unit"]
+
+    @admin.display(description=_("text"))
+    def short_text(self, obj):
+        return obj.text if len(obj.text) <= 60 else obj.text[:60] + "…"
+
+
+@admin.register(Liaison)
+class LiaisonAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "unit", "title", "phone", "active"]
+    list_filter = ["active", "unit__group"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "unit__name"]
+    list_select_related = ["user", "unit"]
+    autocomplete_fields = ["user", "unit"]
+    readonly_fields = ["notified_at"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        # A new liaison goes through the service, which gives the role and tells the person.
+        appointed = liaison_appoint(
+            actor=request.user, user=obj.user, unit=obj.unit, title=obj.title, phone=obj.phone
+        )
+        obj.pk = appointed.pk
+
+
+@admin.register(AssistanceProgram)
+class AssistanceProgramAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "kind", "lead_unit", "group", "order"]
+    list_filter = ["group", "kind"]
+    search_fields = ["name", "content", "lead_unit__name"]
+    list_select_related = ["lead_unit", "group"]
+    autocomplete_fields = ["lead_unit"]
+    filter_horizontal = ["responsible_units"]

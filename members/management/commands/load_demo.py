@@ -1,0 +1,85 @@
+"""Load the five seed notices and invented demo accounts, so a first run has something to
+show. Safe to run again: it loads the notices only into an empty register and creates
+accounts only where missing."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from assistance.roles import Role, sync_role_groups
+from members.models import LeadingGroup, Liaison, MemberUnit
+from members.services import liaison_appoint
+
+SEED_FIXTURES = ["mentougou", "zhangbei", "xicheng", "dehong", "huangchuan"]
+DEMO_PASSWORD = "demo-pass-2026"
+
+# (username, full name, role, is_staff) — invented people.
+DEMO_ACCOUNTS = [
+    ("admin", "李文", Role.ADMINISTRATOR, True),
+    ("clerk", "张小慧", Role.OFFICE_CLERK, False),
+    ("director", "刘建国", Role.OFFICE_DIRECTOR, False),
+    ("convener", "陈志远", Role.CONVENER, False),
+    ("auditor", "赵明", Role.AUDITOR, False),
+]
+
+# (username, full name, group code, unit name as in the notice, title, phone)
+DEMO_LIAISONS = [
+    ("liaison", "王晓梅", "huangchuan", "公安局", "户政科科员", "0376-0000001"),
+    ("liaison-tax", "孙立新", "huangchuan", "税务局", "征管科副科长", "0376-0000002"),
+    ("liaison-housing", "周红", "huangchuan", "房管中心", "产权科科员", "0376-0000003"),
+    ("liaison-mca", "吴海燕", "huangchuan", "民政局", "社会救助股股长", "0376-0000004"),
+    ("liaison-mtg", "郑凯", "mentougou", "区公安分局", "治安支队民警", "010-00000005"),
+    ("liaison-xc", "钱丽", "xicheng", "区残联", "康复部干事", "010-00000006"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the seed notices and the demo accounts (password: %s)." % DEMO_PASSWORD
+
+    def handle(self, *args, **options):
+        sync_role_groups()
+        if LeadingGroup.objects.exists():
+            self.stdout.write("The register already holds groups: seed notices not reloaded.")
+        else:
+            for name in SEED_FIXTURES:
+                call_command("loaddata", f"fixtures/{name}.json", verbosity=0)
+            self.stdout.write(f"Loaded {len(SEED_FIXTURES)} seed notices.")
+        with transaction.atomic():
+            accounts = self._accounts()
+        self.stdout.write("Demo accounts (password %s):" % DEMO_PASSWORD)
+        for username, description in accounts:
+            self.stdout.write(f"  {username:<16} {description}")
+
+    def _user(self, username, full_name, *, is_staff=False):
+        User = get_user_model()
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": full_name,
+                "email": f"{username}@example.invalid",
+                "is_staff": is_staff,
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        return user
+
+    def _accounts(self):
+        admin = self._user("admin", DEMO_ACCOUNTS[0][1], is_staff=True)
+        accounts = []
+        for username, full_name, role, is_staff in DEMO_ACCOUNTS:
+            user = self._user(username, full_name, is_staff=is_staff)
+            user.groups.add(Group.objects.get(name=role))
+            accounts.append((username, f"{role.label} · {full_name}"))
+        for username, full_name, group_code, unit_name, title, phone in DEMO_LIAISONS:
+            unit = MemberUnit.objects.filter(group__code=group_code, name=unit_name).first()
+            if unit is None:
+                continue
+            user = self._user(username, full_name)
+            if not Liaison.objects.filter(user=user).exists():
+                liaison_appoint(actor=admin, user=user, unit=unit, title=title, phone=phone)
+            accounts.append((username, f"{Role.UNIT_LIAISON.label} · {full_name} · {unit.name}"))
+        return accounts
