@@ -156,7 +156,10 @@ class Position(models.Model):
     )
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
     person = models.CharField(
-        _("person"), max_length=60, blank=True, help_text=_("Blank where the notice names the post only.")
+        _("person"),
+        max_length=60,
+        blank=True,
+        help_text=_("Blank where the notice names the post only."),
     )
     title = models.CharField(_("title"), max_length=200)
     unit = models.ForeignKey(

@@ -67,9 +67,7 @@ def liaison_unit(user) -> MemberUnit | None:
     """The unit a user acts for, or None."""
     if not user.is_authenticated:
         return None
-    liaison = (
-        Liaison.objects.filter(user=user, active=True).select_related("unit__group").first()
-    )
+    liaison = Liaison.objects.filter(user=user, active=True).select_related("unit__group").first()
     return liaison.unit if liaison else None
 
 

@@ -33,9 +33,7 @@ def unit_set_active(*, actor, unit: MemberUnit, active: bool) -> bool:
 
 
 @transaction.atomic
-def liaison_appoint(
-    *, actor, user, unit: MemberUnit, title: str = "", phone: str = ""
-) -> Liaison:
+def liaison_appoint(*, actor, user, unit: MemberUnit, title: str = "", phone: str = "") -> Liaison:
     """Make ``user`` the liaison of ``unit`` (replacing any unit they acted for) and give
     them the unit-liaison role."""
     liaison = Liaison.objects.select_for_update().filter(user=user).first() or Liaison(user=user)

@@ -25,23 +25,23 @@ def group_list(request):
 def group_detail(request, code):
     group = selectors.group_get(code)
     positions = selectors.group_positions(group)
-    roster = [
-        (label, [p for p in positions if p.role == role])
+    sections = [
+        {
+            "role": role,
+            "label": label,
+            "positions": [p for p in positions if p.role == role],
+            "office": role in Position.OFFICE_ROLES,
+        }
         for role, label in Position.Role.choices
-        if role not in Position.OFFICE_ROLES
     ]
-    office = [
-        (label, [p for p in positions if p.role == role])
-        for role, label in Position.Role.choices
-        if role in Position.OFFICE_ROLES
-    ]
+    sections = [section for section in sections if section["positions"]]
     return render(
         request,
         "members/leadinggroup_detail.html",
         {
             "group": group,
-            "roster": [(label, rows) for label, rows in roster if rows],
-            "office": [(label, rows) for label, rows in office if rows],
+            "roster": [section for section in sections if not section["office"]],
+            "office": [section for section in sections if section["office"]],
         },
     )
 
@@ -86,8 +86,11 @@ CHANGE_LOG_SOURCES = [
     (MemberUnit, [], attrgetter("name")),
     (Position, [], lambda h: f"{h.person} {h.title}".strip()),
     (Duty, ["unit"], lambda h: f"{h.unit.name if h.unit else ''}: {h.text[:40]}"),
-    (Liaison, ["user", "unit"], lambda h: f"{h.user.get_full_name() if h.user else ''} "
-     f"({h.unit.name if h.unit else ''})"),
+    (
+        Liaison,
+        ["user", "unit"],
+        lambda h: f"{h.user.get_full_name() if h.user else ''} ({h.unit.name if h.unit else ''})",
+    ),
     (AssistanceProgram, [], attrgetter("name")),
 ]
 
@@ -99,9 +102,9 @@ def change_log(request):
         raise PermissionDenied(_("Only auditors and administrators see the change log."))
     rows = []
     for model, related, label in CHANGE_LOG_SOURCES:
-        records = model.history.select_related("history_user", *related).order_by(
-            "-history_date"
-        )[:CHANGE_LOG_LENGTH]
+        records = model.history.select_related("history_user", *related).order_by("-history_date")[
+            :CHANGE_LOG_LENGTH
+        ]
         rows.extend(
             {
                 "date": record.history_date,
@@ -114,4 +117,8 @@ def change_log(request):
             for record in records
         )
     rows.sort(key=itemgetter("date"), reverse=True)
-    return render(request, "members/change_log.html", {"rows": rows[:CHANGE_LOG_LENGTH], "limit": CHANGE_LOG_LENGTH})
+    return render(
+        request,
+        "members/change_log.html",
+        {"rows": rows[:CHANGE_LOG_LENGTH], "limit": CHANGE_LOG_LENGTH},
+    )

@@ -1,6 +1,24 @@
-"""Shared fixtures: personas for every role, and settings every test wants."""
+"""Shared fixtures: a small register and one persona per role (plus an outsider), and a
+real Celery worker for the tests that need one."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
 
 import pytest
+
+from assistance.roles import Role
+from tests.factories import (
+    PASSWORD,
+    DutyFactory,
+    LeadingGroupFactory,
+    LiaisonFactory,
+    MemberUnitFactory,
+    UserFactory,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -11,3 +29,178 @@ def _plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Hashing is not what these tests test; the real hasher costs ~0.2 s a user.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def group(db):
+    return LeadingGroupFactory(code="testdistrict", name="测试区困难群众基本生活保障工作领导小组")
+
+
+@pytest.fixture
+def unit(group):
+    unit = MemberUnitFactory(group=group, name="区公安分局", code="test-police")
+    DutyFactory(unit=unit, text="依法提供户籍、车辆信息。", category="data_verification")
+    return unit
+
+
+@pytest.fixture
+def other_unit(group):
+    return MemberUnitFactory(group=group, name="区税务局", code="test-tax")
+
+
+def _persona(username, *roles, **extra):
+    return UserFactory(username=username, roles=list(roles), **extra)
+
+
+@pytest.fixture
+def clerk(db):
+    return _persona("clerk", Role.OFFICE_CLERK)
+
+
+@pytest.fixture
+def director(db):
+    return _persona("director", Role.OFFICE_DIRECTOR)
+
+
+@pytest.fixture
+def convener(db):
+    return _persona("convener", Role.CONVENER)
+
+
+@pytest.fixture
+def auditor(db):
+    return _persona("auditor", Role.AUDITOR)
+
+
+@pytest.fixture
+def administrator(db):
+    return _persona("administrator", Role.ADMINISTRATOR, is_staff=True)
+
+
+@pytest.fixture
+def liaison(unit):
+    return LiaisonFactory(unit=unit, user=_persona("liaison", Role.UNIT_LIAISON)).user
+
+
+@pytest.fixture
+def other_liaison(other_unit):
+    return LiaisonFactory(unit=other_unit, user=_persona("other-liaison", Role.UNIT_LIAISON)).user
+
+
+@pytest.fixture
+def outsider(db):
+    """Signed in, but holding no role."""
+    return _persona("outsider")
+
+
+@pytest.fixture
+def personas(clerk, director, convener, auditor, administrator, liaison, outsider):
+    return {
+        Role.OFFICE_CLERK: clerk,
+        Role.OFFICE_DIRECTOR: director,
+        Role.CONVENER: convener,
+        Role.AUDITOR: auditor,
+        Role.ADMINISTRATOR: administrator,
+        Role.UNIT_LIAISON: liaison,
+        None: outsider,
+    }
+
+
+# --- A real broker and worker -------------------------------------------------------------
+# Tests marked ``broker`` talk to Redis and a real Celery worker process. They run when
+# CELERY_BROKER_URL is set (as in CI) and are reported by name as not run otherwise.
+
+_NOT_RUN_WITHOUT_BROKER = []
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("CELERY_BROKER_URL"):
+        return
+    skip = pytest.mark.skip(reason="needs a broker: set CELERY_BROKER_URL (Redis)")
+    for item in items:
+        if "broker" in item.keywords:
+            item.add_marker(skip)
+            _NOT_RUN_WITHOUT_BROKER.append(item.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _NOT_RUN_WITHOUT_BROKER:
+        terminalreporter.write_sep("=", "not run: these tests need a broker and a worker")
+        for nodeid in _NOT_RUN_WITHOUT_BROKER:
+            terminalreporter.write_line(f"NOT RUN (no CELERY_BROKER_URL) {nodeid}")
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request):
+    """Outside broker tests, tasks run in process so a test sees their effect at once; a
+    broker test sends them to Redis for the worker."""
+    from assistance.celery import app
+
+    eager = "broker" not in request.keywords
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager
+    yield
+    app.conf.task_always_eager = previous
+
+
+def _database_url(settings_dict):
+    user = settings_dict.get("USER") or ""
+    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
+    credentials = f"{user}{password}@" if user else ""
+    host = settings_dict.get("HOST") or "localhost"
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+    return f"postgres://{credentials}{host}{port}/{settings_dict['NAME']}"
+
+
+@pytest.fixture
+def celery_worker(transactional_db, tmp_path):
+    """A real Celery worker process consuming from Redis and writing to the test database.
+    Yields a function that waits until a condition on the database holds."""
+    from django.db import connection
+
+    from assistance.celery import app
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a worker process needs a shared database: set DATABASE_URL to PostgreSQL")
+    app.control.purge()
+    name = f"test-{uuid.uuid4().hex[:8]}@localhost"
+    log = tmp_path / "worker.log"
+    env = {**os.environ, "DATABASE_URL": _database_url(connection.settings_dict)}
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "assistance", "worker", "-n", name]
+            + ["-Q", "default", "-c", "1", "--without-gossip", "--without-mingle", "-l", "info"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=Path(__file__).resolve().parents[1],
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(destination=[name], timeout=1):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the worker did not start:\n{log.read_text()}")
+
+        def wait_for(condition, timeout=30):
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if condition():
+                    return
+                time.sleep(0.1)
+            pytest.fail(f"the worker did not do the work in {timeout} s:\n{log.read_text()}")
+
+        yield wait_for
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

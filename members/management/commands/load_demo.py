@@ -36,7 +36,7 @@ DEMO_LIAISONS = [
 
 
 class Command(BaseCommand):
-    help = "Load the seed notices and the demo accounts (password: %s)." % DEMO_PASSWORD
+    help = f"Load the seed notices and the demo accounts (password: {DEMO_PASSWORD})."
 
     def handle(self, *args, **options):
         sync_role_groups()
@@ -48,7 +48,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Loaded {len(SEED_FIXTURES)} seed notices.")
         with transaction.atomic():
             accounts = self._accounts()
-        self.stdout.write("Demo accounts (password %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
         for username, description in accounts:
             self.stdout.write(f"  {username:<16} {description}")
 

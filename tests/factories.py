@@ -1,0 +1,98 @@
+"""factory_boy factories for the register. Invented data only."""
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from assistance.roles import Role
+from members.models import AssistanceProgram, Duty, LeadingGroup, Liaison, MemberUnit, Position
+
+PASSWORD = "correct-horse-battery"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Sequence(lambda n: f"用户{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.invalid")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        if create and extracted:
+            for role in extracted:
+                self.groups.add(Group.objects.get_or_create(name=role)[0])
+        if create:
+            self.save()
+
+
+class LeadingGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LeadingGroup
+
+    name = factory.Sequence(lambda n: f"测试区困难群众基本生活保障工作领导小组{n}")
+    short_name = "领导小组"
+    code = factory.Sequence(lambda n: f"group{n}")
+    kind = LeadingGroup.Kind.LEADING_GROUP
+    region = "测试区"
+
+
+class MemberUnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MemberUnit
+
+    group = factory.SubFactory(LeadingGroupFactory)
+    name = factory.Sequence(lambda n: f"测试单位{n}")
+    code = factory.Sequence(lambda n: f"unit-{n}")
+    kind = MemberUnit.Kind.GOVERNMENT
+    order = factory.Sequence(int)
+
+
+class DutyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Duty
+
+    unit = factory.SubFactory(MemberUnitFactory)
+    text = factory.Sequence(lambda n: f"负责第{n}项工作。")
+    category = Duty.Category.POLICY
+    order = factory.Sequence(int)
+
+
+class PositionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Position
+
+    group = factory.SubFactory(LeadingGroupFactory)
+    role = Position.Role.MEMBER
+    person = factory.Sequence(lambda n: f"成员{n}")
+    title = "副局长"
+    order = factory.Sequence(int)
+
+
+class LiaisonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Liaison
+
+    user = factory.SubFactory(UserFactory, roles=[Role.UNIT_LIAISON])
+    unit = factory.SubFactory(MemberUnitFactory)
+    title = "科员"
+
+
+class AssistanceProgramFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AssistanceProgram
+        skip_postgeneration_save = True
+
+    group = factory.SubFactory(LeadingGroupFactory)
+    name = factory.Sequence(lambda n: f"专项救助{n}")
+    content = "对生活暂时困难的居民给予救助。"
+    lead_unit = factory.SubFactory(MemberUnitFactory, group=factory.SelfAttribute("..group"))
+
+    @factory.post_generation
+    def responsible_units(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.responsible_units.set(extracted)

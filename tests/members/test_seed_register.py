@@ -1,0 +1,42 @@
+"""The five seed notices load together into one register, and the demo data on top."""
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from assistance.roles import Role
+from members.management.commands.load_demo import DEMO_LIAISONS, SEED_FIXTURES
+from members.models import LeadingGroup, Liaison, MemberUnit
+
+pytestmark = pytest.mark.django_db
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+def test_all_seed_notices_load_together():
+    for name in SEED_FIXTURES:
+        call_command("loaddata", str(FIXTURES / f"{name}.json"), verbosity=0)
+    assert set(LeadingGroup.objects.values_list("code", flat=True)) == set(SEED_FIXTURES)
+    codes = list(MemberUnit.objects.values_list("code", flat=True))
+    assert len(codes) == len(set(codes))
+    # Every group's office is hosted by one of its own units.
+    for group in LeadingGroup.objects.select_related("office_host_unit"):
+        assert group.office_host_unit.group_id == group.pk
+
+
+def test_demo_data_loads_once_and_again_without_change(capsys):
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    assert "demo-pass-2026" in out
+    User = get_user_model()
+    for role in Role:
+        assert User.objects.filter(groups__name=role).exists(), role
+    assert Liaison.objects.count() == len(DEMO_LIAISONS)
+    liaison = Liaison.objects.get(user__username="liaison")
+    assert (liaison.unit.group.code, liaison.unit.name) == ("huangchuan", "公安局")
+    units, users = MemberUnit.objects.count(), User.objects.count()
+    call_command("load_demo")
+    assert "not reloaded" in capsys.readouterr().out
+    assert (MemberUnit.objects.count(), User.objects.count()) == (units, users)

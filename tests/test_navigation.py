@@ -1,0 +1,53 @@
+"""Each role sees the navigation it needs, and only that."""
+
+import pytest
+from django.urls import reverse
+
+from assistance.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+EVERYONE = {"home", "members:group_list"}
+EXPECTED = {
+    Role.OFFICE_CLERK: EVERYONE,
+    Role.OFFICE_DIRECTOR: EVERYONE,
+    Role.CONVENER: EVERYONE,
+    Role.AUDITOR: EVERYONE | {"members:change_log"},
+    Role.ADMINISTRATOR: EVERYONE | {"members:change_log", "admin:index"},
+    Role.UNIT_LIAISON: EVERYONE | {"my_unit"},
+    None: EVERYONE,
+}
+
+
+def _urls(names, unit):
+    urls = set()
+    for name in names:
+        if name == "my_unit":
+            urls.add(reverse("members:unit_detail", kwargs={"code": unit.code}))
+        else:
+            urls.add(reverse(name))
+    return urls
+
+
+@pytest.mark.parametrize("role", list(EXPECTED))
+def test_navigation_per_role(client, personas, unit, role):
+    client.force_login(personas[role])
+    response = client.get(reverse("home"))
+    shown = {item["url"] for item in response.context["nav_items"]}
+    assert shown == _urls(EXPECTED[role], unit)
+
+
+@pytest.mark.parametrize("role", [Role.OFFICE_CLERK, Role.UNIT_LIAISON, None])
+def test_change_log_refused_to_other_roles(client, personas, role):
+    client.force_login(personas[role])
+    response = client.get(reverse("members:change_log"))
+    assert response.status_code == 403
+    assert "只有审计员和管理员" in response.content.decode()
+
+
+@pytest.mark.parametrize("role", [Role.OFFICE_CLERK, Role.UNIT_LIAISON, Role.AUDITOR])
+def test_admin_site_refused_to_non_staff(client, personas, role):
+    client.force_login(personas[role])
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert "login" in response["Location"]
