@@ -98,7 +98,9 @@ class MemberUnit(models.Model):
         max_length=40,
         unique=True,
         validators=[unit_code_validator],
-        help_text=_("Names the unit's verification queue (verify.<code>); never change it."),
+        help_text=_(
+            "Names the unit's verification queue (“verify.” followed by the code); never change it."
+        ),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     is_member = models.BooleanField(
