@@ -17,7 +17,6 @@ Notes on the transcription:
 """
 
 import datetime
-import re
 from pathlib import Path
 
 import pytest
@@ -162,25 +161,3 @@ def test_duty_texts(group):
         "分散供养的特困人员全部纳入住房保障体系，优先安排解决；规范城镇保障性住房的建设和管理，"
         "不断推进农村危旧房改造和地震安居工程，切实保障困难群众的基本居住需要。"
     )
-
-
-@pytest.mark.django_db
-def test_every_object_is_valid(group):
-    objects = [
-        group,
-        *MemberUnit.objects.filter(group=group),
-        *Position.objects.filter(group=group),
-        *Duty.objects.filter(unit__group=group),
-    ]
-    assert len(objects) == 32
-    for obj in objects:
-        obj.full_clean()
-
-
-@pytest.mark.django_db
-def test_unit_codes_are_unique_queue_names(group):
-    codes = list(MemberUnit.objects.filter(group=group).values_list("code", flat=True))
-    assert len(set(codes)) == len(codes)
-    for code in codes:
-        assert code.startswith("dh-")
-        assert re.fullmatch(r"[a-z0-9][a-z0-9_-]*", code) and len(code) <= 40

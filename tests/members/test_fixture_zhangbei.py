@@ -16,7 +16,6 @@ Notes on the transcription:
 """
 
 import datetime
-import re
 from pathlib import Path
 
 import pytest
@@ -156,25 +155,3 @@ def test_unit_duties_are_sections_4_1_and_4_2(group):
         "负责社会救助信息统计和对外发布,统筹社会救助城乡协调发展。"
     )
     assert civil.category == Duty.Category.POLICY
-
-
-@pytest.mark.django_db
-def test_every_object_is_valid(group):
-    objects = [
-        group,
-        *MemberUnit.objects.filter(group=group),
-        *Position.objects.filter(group=group),
-        *Duty.objects.filter(unit__group=group),
-    ]
-    assert len(objects) == 19
-    for obj in objects:
-        obj.full_clean()
-
-
-@pytest.mark.django_db
-def test_unit_codes_are_unique_queue_names(group):
-    codes = list(MemberUnit.objects.filter(group=group).values_list("code", flat=True))
-    assert len(set(codes)) == len(codes)
-    for code in codes:
-        assert code.startswith("zb-")
-        assert re.fullmatch(r"[a-z0-9][a-z0-9_-]*", code) and len(code) <= 40

@@ -1,5 +1,6 @@
 """The five seed notices load together into one register, and the demo data on top."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,7 @@ from django.core.management import call_command
 
 from assistance.roles import Role
 from members.management.commands.load_demo import DEMO_LIAISONS, SEED_FIXTURES
-from members.models import LeadingGroup, Liaison, MemberUnit
+from members.models import Duty, LeadingGroup, Liaison, MemberUnit
 
 pytestmark = pytest.mark.django_db
 
@@ -40,3 +41,25 @@ def test_demo_data_loads_once_and_again_without_change(capsys):
     call_command("load_demo")
     assert "not reloaded" in capsys.readouterr().out
     assert (MemberUnit.objects.count(), User.objects.count()) == (units, users)
+
+
+@pytest.mark.parametrize("name", SEED_FIXTURES)
+def test_every_seed_object_is_valid_and_codes_fit_queue_names(name):
+    call_command("loaddata", str(FIXTURES / f"{name}.json"), verbosity=0)
+    group = LeadingGroup.objects.get()
+    objects = [
+        group,
+        *group.units.all(),
+        *group.positions.all(),
+        *Duty.objects.filter(unit__group=group),
+        *group.programs.all(),
+    ]
+    for obj in objects:
+        obj.full_clean()
+    prefix = {"mentougou": "mtg-", "zhangbei": "zb-", "xicheng": "xc-", "dehong": "dh-"}.get(
+        name, "hc-"
+    )
+    for code in group.units.values_list("code", flat=True):
+        assert code.startswith(prefix)
+        # The code names a Celery queue ``verify.<code>``.
+        assert re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", code), code
