@@ -12,8 +12,18 @@ from .roles import Role, primary_role, user_roles
 NAVIGATION = [
     ("home", _("Home"), None),
     ("members:group_list", _("Leading groups"), None),
+    (
+        "verification:request_list",
+        _("Verification requests"),
+        {Role.OFFICE_CLERK, Role.OFFICE_DIRECTOR},
+    ),
+    ("verification:household_list", _("Households"), {Role.OFFICE_CLERK, Role.OFFICE_DIRECTOR}),
+    ("verification:overdue_list", _("Overdue checks"), {Role.OFFICE_DIRECTOR}),
+    ("verification:inbox", _("Check inbox"), {Role.UNIT_LIAISON}),
     ("liaison_unit", _("My unit"), {Role.UNIT_LIAISON}),
     ("members:change_log", _("Change log"), {Role.AUDITOR, Role.ADMINISTRATOR}),
+    ("access_log", _("Access log"), {Role.AUDITOR}),
+    ("notifications", _("Notifications"), None),
     ("admin:index", _("Administration"), {Role.ADMINISTRATOR}),
 ]
 

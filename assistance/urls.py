@@ -17,6 +17,9 @@ urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("members.urls")),
+    path("verification/", include("verification.urls")),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("access-log/", views.access_log, name="access_log"),
 ]
 
 if settings.DEBUG:

@@ -48,7 +48,17 @@ class LeadingGroupAdmin(SimpleHistoryAdmin):
 
 @admin.register(MemberUnit)
 class MemberUnitAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "short_name", "code", "kind", "group", "is_member", "order", "active"]
+    list_display = [
+        "name",
+        "short_name",
+        "code",
+        "kind",
+        "group",
+        "is_member",
+        "answer_days",
+        "order",
+        "active",
+    ]
     list_filter = ["group", "kind", "is_member", "active"]
     list_editable = ["order"]
     search_fields = ["name", "short_name", "code"]

@@ -7,7 +7,7 @@ those references protect them: a unit is deactivated, never deleted.
 """
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -111,6 +111,12 @@ class MemberUnit(models.Model):
     order = models.PositiveIntegerField(_("order"), default=0)
     active = models.BooleanField(_("active"), default=True)
     phone = models.CharField(_("telephone"), max_length=40, blank=True)
+    answer_days = models.PositiveSmallIntegerField(
+        _("working days to answer a check"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_("How many working days the unit has to answer a verification check."),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -130,6 +136,16 @@ class MemberUnit(models.Model):
     @property
     def display_name(self):
         return self.short_name or self.name
+
+    @property
+    def permission_group_name(self):
+        """The auth group through which the unit's liaisons hold object permissions."""
+        return f"unit:{self.code}"
+
+    @property
+    def queue_name(self):
+        """The Celery queue of the unit's verification checks."""
+        return f"verify.{self.code}"
 
 
 class Position(models.Model):

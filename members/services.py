@@ -18,6 +18,12 @@ from .models import Liaison, MemberUnit
 User = get_user_model()
 
 
+def unit_permission_group(unit: MemberUnit) -> Group:
+    """The unit's own auth group: its liaisons are its members, and object permissions on
+    the unit's work (verification checks) are granted to it."""
+    return Group.objects.get_or_create(name=unit.permission_group_name)[0]
+
+
 @transaction.atomic
 def unit_set_active(*, actor, unit: MemberUnit, active: bool) -> bool:
     """Activate or deactivate a unit (units that work refers to are never deleted).
@@ -37,6 +43,8 @@ def liaison_appoint(*, actor, user, unit: MemberUnit, title: str = "", phone: st
     """Make ``user`` the liaison of ``unit`` (replacing any unit they acted for) and give
     them the unit-liaison role."""
     liaison = Liaison.objects.select_for_update().filter(user=user).first() or Liaison(user=user)
+    if liaison.pk and liaison.unit_id != unit.pk:
+        user.groups.remove(unit_permission_group(liaison.unit))
     liaison.unit = unit
     liaison.title = title
     liaison.phone = phone
@@ -45,7 +53,7 @@ def liaison_appoint(*, actor, user, unit: MemberUnit, title: str = "", phone: st
     liaison.full_clean()
     liaison.notified_at = None
     liaison.save()
-    user.groups.add(Group.objects.get(name=Role.UNIT_LIAISON))
+    user.groups.add(Group.objects.get(name=Role.UNIT_LIAISON), unit_permission_group(unit))
     from .tasks import liaison_notify_appointed
 
     liaison_notify_appointed.delay_on_commit(liaison.pk)

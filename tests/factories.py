@@ -77,9 +77,16 @@ class LiaisonFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Liaison
 
-    user = factory.SubFactory(UserFactory, roles=[Role.UNIT_LIAISON])
+    user = factory.SubFactory(UserFactory)
     unit = factory.SubFactory(MemberUnitFactory)
     title = "科员"
+
+    @classmethod
+    def _create(cls, model_class, user, unit, **kwargs):
+        # Through the service, as in the app: it grants the role and the unit's group.
+        from members.services import liaison_appoint
+
+        return liaison_appoint(actor=None, user=user, unit=unit, **kwargs)
 
 
 class AssistanceProgramFactory(factory.django.DjangoModelFactory):

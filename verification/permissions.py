@@ -1,0 +1,71 @@
+"""Who may see what of verification: the one gateway per object kind.
+
+Households and requests are the office's: clerks and the office director see them.
+A check is also its department's: the unit's liaisons hold guardian object permissions
+on it through the unit's group. Everyone else gets 404, never a hint that it exists.
+"""
+
+from django.http import Http404
+from guardian.shortcuts import get_objects_for_user
+
+from assistance.roles import Role, has_role
+
+from .models import DepartmentCheck, Household, VerificationRequest
+
+OFFICE_ROLES = (Role.OFFICE_CLERK, Role.OFFICE_DIRECTOR)
+
+
+def is_office(user) -> bool:
+    return has_role(user, *OFFICE_ROLES)
+
+
+def require_office(user) -> None:
+    if not is_office(user):
+        raise Http404
+
+
+def get_household_for_user(user, pk) -> Household:
+    require_office(user)
+    try:
+        return Household.objects.select_related("office").get(pk=pk)
+    except Household.DoesNotExist:
+        raise Http404 from None
+
+
+def get_request_for_user(user, pk) -> VerificationRequest:
+    require_office(user)
+    try:
+        return VerificationRequest.objects.select_related("household__office", "requested_by").get(
+            pk=pk
+        )
+    except VerificationRequest.DoesNotExist:
+        raise Http404 from None
+
+
+def checks_for_liaison(user, perm: str = "verification.answer_departmentcheck"):
+    """The checks a liaison's unit group holds ``perm`` on."""
+    return get_objects_for_user(
+        user,
+        perm,
+        klass=DepartmentCheck,
+        use_groups=True,
+        with_superuser=False,
+        accept_global_perms=False,
+    )
+
+
+def get_check_for_user(user, pk, *, perm: str = "view") -> DepartmentCheck:
+    """A check for the office, or for a liaison of its unit; 404 for anyone else.
+    ``perm`` is 'view' or 'answer' (only the unit's liaisons answer)."""
+    base = DepartmentCheck.objects.select_related("unit", "request__household", "answered_by")
+    if perm == "view" and is_office(user):
+        queryset = base
+    else:
+        codename = "answer_departmentcheck" if perm == "answer" else "view_departmentcheck"
+        queryset = checks_for_liaison(user, f"verification.{codename}").select_related(
+            "unit", "request__household", "answered_by"
+        )
+    try:
+        return queryset.get(pk=pk)
+    except DepartmentCheck.DoesNotExist:
+        raise Http404 from None

@@ -1,0 +1,18 @@
+"""Verification tasks: thin wrappers that take ids and call a service. Each check goes to
+its department's own queue (``verify.<unit code>``), chosen when it is sent."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from . import services
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def check_deliver_task(check_id: int) -> bool:
+    return services.check_deliver(check_id=check_id)
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def checks_mark_overdue_task() -> dict:
+    sweep = services.checks_mark_overdue()
+    return {"marked": sweep.marked, "reminded": sweep.reminded}

@@ -1,0 +1,41 @@
+from django.urls import path
+
+from .views import liaison, office
+
+app_name = "verification"
+urlpatterns = [
+    # The office (clerks, director)
+    path("households/", office.household_list, name="household_list"),
+    path("households/new/", office.household_create, name="household_create"),
+    path("households/<int:pk>/", office.household_detail, name="household_detail"),
+    path("households/<int:pk>/members/new/", office.member_create, name="member_create"),
+    path(
+        "households/<int:pk>/members/<int:member_pk>/edit/",
+        office.member_update,
+        name="member_update",
+    ),
+    path(
+        "households/<int:pk>/members/<int:member_pk>/authorizations/new/",
+        office.authorization_create,
+        name="authorization_create",
+    ),
+    path(
+        "authorizations/<int:pk>/scan/",
+        office.authorization_scan,
+        name="authorization_scan",
+    ),
+    path("households/<int:pk>/verify/", office.request_create, name="request_create"),
+    path("requests/", office.request_list, name="request_list"),
+    path("requests/<int:pk>/", office.request_detail, name="request_detail"),
+    path("requests/<int:pk>/cancel/", office.request_cancel, name="request_cancel"),
+    path("requests/<int:pk>/report/", office.request_report, name="request_report"),
+    path("requests/<int:pk>/report.docx", office.request_report_docx, name="request_report_docx"),
+    path("checks/<int:pk>/reply/", office.check_reply, name="check_reply"),
+    path("overdue/", office.overdue_list, name="overdue_list"),
+    # The departments (unit liaisons)
+    path("inbox/", liaison.inbox, name="inbox"),
+    path("checks/<int:pk>/", liaison.check_detail, name="check_detail"),
+    path("checks/<int:pk>/answer/", liaison.check_answer, name="check_answer"),
+    path("checks/<int:pk>/correct/", liaison.check_correct, name="check_correct"),
+    path("checks/<int:pk>/return/", liaison.check_return, name="check_return"),
+]
