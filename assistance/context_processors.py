@@ -2,10 +2,12 @@
 
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from members.selectors import liaison_unit
 
+from .models import Notification
 from .roles import Role, primary_role, user_roles
 
 # (url name, label, roles that see it; None = every signed-in user)
@@ -28,6 +30,29 @@ NAVIGATION = [
 ]
 
 
+def unread_count(request) -> int:
+    """The user's unread notifications: one COUNT query per request, however many parts
+    of the page ask."""
+    if not hasattr(request, "_unread_notifications"):
+        request._unread_notifications = Notification.objects.filter(
+            user=request.user, read_at__isnull=True
+        ).count()
+    return request._unread_notifications
+
+
+def _notifications_label(request, label):
+    count = unread_count(request)
+    if not count:
+        return label
+    return format_html(
+        '{} <span class="badge rounded-pill text-bg-light" data-testid="unread-count">{}'
+        '<span class="visually-hidden"> {}</span></span>',
+        label,
+        count,
+        _("unread"),
+    )
+
+
 def _items(request):
     roles = user_roles(request.user)
     items = []
@@ -41,6 +66,8 @@ def _items(request):
             url = reverse("members:unit_detail", kwargs={"code": unit.code})
         else:
             url = reverse(name)
+        if name == "notifications":
+            label = _notifications_label(request, label)
         items.append({"url": url, "label": label, "active": request.path == url})
     return items
 
@@ -51,4 +78,5 @@ def navigation(request):
     return {
         "nav_items": SimpleLazyObject(lambda: _items(request)),
         "nav_role": SimpleLazyObject(lambda: primary_role(request.user)),
+        "unread_notifications": SimpleLazyObject(lambda: unread_count(request)),
     }

@@ -56,7 +56,8 @@ def validate_id_number(value: str) -> None:
     if check_character(value[:17]) != value[17]:
         raise ValidationError(
             _(
-                "The last character does not match the others: check the number for a typing mistake."
+                "The last character does not match the others: "
+                "check the number for a typing mistake."
             ),
             code="id_checksum",
         )

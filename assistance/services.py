@@ -2,9 +2,9 @@
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mass_mail
-from django.conf import settings
 
 from .models import AccessLog, Notification
 

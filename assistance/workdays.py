@@ -41,17 +41,20 @@ class WorkdayCalendar:
         )
         self._package_years: dict[int, bool] = {}
 
-    def year_known(self, year: int) -> bool:
-        if year in self._entered_years:
-            return True
+    def _package_year(self, year: int) -> bool:
         if year not in self._package_years:
             self._package_years[year] = _package_covers(year)
         return self._package_years[year]
 
+    def year_known(self, year: int) -> bool:
+        return year in self._entered_years or self._package_year(year)
+
     def is_workday(self, day: datetime.date) -> bool:
         if day in self._overrides:
             return self._overrides[day]
-        if day.year not in self._entered_years and self.year_known(day.year):
+        # The package's holidays hold even in a year an administrator has also entered:
+        # entering a covered year (to record a correction) must not drop them.
+        if self._package_year(day.year):
             return chinese_calendar.is_workday(day)
         # An entered year lists its holidays and make-up days as overrides, so the rest
         # follows the week; in an unknown year this is the provisional count.

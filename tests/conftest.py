@@ -160,19 +160,38 @@ def _database_url(settings_dict):
 
 
 @pytest.fixture
-def celery_worker(transactional_db, tmp_path):
+def celery_worker_queues():
+    """The department queues the worker also consumes, as ``VERIFY_QUEUES`` spells them
+    ('all' or unit codes; empty for none). The worker reads the units from the database
+    when it starts, so a module that overrides this fixture creates its units in a
+    fixture this one depends on."""
+    return ""
+
+
+@pytest.fixture
+def celery_worker(transactional_db, tmp_path, celery_worker_queues):
     """A real Celery worker process consuming from Redis and writing to the test database.
     Yields a function that waits until a condition on the database holds."""
     from django.db import connection
 
     from assistance.celery import app
+    from verification.queues import queues_for
 
     if connection.vendor != "postgresql":
         pytest.skip("a worker process needs a shared database: set DATABASE_URL to PostgreSQL")
     app.control.purge()
+    # Tasks left in a department queue by an earlier run name rows of another database.
+    department_queues = queues_for(celery_worker_queues) if celery_worker_queues else []
+    with app.connection_for_write() as broker:
+        for queue in department_queues:
+            broker.default_channel.queue_purge(queue)
     name = f"test-{uuid.uuid4().hex[:8]}@localhost"
     log = tmp_path / "worker.log"
-    env = {**os.environ, "DATABASE_URL": _database_url(connection.settings_dict)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(connection.settings_dict),
+        "VERIFY_QUEUES": celery_worker_queues,
+    }
     with log.open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "assistance", "worker", "-n", name]

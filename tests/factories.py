@@ -4,7 +4,6 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from assistance.roles import Role
 from members.models import AssistanceProgram, Duty, LeadingGroup, Liaison, MemberUnit, Position
 
 PASSWORD = "correct-horse-battery"

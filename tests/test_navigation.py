@@ -7,14 +7,15 @@ from assistance.roles import Role
 
 pytestmark = pytest.mark.django_db
 
-EVERYONE = {"home", "members:group_list"}
+EVERYONE = {"home", "members:group_list", "notifications"}
+OFFICE = {"verification:request_list", "verification:household_list"}
 EXPECTED = {
-    Role.OFFICE_CLERK: EVERYONE,
-    Role.OFFICE_DIRECTOR: EVERYONE,
+    Role.OFFICE_CLERK: EVERYONE | OFFICE,
+    Role.OFFICE_DIRECTOR: EVERYONE | OFFICE | {"verification:overdue_list"},
     Role.CONVENER: EVERYONE,
-    Role.AUDITOR: EVERYONE | {"members:change_log"},
+    Role.AUDITOR: EVERYONE | {"members:change_log", "access_log"},
     Role.ADMINISTRATOR: EVERYONE | {"members:change_log", "admin:index"},
-    Role.UNIT_LIAISON: EVERYONE | {"my_unit"},
+    Role.UNIT_LIAISON: EVERYONE | {"my_unit", "verification:inbox"},
     None: EVERYONE,
 }
 

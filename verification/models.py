@@ -148,7 +148,8 @@ class HouseholdMember(models.Model):
 def authorization_upload_to(instance, filename):
     # Never keep the uploaded name: it may carry a person's name or ID number.
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"authorizations/{timezone.now():%Y/%m}/{instance.member_id}-{timezone.now():%H%M%S%f}.{suffix}"
+    now = timezone.now()
+    return f"authorizations/{now:%Y/%m}/{instance.member_id}-{now:%H%M%S%f}.{suffix}"
 
 
 class Authorization(models.Model):
@@ -300,7 +301,7 @@ class DepartmentCheck(models.Model):
 
     # Allowed transitions, in one place: status -> statuses it may move to.
     TRANSITIONS = {
-        Status.QUEUED: {Status.DELIVERED, Status.ANSWERED, Status.CANCELLED},
+        Status.QUEUED: {Status.DELIVERED, Status.ANSWERED, Status.RETURNED, Status.CANCELLED},
         Status.DELIVERED: {Status.ANSWERED, Status.RETURNED, Status.CANCELLED},
         Status.RETURNED: {Status.DELIVERED, Status.CANCELLED},
         Status.ANSWERED: set(),

@@ -43,7 +43,8 @@ def get_request_for_user(user, pk) -> VerificationRequest:
 
 
 def checks_for_liaison(user, perm: str = "verification.answer_departmentcheck"):
-    """The checks a liaison's unit group holds ``perm`` on."""
+    """The checks a liaison's unit group holds ``perm`` on, and only while the user is an
+    active liaison of that unit (a deactivated liaison may still sit in the group)."""
     return get_objects_for_user(
         user,
         perm,
@@ -51,7 +52,7 @@ def checks_for_liaison(user, perm: str = "verification.answer_departmentcheck"):
         use_groups=True,
         with_superuser=False,
         accept_global_perms=False,
-    )
+    ).filter(unit__liaisons__user=user, unit__liaisons__active=True)
 
 
 def get_check_for_user(user, pk, *, perm: str = "view") -> DepartmentCheck:

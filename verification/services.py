@@ -276,8 +276,11 @@ def check_deliver(*, check_id: int) -> bool:
     liaisons. Idempotent: a redelivered task finds it delivered and does nothing.
     Returns whether this call delivered it."""
     with transaction.atomic():
+        # Lock the check row only ("self"): a plain FOR UPDATE over the join would also
+        # lock the unit, the request and the household, serialising every delivery of a
+        # unit and deadlocking with an answer (which locks the request, then the check).
         check = (
-            DepartmentCheck.objects.select_for_update()
+            DepartmentCheck.objects.select_for_update(of=("self",))
             .select_related("unit", "request__household")
             .filter(pk=check_id)
             .first()
@@ -436,11 +439,15 @@ def check_return(*, actor, check: DepartmentCheck, question: str) -> DepartmentC
     check.question = question.strip()
     check.reply = ""
     _save(check, actor)
-    notify(
-        users=[request.requested_by],
-        message=_("%(unit)s returned a check with a question.") % {"unit": check.unit.name},
-        url=request.get_absolute_url(),
-        email_subject=_("A department has a question about a verification check"),
+    message = _("%(unit)s returned a check with a question.") % {"unit": check.unit.name}
+    subject = _("A department has a question about a verification check")
+    transaction.on_commit(
+        lambda: notify(
+            users=[request.requested_by],
+            message=message,
+            url=request.get_absolute_url(),
+            email_subject=subject,
+        )
     )
     return check
 
@@ -454,11 +461,13 @@ def check_reply(*, actor, check: DepartmentCheck, reply: str) -> DepartmentCheck
     _move(check, DepartmentCheck.Status.DELIVERED)
     check.reply = reply.strip()
     _save(check, actor)
-    notify(
-        users=_liaison_users(check.unit_id),
-        message=_("The office replied to your question on a verification check."),
-        url=check.get_absolute_url(),
-        email_subject=_("The office replied to your question"),
+    users = list(_liaison_users(check.unit_id))
+    message = _("The office replied to your question on a verification check.")
+    subject = _("The office replied to your question")
+    transaction.on_commit(
+        lambda: notify(
+            users=users, message=message, url=check.get_absolute_url(), email_subject=subject
+        )
     )
     return check
 

@@ -85,6 +85,7 @@ def test_new_liaison_in_unit_inline_gets_the_role(
         "order": unit.order,
         "active": "on",
         "phone": "",
+        "answer_days": "5",
         "duties-TOTAL_FORMS": "0",
         "duties-INITIAL_FORMS": "0",
         "liaisons-TOTAL_FORMS": "1",

@@ -7,12 +7,15 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 
 from assistance.roles import Role, sync_role_groups
 from members.models import LeadingGroup, Liaison, MemberUnit
 from members.services import liaison_appoint
 
 SEED_FIXTURES = ["mentougou", "zhangbei", "xicheng", "dehong", "huangchuan"]
+# Loaded after the seed notices: what each department checks (from 000's and 004's duties).
+CATALOGUE_FIXTURES = ["verification_items"]
 DEMO_PASSWORD = "demo-pass-2026"
 
 # (username, full name, role, is_staff) — invented people.
@@ -43,11 +46,16 @@ class Command(BaseCommand):
         if LeadingGroup.objects.exists():
             self.stdout.write("The register already holds groups: seed notices not reloaded.")
         else:
-            for name in SEED_FIXTURES:
+            for name in SEED_FIXTURES + CATALOGUE_FIXTURES:
                 call_command("loaddata", f"fixtures/{name}.json", verbosity=0)
             self.stdout.write(f"Loaded {len(SEED_FIXTURES)} seed notices.")
-        with transaction.atomic():
+        # Demo mail (appointments, new checks) goes to invented addresses: keep it in memory.
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
+            transaction.atomic(),
+        ):
             accounts = self._accounts()
+            self._households()
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
         for username, description in accounts:
             self.stdout.write(f"  {username:<16} {description}")
@@ -83,3 +91,10 @@ class Command(BaseCommand):
                 liaison_appoint(actor=admin, user=user, unit=unit, title=title, phone=phone)
             accounts.append((username, f"{Role.UNIT_LIAISON.label} · {full_name} · {unit.name}"))
         return accounts
+
+    def _households(self):
+        """Two invented households of Huangchuan with signed authorisations; the first has a
+        verification request under way, so the liaisons' inboxes are not empty."""
+        from verification.demo import demo_households
+
+        demo_households(clerk=get_user_model().objects.get(username="clerk"))

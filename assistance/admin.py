@@ -1,0 +1,65 @@
+"""The working-day calendar administrators maintain, and the access log, which the admin
+shows and nobody, not even a superuser, adds to, edits or deletes. Notifications are
+each user's own and stay out of the admin."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import AccessLog, CalendarDay, CalendarYear
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(SimpleHistoryAdmin):
+    list_display = ["year", "complete", "note"]
+    list_filter = ["complete"]
+    search_fields = ["year", "note"]
+
+
+class YearFilter(admin.SimpleListFilter):
+    title = _("year")
+    parameter_name = "year"
+
+    def lookups(self, request, model_admin):
+        years = model_admin.get_queryset(request).dates("date", "year", order="DESC")
+        return [(str(day.year), str(day.year)) for day in years]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(date__year=int(value))
+        return queryset
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(SimpleHistoryAdmin):
+    list_display = ["date", "name", "is_workday"]
+    list_filter = [YearFilter, "is_workday"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    """The list only: there is no page to add, change or delete an entry, and no action."""
+
+    list_display = ["at", "user", "purpose", "object_repr", "path"]
+    list_display_links = None
+    list_filter = ["purpose", "at"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "user__first_name", "object_repr", "path"]
+    date_hierarchy = "at"
+    actions = None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        # The list is the whole record; a page per entry would only be another door to it.
+        return obj is None and super().has_view_permission(request)

@@ -1,0 +1,34 @@
+"""Helpers for tests that need delivered checks: a request filed through the service, its
+tasks run after commit (in process), and the findings grid as a browser posts it."""
+
+from verification import services
+from verification.models import DepartmentCheck, Finding
+
+
+def submit(capture, *, actor, household, units=None):
+    """File a request and deliver its checks, as the office's page and the workers do.
+    ``capture`` is pytest-django's ``django_capture_on_commit_callbacks``."""
+    with capture(execute=True):
+        return services.request_submit(actor=actor, household=household, units=units)
+
+
+def grid(check: DepartmentCheck, *, result=Finding.Result.NO_RECORD, details="", **overrides):
+    """POST data answering every member × item of ``check`` with ``result``; ``overrides``
+    maps field names (``result_<member>_<item>``, ``details_…``, ``amount_…``) to values."""
+    data = {}
+    for member in check.request.household.members.order_by("pk"):
+        for item in check.items.all():
+            key = f"{member.pk}_{item.pk}"
+            data[f"result_{key}"] = result
+            data[f"details_{key}"] = details
+            if item.has_amount:
+                data[f"amount_{key}"] = ""
+    data.update(overrides)
+    return data
+
+
+def first_key(check: DepartmentCheck) -> str:
+    """The field-name suffix of the first member and item of the check."""
+    member = check.request.household.members.order_by("pk").first()
+    item = check.items.order_by("order", "pk").first()
+    return f"{member.pk}_{item.pk}"

@@ -1,0 +1,83 @@
+"""Invented households for the demo (``manage.py load_demo``). Names are made up and ID
+numbers are generated with valid check characters; none belongs to a real person."""
+
+import datetime
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from assistance.idnumbers import check_character
+from members.models import LeadingGroup
+
+from . import services
+from .models import Household
+
+# A one-page PDF: enough for the scan check and for a browser to open.
+DEMO_SCAN = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+# (town, address, applies for,
+#  [(name, relation, birth date, sequence, has capacity, guardian who signs or "")])
+HOUSEHOLDS = [
+    (
+        "春申街道",
+        "春申街道演示社区 1 号楼 101 室",
+        "dibao",
+        [
+            ("刘某明", "applicant", "19680312", "101", True, ""),
+            ("王某芳", "spouse", "19700521", "202", True, ""),
+            ("刘某乐", "child", "20120908", "303", True, "刘某明"),
+        ],
+    ),
+    (
+        "弋阳街道",
+        "弋阳街道演示小区 6 号",
+        "temporary",
+        [("陈某华", "applicant", "19550101", "415", False, "陈某军")],
+    ),
+]
+
+
+def demo_id(birth: str, sequence: str) -> str:
+    first17 = f"411526{birth}{sequence}"
+    return first17 + check_character(first17)
+
+
+@transaction.atomic
+def demo_households(*, clerk) -> int:
+    office = LeadingGroup.objects.filter(code="huangchuan").first()
+    if office is None or Household.objects.filter(office=office).exists():
+        return 0
+    today = timezone.localdate()
+    for index, (town, address, kind, people) in enumerate(HOUSEHOLDS):
+        household = services.household_register(
+            actor=clerk,
+            office=office,
+            address=address,
+            town=town,
+            assistance_type=kind,
+            members=[
+                services.MemberData(name, relation, demo_id(birth, seq), capacity)
+                for name, relation, birth, seq, capacity, _guardian in people
+            ],
+        )
+        guardians = {person[0]: person[5] for person in people}
+        for member in household.members.all():
+            guardian = guardians[member.name]
+            services.authorization_record(
+                actor=clerk,
+                member=member,
+                signed_on=today - datetime.timedelta(days=3),
+                valid_until=today + datetime.timedelta(days=365),
+                signer="guardian" if guardian else "self",
+                guardian_name=guardian,
+                scan=ContentFile(DEMO_SCAN, name="authorization.pdf"),
+            )
+        if index == 0 and services.default_items(office):
+            services.request_submit(actor=clerk, household=household)
+    return len(HOUSEHOLDS)

@@ -1,0 +1,406 @@
+"""Forms of the office's verification pages. They check what a person typed or uploaded;
+the rules of the domain (authorisations, states) are the services'."""
+
+import filetype
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from assistance.idnumbers import normalize_id_number, validate_id_number
+from assistance.models import AccessLog
+from members.models import LeadingGroup, MemberUnit
+
+from .models import (
+    AssistanceType,
+    Authorization,
+    DepartmentCheck,
+    HouseholdMember,
+    VerificationRequest,
+)
+from .services import MemberData
+
+
+class BootstrapMixin:
+    """Give every widget the Bootstrap class its kind needs, so templates stay plain."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.CheckboxSelectMultiple):
+                continue
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        # Mark the fields in error so Bootstrap shows them red (also for errors a service
+        # raised after the form was cleaned).
+        for name in self._errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                if "is-invalid" not in widget.attrs.get("class", ""):
+                    widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+                    widget.attrs["aria-invalid"] = "true"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Put a ``ValidationError`` raised by a service's ``full_clean`` on the form: on the
+    field it names when the form has that field, otherwise above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+# The message of the database constraint, so the form and the database say the same thing.
+DUPLICATE_ID_MESSAGE = next(
+    c.violation_error_message
+    for c in HouseholdMember._meta.constraints
+    if c.name == "member_id_unique_in_household"
+)
+
+
+# --- Households and members -------------------------------------------------------------------
+
+
+class HouseholdForm(BootstrapMixin, forms.Form):
+    office = forms.ModelChoiceField(
+        label=_("Coordination body"),
+        queryset=LeadingGroup.objects.order_by("order", "pk"),
+        empty_label=None,
+        help_text=_("The leading group or joint meeting whose office verifies the household."),
+    )
+    address = forms.CharField(label=_("Address"), max_length=200)
+    town = forms.CharField(label=_("Town or subdistrict"), max_length=60)
+    assistance_type = forms.ChoiceField(label=_("Applies for"), choices=AssistanceType.choices)
+    irregular_income = forms.BooleanField(
+        label=_("Irregular income"),
+        required=False,
+        help_text=_(
+            "Households with irregular income are re-checked every 6 months, others yearly."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        offices = list(self.fields["office"].queryset[:2])
+        # With a single coordination body there is nothing to choose.
+        if len(offices) == 1:
+            self.fields["office"].initial = offices[0]
+            self.fields["office"].widget = forms.HiddenInput()
+
+
+class MemberForm(BootstrapMixin, forms.Form):
+    """One member. On a new member the ID number is required; when editing it may be left
+    blank to keep the number on file, so the form never has to show it in full."""
+
+    name = forms.CharField(label=_("Name"), max_length=60)
+    relation = forms.ChoiceField(
+        label=_("Relation to the applicant"),
+        # A blank first choice, so an unused row of the register form stays unchanged.
+        choices=[("", "—"), *HouseholdMember.Relation.choices],
+    )
+    id_number = forms.CharField(
+        label=_("ID number"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    has_capacity = forms.BooleanField(
+        label=_("Has full civil capacity"),
+        required=False,
+        initial=True,
+        help_text=_("Untick for a person without capacity: a guardian signs for them."),
+    )
+
+    def __init__(self, *args, member: HouseholdMember | None = None, **kwargs):
+        self.member = member
+        if member is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "name": member.name,
+                    "relation": member.relation,
+                    "has_capacity": member.has_capacity,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        if member is not None:
+            field = self.fields["id_number"]
+            field.required = False
+            field.widget.attrs["placeholder"] = member.masked_id
+            field.help_text = _(
+                "On file: %(masked)s. Leave blank to keep it; type the full number to correct it."
+            ) % {"masked": member.masked_id}
+
+    def clean_id_number(self):
+        value = normalize_id_number(self.cleaned_data.get("id_number", ""))
+        if not value:
+            if self.member is not None:
+                return self.member.id_number
+            raise ValidationError(self.fields["id_number"].error_messages["required"], "required")
+        validate_id_number(value)
+        return value
+
+    def member_data(self) -> MemberData:
+        data = self.cleaned_data
+        return MemberData(
+            name=data["name"].strip(),
+            relation=data["relation"],
+            id_number=data["id_number"],
+            has_capacity=data["has_capacity"],
+        )
+
+
+class BaseMemberFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        seen = {}
+        for form in self.forms:
+            if not form.has_changed() or form in self.deleted_forms:
+                continue
+            number = form.cleaned_data.get("id_number")
+            if number in seen:
+                form.add_error("id_number", DUPLICATE_ID_MESSAGE)
+            seen[number] = form
+
+    def member_data(self) -> list[MemberData]:
+        return [form.member_data() for form in self.forms if form.has_changed()]
+
+
+MemberFormSet = forms.formset_factory(
+    MemberForm,
+    formset=BaseMemberFormSet,
+    extra=4,
+    min_num=1,
+    validate_min=True,
+    max_num=20,
+    validate_max=True,
+)
+
+
+def member_formset(data=None, *, prefix="members"):
+    """The members of a new household: the first row is the applicant."""
+    return MemberFormSet(data, prefix=prefix, initial=[{"relation": "applicant"}])
+
+
+class RevealForm(BootstrapMixin, forms.Form):
+    purpose = forms.ChoiceField(label=_("Why do you need the full numbers?"), choices=[])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["purpose"].choices = [("", "—")] + list(AccessLog.Purpose.choices)
+
+
+# --- Authorisations ---------------------------------------------------------------------------
+
+# Content types a scan may have, judged from its bytes, and the names each may carry.
+SCAN_TYPES = {
+    "application/pdf": ("pdf",),
+    "image/jpeg": ("jpg", "jpeg"),
+    "image/png": ("png",),
+}
+SCAN_TYPE_LABELS = {
+    "application/pdf": _("a PDF document"),
+    "image/jpeg": _("a JPEG image"),
+    "image/png": _("a PNG image"),
+}
+# filetype reads at most this many bytes from the start of a file.
+_SNIFF_BYTES = 8192
+
+
+class AuthorizationForm(BootstrapMixin, forms.Form):
+    signed_on = forms.DateField(label=_("Signed on"), widget=DateInput())
+    valid_until = forms.DateField(label=_("Valid until"), widget=DateInput())
+    signer = forms.ChoiceField(
+        label=_("Signed by"), choices=Authorization.Signer.choices, widget=forms.RadioSelect
+    )
+    guardian_name = forms.CharField(
+        label=_("Guardian's name"),
+        max_length=60,
+        required=False,
+        help_text=_("Required when a guardian signed (for a minor or a person without capacity)."),
+    )
+    scan = forms.FileField(
+        label=_("Scan of the signed authorisation"),
+        help_text=_("PDF, JPEG or PNG."),
+        widget=forms.FileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+    )
+
+    def __init__(self, *args, member: HouseholdMember, **kwargs):
+        self.member = member
+        super().__init__(*args, **kwargs)
+        self.fields["signer"].widget.attrs["class"] = "form-check-input"
+        self.fields["scan"].help_text = _("PDF, JPEG or PNG, at most %(size)s.") % {
+            "size": filesizeformat(settings.AUTHORIZATION_SCAN_MAX_BYTES)
+        }
+        if not self.is_bound:
+            self.initial.setdefault("signed_on", timezone.localdate())
+            self.initial.setdefault(
+                "signer",
+                Authorization.Signer.GUARDIAN
+                if member.needs_guardian
+                else Authorization.Signer.SELF,
+            )
+
+    def clean_scan(self):
+        scan = self.cleaned_data["scan"]
+        limit = settings.AUTHORIZATION_SCAN_MAX_BYTES
+        if scan.size > limit:
+            raise ValidationError(
+                _(
+                    "The scan is %(size)s; at most %(limit)s is accepted. "
+                    "Scan at a lower resolution."
+                ),
+                code="scan_too_large",
+                params={"size": filesizeformat(scan.size), "limit": filesizeformat(limit)},
+            )
+        if scan.size == 0:
+            raise ValidationError(_("The uploaded file is empty."), code="scan_empty")
+        scan.seek(0)
+        head = scan.read(_SNIFF_BYTES)
+        scan.seek(0)
+        kind = filetype.guess(head)
+        if kind is None or kind.mime not in SCAN_TYPES:
+            raise ValidationError(
+                _(
+                    "The file’s content is not a PDF, JPEG or PNG (whatever its name says). "
+                    "Upload the scan itself."
+                ),
+                code="scan_type",
+            )
+        name = scan.name or ""
+        suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if suffix not in SCAN_TYPES[kind.mime]:
+            raise ValidationError(
+                _(
+                    "The file is named “%(name)s” but its content is %(kind)s: give it the "
+                    "ending .%(suffix)s or upload the right file."
+                ),
+                code="scan_name_mismatch",
+                params={
+                    "name": name,
+                    "kind": SCAN_TYPE_LABELS[kind.mime],
+                    "suffix": SCAN_TYPES[kind.mime][0],
+                },
+            )
+        return scan
+
+    def clean(self):
+        data = super().clean()
+        signed_on, valid_until = data.get("signed_on"), data.get("valid_until")
+        if signed_on and valid_until and valid_until < signed_on:
+            self.add_error(
+                "valid_until", gettext("An authorisation cannot expire before it is signed.")
+            )
+        signer = data.get("signer")
+        if signer == Authorization.Signer.GUARDIAN and not data.get("guardian_name", "").strip():
+            self.add_error("guardian_name", gettext("Name the guardian who signed."))
+        return data
+
+
+# --- Requests ---------------------------------------------------------------------------------
+
+
+class RequestForm(BootstrapMixin, forms.Form):
+    """Which departments to ask: every unit that provides an item, all ticked by default."""
+
+    assistance_type = forms.ChoiceField(label=_("Verification for"), choices=AssistanceType.choices)
+    units = forms.ModelMultipleChoiceField(
+        label=_("Departments to ask"),
+        queryset=MemberUnit.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one department.")},
+    )
+
+    def __init__(self, *args, items, household, **kwargs):
+        super().__init__(*args, **kwargs)
+        unit_ids = {item.unit_id for item in items}
+        self.fields["units"].queryset = MemberUnit.objects.filter(pk__in=unit_ids)
+        self.fields["assistance_type"].initial = household.assistance_type
+        self.fields["units"].initial = sorted(unit_ids)
+        # Grouped for the template: each department with the items it checks.
+        groups: dict[int, dict] = {}
+        for item in items:
+            groups.setdefault(item.unit_id, {"unit": item.unit, "items": []})["items"].append(item)
+        self.unit_groups = list(groups.values())
+
+    def chosen_unit_ids(self) -> set[int]:
+        if self.is_bound:
+            return {int(v) for v in self.data.getlist("units") if str(v).isdigit()}
+        return set(self.fields["units"].initial)
+
+
+class ReplyForm(BootstrapMixin, forms.Form):
+    reply = forms.CharField(
+        label=_("Reply to the department"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+    def __init__(self, *args, check: DepartmentCheck, **kwargs):
+        kwargs.setdefault("prefix", f"reply-{check.pk}")
+        super().__init__(*args, **kwargs)
+        self.check = check
+
+
+# --- Lists ------------------------------------------------------------------------------------
+
+
+class HouseholdFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name or address"), required=False, max_length=60)
+    town = forms.CharField(label=_("Town or subdistrict"), required=False, max_length=60)
+    assistance_type = forms.ChoiceField(
+        label=_("Applies for"),
+        required=False,
+        choices=[("", _("Any assistance"))] + list(AssistanceType.choices),
+    )
+
+
+class IdSearchForm(BootstrapMixin, forms.Form):
+    """Finding a household by a member's full ID number. Sent by POST so the number stays
+    out of addresses, browser history and server logs."""
+
+    id_number = forms.CharField(
+        label=_("Full ID number"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def clean_id_number(self):
+        value = normalize_id_number(self.cleaned_data["id_number"])
+        validate_id_number(value)
+        return value
+
+
+class RequestFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any status"))] + list(VerificationRequest.Status.choices),
+    )
+    town = forms.CharField(label=_("Town or subdistrict"), required=False, max_length=60)
+    assistance_type = forms.ChoiceField(
+        label=_("For"),
+        required=False,
+        choices=[("", _("Any assistance"))] + list(AssistanceType.choices),
+    )
+    overdue = forms.BooleanField(label=_("Only with an overdue check"), required=False)
