@@ -6,6 +6,7 @@ reads the groups once per user object.
 
 from django.contrib.auth.models import Group, Permission
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -25,6 +26,13 @@ ROLE_PRIORITY = list(Role)
 # Only administrators edit the register in the admin site; everyone else works in the
 # office's own pages, whose access is decided by role and unit.
 ADMINISTRATOR_APPS = ("members", "auth")
+# ... and these models of other apps: the verification catalogue and the working-day
+# calendar. Never the households, checks or the access log (confidential or append-only).
+ADMINISTRATOR_MODELS = (
+    ("verification", "verificationitem"),
+    ("assistance", "calendaryear"),
+    ("assistance", "calendarday"),
+)
 
 
 def user_roles(user) -> frozenset[str]:
@@ -56,6 +64,9 @@ def sync_role_groups() -> None:
     for role in Role:
         Group.objects.get_or_create(name=role.value)
     admins = Group.objects.get(name=Role.ADMINISTRATOR)
+    chosen = Q()
+    for app_label, model in ADMINISTRATOR_MODELS:
+        chosen |= Q(content_type__app_label=app_label, content_type__model=model)
     admins.permissions.add(
-        *Permission.objects.filter(content_type__app_label__in=ADMINISTRATOR_APPS)
+        *Permission.objects.filter(Q(content_type__app_label__in=ADMINISTRATOR_APPS) | chosen)
     )

@@ -5,12 +5,17 @@ A check is also its department's: the unit's liaisons hold guardian object permi
 on it through the unit's group. Everyone else gets 404, never a hint that it exists.
 """
 
+from django.db.models import Exists, OuterRef
 from django.http import Http404
-from guardian.shortcuts import get_objects_for_user
 
 from assistance.roles import Role, has_role
 
-from .models import DepartmentCheck, Household, VerificationRequest
+from .models import (
+    DepartmentCheck,
+    DepartmentCheckGroupObjectPermission,
+    Household,
+    VerificationRequest,
+)
 
 OFFICE_ROLES = (Role.OFFICE_CLERK, Role.OFFICE_DIRECTOR)
 
@@ -43,16 +48,21 @@ def get_request_for_user(user, pk) -> VerificationRequest:
 
 
 def checks_for_liaison(user, perm: str = "verification.answer_departmentcheck"):
-    """The checks a liaison's unit group holds ``perm`` on, and only while the user is an
-    active liaison of that unit (a deactivated liaison may still sit in the group)."""
-    return get_objects_for_user(
-        user,
-        perm,
-        klass=DepartmentCheck,
-        use_groups=True,
-        with_superuser=False,
-        accept_global_perms=False,
-    ).filter(unit__liaisons__user=user, unit__liaisons__active=True)
+    """The checks on which the user's unit group holds ``perm`` (guardian's direct
+    group-permission rows), and only while the user is an active liaison of that unit: a
+    deactivated liaison may still sit in the group.
+
+    Written as an EXISTS on the direct permission table rather than guardian's
+    ``get_objects_for_user``, whose generic user-permission branch casts the key to text
+    and stops PostgreSQL using the index."""
+    granted = DepartmentCheckGroupObjectPermission.objects.filter(
+        content_object=OuterRef("pk"),
+        permission__codename=perm.rsplit(".", 1)[-1],
+        group__user=user,
+    )
+    return DepartmentCheck.objects.filter(
+        Exists(granted), unit__liaisons__user=user, unit__liaisons__active=True
+    )
 
 
 def get_check_for_user(user, pk, *, perm: str = "view") -> DepartmentCheck:

@@ -146,9 +146,12 @@ def test_clerk_searches_the_unit_directory(page, register, lang, wording, screen
     wording.check(heading, "clerk")
     expect(page.get_by_test_id("user")).to_have_text("王小明")
     nav_links = page.get_by_test_id("nav").locator("a.nav-link")
-    # Home and leading groups only: no change log, administration or "my unit" for a clerk.
-    expect(nav_links).to_have_count(2)
-    expect(page.get_by_test_id("nav").locator("a[href='/groups/']")).to_have_count(1)
+    # Home, leading groups, verification requests, households and notifications: no change
+    # log, administration, inbox or "my unit" for a clerk.
+    expect(nav_links).to_have_count(5)
+    for href in ["/groups/", "/verification/requests/", "/verification/households/"]:
+        expect(page.get_by_test_id("nav").locator(f"a[href='{href}']")).to_have_count(1)
+    expect(page.get_by_test_id("nav").locator("a[href='/verification/inbox/']")).to_have_count(0)
     wording.check(page.locator("nav.navbar form[action='/accounts/logout/'] button"), "sign_out")
 
     directory = page.get_by_test_id("group-summaries").locator(f"a[href='{UNITS_URL}']")

@@ -168,11 +168,14 @@ def test_get_on_an_action_goes_back_to_the_check(client, liaison, check):
 # --- Answering ------------------------------------------------------------------------------
 
 
-def test_answer_stores_findings_and_completes_the_request(client, liaison, clerk, check):
+def test_answer_stores_findings_and_completes_the_request(
+    client, liaison, clerk, check, django_capture_on_commit_callbacks
+):
     client.force_login(liaison)
     key = first_key(check)
     data = grid(check, **{f"result_{key}": RECORD_FOUND, f"details_{key}": "豫S·12345 小型轿车"})
-    response = client.post(_url("check_answer", check), data)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(_url("check_answer", check), data)
     assert response.status_code == 302
     assert response["Location"] == check.get_absolute_url()
     check.refresh_from_db()
@@ -367,7 +370,7 @@ def test_correction_needs_a_reason_and_an_answered_check(client, liaison, check)
     assert not check.findings.filter(result=RECORD_FOUND).exists()
 
 
-def test_return_with_a_question(client, liaison, clerk, check):
+def test_return_with_a_question(client, liaison, clerk, check, django_capture_on_commit_callbacks):
     client.force_login(liaison)
     empty = client.post(_url("check_return", check), {"question": "  "})
     assert empty.status_code == 200
@@ -376,14 +379,16 @@ def test_return_with_a_question(client, liaison, clerk, check):
     }
     check.refresh_from_db()
     assert check.status == DepartmentCheck.Status.DELIVERED
-    response = client.post(
-        _url("check_return", check), {"question": "王小明的身份证号在本系统中查无此人。"}
-    )
+    # The office is told once the return is committed.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            _url("check_return", check), {"question": "王小明的身份证号在本系统中查无此人。"}
+        )
     assert response.status_code == 302
     check.refresh_from_db()
     assert check.status == DepartmentCheck.Status.RETURNED
     assert check.question == "王小明的身份证号在本系统中查无此人。"
-    assert Notification.objects.filter(user=clerk).exists()
+    assert Notification.objects.filter(user=clerk, url=check.request.get_absolute_url()).exists()
     page = client.get(check.get_absolute_url()).content.decode()
     assert "王小明的身份证号在本系统中查无此人。" in page
     # A returned check waits for the office: it can be neither answered nor returned again.

@@ -579,13 +579,15 @@ def test_only_an_answered_check_can_be_corrected(liaison, unit, filed):
 
 
 def test_a_liaison_returns_a_check_with_a_question_and_the_clerk_replies(
-    clerk, liaison, unit, filed, mailoutbox
+    clerk, liaison, unit, filed, mailoutbox, django_capture_on_commit_callbacks
 ):
     check = filed.checks.get(unit=unit)
     mailoutbox.clear()
     with pytest.raises(services.VerificationError):
         services.check_return(actor=liaison, check=check, question=" ")
-    services.check_return(actor=liaison, check=check, question="王小明的身份证号是否有误？")
+    # The clerk is told once the answer is committed.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.check_return(actor=liaison, check=check, question="王小明的身份证号是否有误？")
     check.refresh_from_db()
     assert (check.status, check.question) == (Status.RETURNED, "王小明的身份证号是否有误？")
     assert Notification.objects.filter(user=clerk, url=filed.get_absolute_url()).count() == 1
@@ -597,7 +599,8 @@ def test_a_liaison_returns_a_check_with_a_question_and_the_clerk_replies(
 
     with pytest.raises(services.VerificationError):
         services.check_reply(actor=clerk, check=check, reply="")
-    services.check_reply(actor=clerk, check=check, reply="号码无误，请按此核对。")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.check_reply(actor=clerk, check=check, reply="号码无误，请按此核对。")
     check.refresh_from_db()
     assert (check.status, check.reply) == (Status.DELIVERED, "号码无误，请按此核对。")
     assert Notification.objects.filter(user=liaison, url=check.get_absolute_url()).count() == 2
