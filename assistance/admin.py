@@ -2,15 +2,51 @@
 shows and nobody, not even a superuser, adds to, edits or deletes. Notifications are
 each user's own and stay out of the admin."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import AccessLog, CalendarDay, CalendarYear
 
 
+class RecountDeadlinesMixin:
+    """After a change to the calendar, provisional deadlines are counted again (in a task,
+    once the change is committed), and the list warns of years still missing."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        from verification.tasks import deadlines_recount_task
+
+        transaction.on_commit(deadlines_recount_task.delay)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        from verification.tasks import deadlines_recount_task
+
+        transaction.on_commit(deadlines_recount_task.delay)
+
+    def changelist_view(self, request, extra_context=None):
+        from verification.services import provisional_deadline_years
+
+        for year, count in provisional_deadline_years().items():
+            messages.warning(
+                request,
+                ngettext(
+                    "%(count)d open check has a provisional deadline in %(year)d: enter that "
+                    "year's holidays and make-up working days, then mark the year complete.",
+                    "%(count)d open checks have provisional deadlines in %(year)d: enter that "
+                    "year's holidays and make-up working days, then mark the year complete.",
+                    count,
+                )
+                % {"count": count, "year": year},
+            )
+        return super().changelist_view(request, extra_context)
+
+
 @admin.register(CalendarYear)
-class CalendarYearAdmin(SimpleHistoryAdmin):
+class CalendarYearAdmin(RecountDeadlinesMixin, SimpleHistoryAdmin):
     list_display = ["year", "complete", "note"]
     list_filter = ["complete"]
     search_fields = ["year", "note"]
@@ -32,7 +68,7 @@ class YearFilter(admin.SimpleListFilter):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(SimpleHistoryAdmin):
+class CalendarDayAdmin(RecountDeadlinesMixin, SimpleHistoryAdmin):
     list_display = ["date", "name", "is_workday"]
     list_filter = [YearFilter, "is_workday"]
     search_fields = ["name"]

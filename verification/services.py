@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import Permission
 from django.db import transaction
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -526,3 +527,35 @@ def checks_mark_overdue(*, today: datetime.date | None = None) -> OverdueSweep:
                 )
             )
     return OverdueSweep(marked=marked, reminded=len(by_unit))
+
+
+def provisional_deadline_years() -> dict[int, int]:
+    """Open checks whose deadline is provisional, counted by the deadline's year: the years
+    whose holidays an administrator still has to enter."""
+    rows = (
+        DepartmentCheck.objects.filter(status__in=DepartmentCheck.OPEN, deadline_provisional=True)
+        .values_list("deadline__year")
+        .annotate(count=Count("pk"))
+        .order_by("deadline__year")
+    )
+    return dict(rows)
+
+
+def deadlines_recount() -> int:
+    """Count provisional deadlines again, from each request's submission day, once an
+    administrator has entered a year's holidays. Returns how many deadlines changed."""
+    calendar = WorkdayCalendar()
+    checks = list(
+        DepartmentCheck.objects.filter(status__in=DepartmentCheck.OPEN, deadline_provisional=True)
+        .select_related("unit", "request")
+        .only("deadline", "deadline_provisional", "unit__answer_days", "request__submitted_at")
+    )
+    changed = []
+    for check in checks:
+        start = timezone.localdate(check.request.submitted_at)
+        deadline = calendar.add_working_days(start, check.unit.answer_days)
+        if (deadline.date, deadline.provisional) != (check.deadline, check.deadline_provisional):
+            check.deadline, check.deadline_provisional = deadline.date, deadline.provisional
+            changed.append(check)
+    DepartmentCheck.objects.bulk_update(changed, ["deadline", "deadline_provisional"])
+    return len(changed)

@@ -16,3 +16,8 @@ def check_deliver_task(check_id: int) -> bool:
 def checks_mark_overdue_task() -> dict:
     sweep = services.checks_mark_overdue()
     return {"marked": sweep.marked, "reminded": sweep.reminded}
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def deadlines_recount_task() -> int:
+    return services.deadlines_recount()
