@@ -12,6 +12,8 @@ from django.utils.translation import ngettext
 from django.views.i18n import set_language as django_set_language
 
 from members import selectors as member_selectors
+from verification import selectors as verification_selectors
+from verification import services as verification_services
 
 from .models import AccessLog, Notification
 from .roles import Role, has_role, primary_role
@@ -30,6 +32,12 @@ def home(request):
         context["groups"] = member_selectors.group_summaries()
     if role in ROLES_FOLLOWING_LIAISONS:
         context["units_without_liaison"] = member_selectors.units_without_liaison()
+    if role in (Role.OFFICE_CLERK, Role.OFFICE_DIRECTOR):
+        context["verification"] = verification_selectors.office_summary()
+    elif role == Role.UNIT_LIAISON:
+        context["checks"] = verification_selectors.liaison_summary(request.user)
+    elif role == Role.ADMINISTRATOR:
+        context["provisional_years"] = verification_services.provisional_deadline_years()
     template = f"assistance/home_{role}.html" if role else "assistance/home_none.html"
     return render(request, template, context)
 
