@@ -1,0 +1,555 @@
+"""A verification request from start to finish in a real browser.
+
+The clerk registers a household through the register form, records each member's signed
+authorisation with a real file upload, files the request to every department and watches
+the departments' statuses; each unit's liaison signs in (in a browser context of their
+own), opens the check from the inbox, sees the members' full ID numbers and answers the
+grid; the clerk sees the request completed, reads the report (highlighted finding, masked
+ID numbers only) and downloads the Word export. A liaison of a unit that was not asked gets
+404 on the check.
+
+Delivery of the checks runs in a Celery task after commit: in process here (the autouse
+``_tasks_in_process`` fixture), and on_commit fires for real because ``live_server`` uses
+a transactional database.
+
+Wording is never spelled out: the expected labels are read from the catalogue in force
+(Django's own gettext for the page's language), so the test holds while the Chinese
+translation is being written; everything else is checked through data-testids, URLs,
+form values, CSS classes and the data.
+"""
+
+import re
+import zipfile
+from datetime import timedelta
+from decimal import Decimal
+
+import docx
+import pytest
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from playwright.sync_api import expect
+
+from assistance.idnumbers import mask_id_number
+from assistance.models import AccessLog
+from assistance.roles import Role
+from tests.factories import (
+    PASSWORD,
+    LeadingGroupFactory,
+    LiaisonFactory,
+    MemberUnitFactory,
+    UserFactory,
+)
+from tests.verification.factories import VerificationItemFactory, make_id_number, years_ago
+from verification.models import (
+    Authorization,
+    DepartmentCheck,
+    Finding,
+    Household,
+    VerificationRequest,
+)
+
+pytestmark = pytest.mark.browser
+
+LANGUAGES = ["zh-hans", "en"]
+BROWSER_LOCALE = {"zh-hans": "zh-CN", "en": "en-US"}
+TIMEOUT_MS = 10_000
+VIEWPORT = {"width": 1280, "height": 900}
+
+LOGIN_URL = "/accounts/login/"
+TOWN = "大峪街道"
+ADDRESS = "幸福路8号院3号楼502"
+# .report-highlight td { background-color: #fce8b2 } in templates/verification/report.html
+HIGHLIGHT_BACKGROUND = "rgb(252, 232, 178)"
+# The badge class of each check status (templates/verification/partials/check_status.html).
+STATUS_CLASS = {
+    DepartmentCheck.Status.DELIVERED: "text-bg-primary",
+    DepartmentCheck.Status.ANSWERED: "text-bg-success",
+}
+
+# The household, as the clerk types it: the applicant and the spouse, both adults.
+MEMBERS = [
+    {"name": "张建华", "relation": "applicant", "age": 45, "sequence": 311},
+    {"name": "刘桂芳", "relation": "spouse", "age": 43, "sequence": 322},
+]
+
+# The departments: the police check two items (one that does not bear on eligibility), the
+# tax office one with an amount, housing one. A fourth unit checks nothing, so it is never
+# asked. Each liaison's answer: {(member index, item code): (details, amount)} for the
+# records found; every other cell is "no record".
+UNITS = {
+    "police": {
+        "name": "区公安分局",
+        "items": [
+            {"code": "j-registration", "name": "户籍登记", "bears_on_eligibility": False},
+            {"code": "j-vehicles", "name": "机动车登记"},
+        ],
+        "found": {
+            (1, "j-registration"): ("户籍登记在大峪街道", None),
+            (1, "j-vehicles"): ("名下登记小型轿车一辆（京Q·J1234）", None),
+        },
+    },
+    "tax": {
+        "name": "区税务局",
+        "items": [{"code": "j-income-tax", "name": "个人所得税", "has_amount": True}],
+        "found": {(0, "j-income-tax"): ("2024年度工资薪金所得", "36800.50")},
+    },
+    "housing": {
+        "name": "区住房和城乡建设委员会",
+        "items": [{"code": "j-property", "name": "不动产登记"}],
+        "found": {},
+    },
+}
+BYSTANDER = "区市场监督管理局"
+
+
+def minimal_pdf() -> bytes:
+    """A small but well-formed one-page PDF (objects, cross-reference table, trailer)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+# --- Fixtures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=LANGUAGES)
+def lang(request):
+    return request.param
+
+
+@pytest.fixture
+def browser_locale(lang):
+    return BROWSER_LOCALE[lang]
+
+
+@pytest.fixture
+def open_page(browser, live_server, browser_locale):
+    """A page in a browser context of its own (its own cookies: one person signed in)."""
+    contexts = []
+
+    def open_():
+        context = browser.new_context(
+            base_url=live_server.url, locale=browser_locale, viewport=VIEWPORT
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        context.set_default_navigation_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def journey(transactional_db, settings, tmp_path):
+    """A leading group whose three departments check something (and one that does not),
+    a clerk, a liaison for every unit and the ID numbers of the household to come."""
+    # The authorisation scans are files: keep them out of the project's media folder.
+    settings.MEDIA_ROOT = tmp_path / "media"
+    group = LeadingGroupFactory(code="journey", name="测试区困难群众基本生活保障工作领导小组")
+    units, liaisons = {}, {}
+    for order, (key, spec) in enumerate(UNITS.items(), start=1):
+        unit = MemberUnitFactory(group=group, name=spec["name"], code=f"journey-{key}", order=order)
+        for item_order, item in enumerate(spec["items"], start=1):
+            VerificationItemFactory(unit=unit, order=item_order, **item)
+        units[key] = unit
+    units["bystander"] = MemberUnitFactory(
+        group=group, name=BYSTANDER, code="journey-bystander", order=9
+    )
+    for key, unit in units.items():
+        user = UserFactory(
+            username=f"liaison-{key}", first_name=f"{key}联络员", roles=[Role.UNIT_LIAISON]
+        )
+        LiaisonFactory(user=user, unit=unit, title="科员")
+        liaisons[key] = user
+    clerk = UserFactory(username="clerk", first_name="王小明", roles=[Role.OFFICE_CLERK])
+    today = timezone.localdate()
+    members = [
+        {**m, "id_number": make_id_number(years_ago(m["age"], today=today), sequence=m["sequence"])}
+        for m in MEMBERS
+    ]
+    return {
+        "group": group,
+        "units": units,
+        "liaisons": liaisons,
+        "clerk": clerk,
+        "members": members,
+        "today": today,
+    }
+
+
+# --- Helpers ----------------------------------------------------------------------------------
+
+
+def label(lang, text):
+    """``text`` (a lazy label or a msgid) as the catalogue in force renders it in ``lang``."""
+    with translation.override(lang):
+        return str(gettext(text) if isinstance(text, str) else text)
+
+
+def sign_in(page, username, lang):
+    page.goto(LOGIN_URL)
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    expect(page.get_by_test_id("user")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+
+
+def follow(page, selector):
+    link = page.locator(selector)
+    expect(link).to_have_count(1)
+    with page.expect_navigation():
+        link.click()
+
+
+def check_row(page, unit):
+    return page.get_by_test_id("request-checks").locator("tbody tr").filter(has_text=unit.name)
+
+
+def expect_status(page, unit, status, lang):
+    badge = check_row(page, unit).get_by_test_id("check-status")
+    expect(badge).to_have_text(label(lang, DepartmentCheck.Status(status).label))
+    expect(badge).to_have_class(re.compile(rf"\b{STATUS_CLASS[status]}\b"))
+
+
+def expect_progress(page, answered, total, lang):
+    text = label(lang, "%(answered)s of %(total)s answered") % {
+        "answered": answered,
+        "total": total,
+    }
+    expect(page.get_by_test_id("progress")).to_have_text(text)
+
+
+def register_household(page, journey):
+    follow(page, "[data-testid=nav] a[href='/verification/households/']")
+    follow(page, "main a[href='/verification/households/new/']")
+    # One coordination body: the office field is hidden and preset.
+    expect(page.locator("input[type=hidden][name=office]")).to_have_value(str(journey["group"].pk))
+    page.locator("input[name=address]").fill(ADDRESS)
+    page.locator("input[name=town]").fill(TOWN)
+    page.locator("select[name=assistance_type]").select_option("dibao")
+    for index, member in enumerate(journey["members"]):
+        prefix = f"members-{index}"
+        page.locator(f"input[name={prefix}-name]").fill(member["name"])
+        page.locator(f"select[name={prefix}-relation]").select_option(member["relation"])
+        page.locator(f"input[name={prefix}-id_number]").fill(member["id_number"])
+        expect(page.locator(f"input[name={prefix}-has_capacity]")).to_be_checked()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    expect(page.get_by_test_id("form-errors")).to_have_count(0)
+    match = re.search(r"/verification/households/(\d+)/$", page.url)
+    assert match, page.url
+    household = Household.objects.get(pk=int(match.group(1)))
+    assert (household.address, household.town) == (ADDRESS, TOWN)
+    assert household.assistance_type == "dibao"
+    assert household.office == journey["group"]
+    stored = list(household.members.order_by("pk").values_list("name", "relation", "id_number"))
+    assert stored == [(m["name"], m["relation"], m["id_number"]) for m in journey["members"]]
+    # The household page masks the numbers; nobody is covered yet.
+    expect(page.get_by_test_id("member-id")).to_have_text(
+        [mask_id_number(m["id_number"]) for m in journey["members"]]
+    )
+    expect(page.get_by_test_id("not-covered")).to_have_count(2)
+    expect(page.get_by_test_id("uncovered")).to_be_visible()
+    return household
+
+
+def record_authorizations(page, household, journey, scan_path):
+    today = journey["today"]
+    for member in household.members.order_by("pk"):
+        url = f"/verification/households/{household.pk}/members/{member.pk}/authorizations/new/"
+        follow(page, f"[data-testid=members] a[href='{url}']")
+        expect(page.locator("input[name=signed_on]")).to_have_value(today.isoformat())
+        expect(page.locator("input[name=signer][value=self]")).to_be_checked()
+        page.locator("input[name=valid_until]").fill((today + timedelta(days=365)).isoformat())
+        page.locator("input[name=scan]").set_input_files(str(scan_path))
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").click()
+        expect(page.get_by_test_id("field-error")).to_have_count(0)
+        expect(page).to_have_url(re.compile(rf"/verification/households/{household.pk}/$"))
+    expect(page.get_by_test_id("covered")).to_have_count(2)
+    expect(page.get_by_test_id("uncovered")).to_have_count(0)
+    authorizations = list(Authorization.objects.filter(member__household=household))
+    assert len(authorizations) == 2
+    for authorization in authorizations:
+        assert authorization.valid_until == today + timedelta(days=365)
+        # The scan was stored, and the office streams back exactly what was uploaded.
+        response = page.request.get(f"/verification/authorizations/{authorization.pk}/scan/")
+        assert response.status == 200, response.status
+        assert response.body() == scan_path.read_bytes()
+
+
+def file_request(page, household, journey, lang):
+    asked = [journey["units"][key] for key in UNITS]
+    follow(page, f"main a[href='/verification/households/{household.pk}/verify/']")
+    expect(page.get_by_test_id("refused")).to_have_count(0)
+    expect(page.locator("select[name=assistance_type]")).to_have_value("dibao")
+    boxes = page.get_by_test_id("departments").locator("input[name=units]")
+    # Every department that checks something is offered, ticked; the bystander is not.
+    expect(boxes).to_have_count(len(asked))
+    for unit in asked:
+        expect(page.locator(f"input[name=units][value='{unit.pk}']")).to_be_checked()
+    expect(page.get_by_test_id("departments")).not_to_contain_text(BYSTANDER)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    match = re.search(r"/verification/requests/(\d+)/$", page.url)
+    assert match, page.url
+    verification_request = VerificationRequest.objects.get(pk=int(match.group(1)))
+    assert verification_request.household == household
+    # Delivered after commit by the (in-process) task: every check awaits its answer.
+    checks = {c.unit_id: c for c in verification_request.checks.all()}
+    assert set(checks) == {unit.pk for unit in asked}
+    assert {c.status for c in checks.values()} == {DepartmentCheck.Status.DELIVERED}
+    assert all(c.delivered_at for c in checks.values())
+
+    expect(page.get_by_test_id("request-status")).to_have_text(
+        label(lang, VerificationRequest.Status.SUBMITTED.label)
+    )
+    expect(page.get_by_test_id("request-checks").locator("tbody tr")).to_have_count(len(asked))
+    for unit in asked:
+        expect(check_row(page, unit)).to_have_count(1)
+        expect_status(page, unit, DepartmentCheck.Status.DELIVERED, lang)
+    expect_progress(page, 0, len(asked), lang)
+    return verification_request, {key: checks[journey["units"][key].pk] for key in UNITS}
+
+
+def answer_check(page, journey, key, check, lang):
+    """The unit's liaison signs in, opens the check from the inbox and answers it."""
+    liaison = journey["liaisons"][key]
+    spec = UNITS[key]
+    sign_in(page, liaison.username, lang)
+    follow(page, "[data-testid=nav] a[href='/verification/inbox/']")
+    expect(page.get_by_test_id("open-count")).to_have_text("1")
+    row = page.get_by_test_id("open-check")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(TOWN)
+    expect(row.get_by_test_id("check-status")).to_have_class(re.compile(r"\btext-bg-primary\b"))
+    follow(page, f"[data-testid=open-check] a[href='/verification/checks/{check.pk}/']")
+
+    # The unit's liaison sees the full ID numbers (and the view is logged).
+    members = list(check.request.household.members.order_by("pk"))
+    expect(page.get_by_test_id("check-members").get_by_test_id("id-number")).to_have_text(
+        [m.id_number for m in members]
+    )
+    expect(page.get_by_test_id("access-logged")).to_be_visible()
+    assert AccessLog.objects.filter(user=liaison, purpose=AccessLog.Purpose.VERIFICATION).exists()
+    expect(page.get_by_test_id("check-items").locator("li")).to_have_count(len(spec["items"]))
+
+    items = list(check.items.order_by("order", "pk"))
+    form = page.get_by_test_id("answer-form")
+    expect(form.get_by_test_id("findings-grid").locator("tbody tr")).to_have_count(
+        len(members) * len(items)
+    )
+    for index, member in enumerate(members):
+        for item in items:
+            cell = f"{member.pk}_{item.pk}"
+            found = spec["found"].get((index, item.code))
+            result = "record_found" if found else "no_record"
+            form.locator(f"input[name=result_{cell}][value={result}]").check()
+            if found:
+                details, amount = found
+                form.locator(f"input[name=details_{cell}]").fill(details)
+                if amount is not None:
+                    form.locator(f"input[name=amount_{cell}]").fill(amount)
+            if item.has_amount and not (found and found[1] is not None):
+                expect(form.locator(f"input[name=amount_{cell}]")).to_have_value("")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+
+    # Back on the check: answered, the grid gone, the findings shown.
+    expect(page).to_have_url(re.compile(rf"/verification/checks/{check.pk}/$"))
+    expect(page.get_by_test_id("form-errors")).to_have_count(0)
+    expect(page.get_by_test_id("answer-form")).to_have_count(0)
+    expect(page.get_by_test_id("check-summary").get_by_test_id("check-status")).to_have_text(
+        label(lang, DepartmentCheck.Status.ANSWERED.label)
+    )
+    findings = page.get_by_test_id("findings").locator("tbody tr")
+    expect(findings).to_have_count(len(members) * len(items))
+    bearing = {i.code for i in items if i.bears_on_eligibility}
+    expect(page.get_by_test_id("findings").locator("tbody tr.table-warning")).to_have_count(
+        sum(code in bearing for _index, code in spec["found"])
+    )
+    for details, _amount in spec["found"].values():
+        expect(page.get_by_test_id("findings")).to_contain_text(details)
+
+    check.refresh_from_db()
+    assert check.status == DepartmentCheck.Status.ANSWERED
+    assert check.answered_by == liaison
+    stored = {
+        (f.member_id, f.item.code): (f.result, f.details, f.amount)
+        for f in check.findings.select_related("item")
+    }
+    expected = {}
+    for index, member in enumerate(members):
+        for item in items:
+            found = spec["found"].get((index, item.code))
+            if found:
+                details, amount = found
+                expected[member.pk, item.code] = (
+                    Finding.Result.RECORD_FOUND,
+                    details,
+                    Decimal(amount) if amount else None,
+                )
+            else:
+                expected[member.pk, item.code] = (Finding.Result.NO_RECORD, "", None)
+    assert stored == expected
+
+
+def expect_not_found(page, check):
+    response = page.goto(f"/verification/checks/{check.pk}/")
+    assert response.status == 404, response.status
+    for member in check.request.household.members.all():
+        assert member.id_number not in page.content()
+
+
+# --- The journey ------------------------------------------------------------------------------
+
+
+def test_verification_request_from_household_to_report(
+    journey, open_page, lang, tmp_path, screenshot
+):
+    scan_path = tmp_path / "authorization.pdf"
+    scan_path.write_bytes(minimal_pdf())
+    units = journey["units"]
+    full_ids = [m["id_number"] for m in journey["members"]]
+
+    # 1. The clerk registers the household, records the authorisations, files the request.
+    clerk = open_page()
+    sign_in(clerk, "clerk", lang)
+    household = register_household(clerk, journey)
+    record_authorizations(clerk, household, journey, scan_path)
+    verification_request, checks = file_request(clerk, household, journey, lang)
+    request_url = f"/verification/requests/{verification_request.pk}/"
+
+    # A liaison of a unit that was not asked: nothing in the inbox, 404 on the check.
+    bystander = open_page()
+    sign_in(bystander, journey["liaisons"]["bystander"].username, lang)
+    bystander.goto("/verification/inbox/")
+    expect(bystander.get_by_test_id("inbox-empty")).to_be_visible()
+    expect_not_found(bystander, checks["police"])
+
+    # 2. The police answer in the browser; they cannot open the tax office's check.
+    police = open_page()
+    answer_check(police, journey, "police", checks["police"], lang)
+    expect_not_found(police, checks["tax"])
+
+    # 3. The clerk reloads: the police have answered, the others still owe an answer.
+    clerk.reload()
+    expect(clerk).to_have_url(re.compile(re.escape(request_url) + "$"))
+    expect_status(clerk, units["police"], DepartmentCheck.Status.ANSWERED, lang)
+    for key in ("tax", "housing"):
+        expect_status(clerk, units[key], DepartmentCheck.Status.DELIVERED, lang)
+    expect_progress(clerk, 1, 3, lang)
+    expect(clerk.get_by_test_id("request-status")).to_have_text(
+        label(lang, VerificationRequest.Status.SUBMITTED.label)
+    )
+
+    # 4. The other departments answer, each in its own browser.
+    for key in ("tax", "housing"):
+        answer_check(open_page(), journey, key, checks[key], lang)
+
+    # 5. The request is complete.
+    clerk.reload()
+    expect(clerk.get_by_test_id("request-status")).to_have_text(
+        label(lang, VerificationRequest.Status.COMPLETED.label)
+    )
+    expect(clerk.get_by_test_id("request-status")).to_have_class(re.compile(r"text-bg-success"))
+    for key in UNITS:
+        expect_status(clerk, units[key], DepartmentCheck.Status.ANSWERED, lang)
+    expect_progress(clerk, 3, 3, lang)
+    verification_request.refresh_from_db()
+    assert verification_request.status == VerificationRequest.Status.COMPLETED
+    for number in full_ids:
+        assert number not in clerk.content()
+
+    # 6. The report: every member's findings, the records found that bear on eligibility
+    # highlighted, the ID numbers masked only.
+    follow(clerk, f"main a[href='{request_url}report/']")
+    expect(clerk.locator("html")).to_have_attribute("lang", lang)
+    expect(clerk.get_by_test_id("report-pending")).to_have_count(0)
+    expect(clerk.get_by_test_id("pending")).to_have_count(0)
+    sections = clerk.get_by_test_id("report-member")
+    expect(sections).to_have_count(2)
+    rows_per_member = sum(len(spec["items"]) for spec in UNITS.values())
+    for index, member in enumerate(journey["members"]):
+        section = sections.nth(index)
+        heading = section.locator("h3")
+        expect(heading).to_contain_text(member["name"])
+        expect(heading).to_contain_text(mask_id_number(member["id_number"]))
+        expect(section.locator("tbody tr")).to_have_count(rows_per_member)
+        for spec in UNITS.values():
+            for item in spec["items"]:
+                row = section.locator("tbody tr").filter(has_text=item["name"])
+                expect(row).to_have_count(1)
+                expect(row).to_contain_text(spec["name"])
+                found = spec["found"].get((index, item["code"]))
+                result = Finding.Result.RECORD_FOUND if found else Finding.Result.NO_RECORD
+                expect(row.locator("td").nth(2)).to_contain_text(label(lang, result.label))
+                highlighted = bool(found) and item.get("bears_on_eligibility", True)
+                if highlighted:
+                    expect(row).to_have_attribute("data-testid", "highlighted")
+                    expect(row).to_have_class(re.compile(r"\breport-highlight\b"))
+                    expect(row.locator("td").nth(2)).to_contain_text("★")
+                    background = row.locator("td").first.evaluate(
+                        "e => getComputedStyle(e).backgroundColor"
+                    )
+                    assert background == HIGHLIGHT_BACKGROUND, background
+                else:
+                    expect(row).not_to_have_class(re.compile(r"\breport-highlight\b"))
+                    expect(row.locator("td").nth(2)).not_to_contain_text("★")
+                if found:
+                    details, amount = found
+                    expect(row.locator("td").nth(3)).to_have_text(details)
+                    if amount:
+                        # 36800.50, grouped or not by the language's number format.
+                        expect(row.locator("td").nth(4)).to_have_text(
+                            re.compile(r"^36[,\s\u00a0]?800\.50$")
+                        )
+    expect(clerk.get_by_test_id("highlighted")).to_have_count(2)
+    expect(clerk.get_by_test_id("report-highlight-count")).to_contain_text("2")
+    html = clerk.content()
+    for number in full_ids:
+        assert number not in html
+        assert html.count(mask_id_number(number)) >= 2  # members table and section heading
+    print(screenshot(clerk, f"verification-report-{lang}"))
+
+    # The Word export downloads and opens, with the same findings and masked numbers only.
+    with clerk.expect_download() as download_info:
+        clerk.locator(f"main a[href='{request_url}report.docx']").click()
+    download = download_info.value
+    assert download.suggested_filename == f"verification-report-{verification_request.pk}.docx"
+    path = download.path()
+    document = docx.Document(str(path))
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    text = "\n".join([p.text for p in document.paragraphs] + cells)
+    for member in journey["members"]:
+        assert member["name"] in text
+        assert mask_id_number(member["id_number"]) in text
+    for spec in UNITS.values():
+        for details, _amount in spec["found"].values():
+            assert details in text
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            part = archive.read(name)
+            for number in full_ids:
+                assert number.encode() not in part, f"full ID number in {name}"
