@@ -206,8 +206,20 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing gives up after a few seconds when the broker is down (the resend sweep
+# catches up), instead of holding the clerk's request.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5}
+# With Redis, a message a killed worker had taken comes back after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600)}
 CELERY_TIMEZONE = TIME_ZONE
+# A check still queued this long after its request was filed is sent again (its message
+# was lost: broker down at submit, or a worker killed before acknowledging).
+VERIFICATION_RESEND_AFTER_MINUTES = env_int("VERIFICATION_RESEND_AFTER_MINUTES", 5)
 CELERY_BEAT_SCHEDULE = {
+    "verification-resend-undelivered": {
+        "task": "verification.tasks.checks_resend_undelivered_task",
+        "schedule": 60 * VERIFICATION_RESEND_AFTER_MINUTES,
+    },
     # Marks overdue checks and reminds liaisons (at most once a day per check).
     "verification-overdue": {
         "task": "verification.tasks.checks_mark_overdue_task",

@@ -2,6 +2,7 @@
 under a transaction; domain errors carry a message a clerk or liaison understands."""
 
 import datetime
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -12,6 +13,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as KombuOperationalError
 from simple_history.utils import bulk_create_with_history
 
 from assistance.services import notify
@@ -29,6 +31,8 @@ from .models import (
     VerificationItem,
     VerificationRequest,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class VerificationError(Exception):
@@ -256,12 +260,37 @@ def request_submit(
     return request
 
 
-def enqueue_checks(checks: Iterable[DepartmentCheck]) -> None:
-    """Send each check to its department's own queue (``verify.<unit code>``)."""
+def enqueue_checks(checks: Iterable[DepartmentCheck]) -> int:
+    """Send each check to its department's own queue (``verify.<unit code>``). Runs after
+    the commit; if the broker cannot be reached the checks stay queued in the database
+    and the resend sweep sends them later, so the clerk's submission still succeeds.
+    Returns how many were sent."""
     from .tasks import check_deliver_task
 
-    for check in checks:
-        check_deliver_task.apply_async(args=[check.pk], queue=check.unit.queue_name)
+    sent = 0
+    try:
+        for check in checks:
+            check_deliver_task.apply_async(args=[check.pk], queue=check.unit.queue_name)
+            sent += 1
+    except (KombuOperationalError, ConnectionError, OSError) as exc:
+        logger.warning("Broker unreachable (%s): checks left for the resend sweep", exc)
+    return sent
+
+
+def checks_resend_undelivered(*, older_than: datetime.timedelta) -> int:
+    """Send again the checks still queued ``older_than`` after their request was filed:
+    their message was lost (broker down at submit, a worker killed before acknowledging).
+    Delivery is idempotent, so a check whose first message does arrive after all is not
+    delivered twice. Returns how many were sent."""
+    stale = (
+        DepartmentCheck.objects.filter(
+            status=DepartmentCheck.Status.QUEUED,
+            request__submitted_at__lt=timezone.now() - older_than,
+        )
+        .select_related("unit")
+        .order_by("pk")
+    )
+    return enqueue_checks(stale.iterator(chunk_size=500))
 
 
 def _liaison_users(unit_id: int):

@@ -1,7 +1,10 @@
 """Verification tasks: thin wrappers that take ids and call a service. Each check goes to
 its department's own queue (``verify.<unit code>``), chosen when it is sent."""
 
+import datetime
+
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError
 
 from . import services
@@ -21,3 +24,9 @@ def checks_mark_overdue_task() -> dict:
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def deadlines_recount_task() -> int:
     return services.deadlines_recount()
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def checks_resend_undelivered_task() -> int:
+    minutes = settings.VERIFICATION_RESEND_AFTER_MINUTES
+    return services.checks_resend_undelivered(older_than=datetime.timedelta(minutes=minutes))

@@ -1,0 +1,59 @@
+"""Checks whose message was lost are sent again by the resend sweep, and a broker that
+is down when a request is filed does not stop the filing."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from assistance.celery import app
+from verification import services
+from verification.models import DepartmentCheck, VerificationRequest
+
+pytestmark = pytest.mark.django_db
+
+Status = DepartmentCheck.Status
+
+
+@pytest.fixture
+def unsent(clerk, authorized_household, items, django_capture_on_commit_callbacks):
+    """A request filed while the broker was unreachable: its checks stay queued."""
+    previous = app.conf.broker_url, app.conf.task_always_eager
+    # Nothing listens on port 1: publishing fails with a connection error, as it does when
+    # Redis is down.
+    app.conf.broker_url, app.conf.task_always_eager = "redis://127.0.0.1:1/0", False
+    _reset_producer_pool()
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            request = services.request_submit(actor=clerk, household=authorized_household)
+    finally:
+        app.conf.broker_url, app.conf.task_always_eager = previous
+        _reset_producer_pool()
+    return request
+
+
+def _reset_producer_pool():
+    # Celery keeps its connection and producer pools, built from the broker URL on first
+    # use: drop them so the next publish connects to the URL now configured.
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+def test_filing_succeeds_with_the_broker_down_and_checks_stay_queued(unsent):
+    assert VerificationRequest.objects.filter(pk=unsent.pk).exists()
+    assert set(unsent.checks.values_list("status", flat=True)) == {Status.QUEUED}
+
+
+def test_sweep_resends_only_checks_queued_long_enough(unsent, mailoutbox):
+    assert services.checks_resend_undelivered(older_than=datetime.timedelta(minutes=5)) == 0
+    assert set(unsent.checks.values_list("status", flat=True)) == {Status.QUEUED}
+    VerificationRequest.objects.filter(pk=unsent.pk).update(
+        submitted_at=timezone.now() - datetime.timedelta(minutes=6)
+    )
+    sent = services.checks_resend_undelivered(older_than=datetime.timedelta(minutes=5))
+    assert sent == 2
+    assert set(unsent.checks.values_list("status", flat=True)) == {Status.DELIVERED}
+    notified = len(mailoutbox)
+    # Nothing is left to send, and a second sweep changes nothing.
+    assert services.checks_resend_undelivered(older_than=datetime.timedelta(minutes=5)) == 0
+    assert len(mailoutbox) == notified
