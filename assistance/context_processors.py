@@ -22,6 +22,16 @@ NAVIGATION = [
     ("verification:household_list", _("Households"), {Role.OFFICE_CLERK, Role.OFFICE_DIRECTOR}),
     ("verification:overdue_list", _("Overdue checks"), {Role.OFFICE_DIRECTOR}),
     ("verification:inbox", _("Check inbox"), {Role.UNIT_LIAISON}),
+    (
+        "meetings:meeting_list",
+        _("Meetings"),
+        {Role.OFFICE_CLERK, Role.OFFICE_DIRECTOR, Role.CONVENER, Role.UNIT_LIAISON},
+    ),
+    (
+        "meetings:followup",
+        _("Decisions"),
+        {Role.OFFICE_CLERK, Role.OFFICE_DIRECTOR, Role.CONVENER, Role.UNIT_LIAISON},
+    ),
     ("liaison_unit", _("My unit"), {Role.UNIT_LIAISON}),
     ("members:change_log", _("Change log"), {Role.AUDITOR, Role.ADMINISTRATOR}),
     ("access_log", _("Access log"), {Role.AUDITOR}),

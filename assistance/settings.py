@@ -215,7 +215,13 @@ CELERY_TIMEZONE = TIME_ZONE
 # A check still queued this long after its request was filed is sent again (its message
 # was lost: broker down at submit, or a worker killed before acknowledging).
 VERIFICATION_RESEND_AFTER_MINUTES = env_int("VERIFICATION_RESEND_AFTER_MINUTES", 5)
+# Attending units consent to (or comment on) circulated minutes within this many working days.
+MINUTES_CONSENT_WORKING_DAYS = env_int("MINUTES_CONSENT_WORKING_DAYS", 3)
 CELERY_BEAT_SCHEDULE = {
+    "meetings-overdue-decisions": {
+        "task": "meetings.tasks.decisions_remind_overdue_task",
+        "schedule": env_int("OVERDUE_SWEEP_SECONDS", 3600),
+    },
     "verification-resend-undelivered": {
         "task": "verification.tasks.checks_resend_undelivered_task",
         "schedule": 60 * VERIFICATION_RESEND_AFTER_MINUTES,

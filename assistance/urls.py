@@ -18,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("members.urls")),
     path("verification/", include("verification.urls")),
+    path("meetings/", include("meetings.urls")),
     path("notifications/", views.notification_list, name="notifications"),
     path("access-log/", views.access_log, name="access_log"),
 ]

@@ -57,6 +57,12 @@ class LeadingGroup(models.Model):
     meetings_per_year = models.PositiveSmallIntegerField(
         _("regular meetings a year"), null=True, blank=True
     )
+    holds_kickoff = models.BooleanField(
+        _("annual kick-off meeting"), default=False, help_text=_("A meeting early in the year.")
+    )
+    holds_year_end = models.BooleanField(
+        _("year-end review meeting"), default=False, help_text=_("A meeting at the end of the year.")
+    )
     order = models.PositiveIntegerField(_("order"), default=0)
     history = HistoricalRecords()
 
