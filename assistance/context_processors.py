@@ -22,6 +22,7 @@ NAVIGATION = [
     ("verification:household_list", _("Households"), {Role.OFFICE_CLERK, Role.OFFICE_DIRECTOR}),
     ("verification:overdue_list", _("Overdue checks"), {Role.OFFICE_DIRECTOR}),
     ("verification:inbox", _("Check inbox"), {Role.UNIT_LIAISON}),
+    ("verification:snapshot_list", _("Registry snapshots"), {Role.UNIT_LIAISON}),
     (
         "meetings:meeting_list",
         _("Meetings"),

@@ -30,6 +30,8 @@ ADMINISTRATOR_APPS = ("members", "auth")
 # calendar. Never the households, checks or the access log (confidential or append-only).
 ADMINISTRATOR_MODELS = (
     ("verification", "verificationitem"),
+    ("verification", "unitconnector"),
+    ("verification", "registrysnapshot"),
     ("assistance", "calendaryear"),
     ("assistance", "calendarday"),
 )

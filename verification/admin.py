@@ -6,7 +6,7 @@ of personal data is decided per object and logged."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import VerificationItem
+from .models import RegistrySnapshot, UnitConnector, VerificationItem
 
 
 @admin.register(VerificationItem)
@@ -35,3 +35,35 @@ class VerificationItemAdmin(SimpleHistoryAdmin):
         "order",
         "active",
     ]
+
+
+@admin.register(UnitConnector)
+class UnitConnectorAdmin(SimpleHistoryAdmin):
+    """Which departments answer from a registry snapshot, and how fresh it must be."""
+
+    list_display = ["unit", "kind", "max_snapshot_age_days"]
+    list_filter = ["kind", "unit__group"]
+    list_select_related = ["unit"]
+    search_fields = ["unit__name", "unit__code"]
+    autocomplete_fields = ["unit"]
+
+
+@admin.register(RegistrySnapshot)
+class RegistrySnapshotAdmin(SimpleHistoryAdmin):
+    """Uploads are the departments' own (through their liaison's page); the admin lists
+    them with their history and changes nothing."""
+
+    list_display = ["unit", "taken_on", "row_count", "is_current", "uploaded_by", "uploaded_at"]
+    list_filter = ["is_current", "unit__group"]
+    list_select_related = ["unit", "uploaded_by"]
+    search_fields = ["unit__name"]
+    actions = None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

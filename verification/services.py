@@ -302,9 +302,13 @@ def _liaison_users(unit_id: int):
 
 
 def check_deliver(*, check_id: int) -> bool:
-    """Deliver a queued check to its department: mark it delivered and tell the unit's
-    liaisons. Idempotent: a redelivered task finds it delivered and does nothing.
+    """Deliver a queued check to its department: mark it delivered, then either answer it
+    from the department's registry snapshot or tell the unit's liaisons (with the reason
+    when the connector could not answer). Idempotent: a redelivered task finds the check
+    delivered and only finishes what an interrupted run left undone.
     Returns whether this call delivered it."""
+    from .connectors import current_snapshot
+
     with transaction.atomic():
         # Lock the check row only ("self"): a plain FOR UPDATE over the join would also
         # lock the unit, the request and the household, serialising every delivery of a
@@ -315,26 +319,91 @@ def check_deliver(*, check_id: int) -> bool:
             .filter(pk=check_id)
             .first()
         )
-        if check is None or check.status != DepartmentCheck.Status.QUEUED:
+        if check is None or check.status not in (
+            DepartmentCheck.Status.QUEUED,
+            DepartmentCheck.Status.DELIVERED,
+        ):
             return False
-        check.status = DepartmentCheck.Status.DELIVERED
-        check.delivered_at = timezone.now()
-        check._history_user = None
-        check.save(update_fields=["status", "delivered_at"])
-        household = check.request.household
-        # Workers have no request language: messages go out in the site's language.
-        message = _("New verification check for a household in %(town)s, due %(deadline)s.") % {
-            "town": household.town,
-            "deadline": check.deadline.isoformat(),
+        delivered_now = check.status == DepartmentCheck.Status.QUEUED
+        if delivered_now:
+            check.status = DepartmentCheck.Status.DELIVERED
+            check.delivered_at = timezone.now()
+            check.save(update_fields=["status", "delivered_at"])
+        elif check.fallback_reason or not _has_snapshot_connector(check.unit_id):
+            return False
+        snapshot, reason = current_snapshot(check.unit_id)
+    if snapshot is not None and check_answer_from_snapshot(check_id=check.pk, snapshot=snapshot):
+        return delivered_now
+    if reason:
+        DepartmentCheck.objects.filter(pk=check.pk).update(fallback_reason=reason[:300])
+    if delivered_now or reason:
+        _tell_liaisons_of_check(check, reason)
+    return delivered_now
+
+
+def _has_snapshot_connector(unit_id: int) -> bool:
+    from .models import UnitConnector
+
+    return UnitConnector.objects.filter(unit_id=unit_id, kind=UnitConnector.Kind.SNAPSHOT).exists()
+
+
+def _tell_liaisons_of_check(check: DepartmentCheck, reason: str = "") -> None:
+    household = check.request.household
+    # Workers have no request language: messages go out in the site's language.
+    message = _("New verification check for a household in %(town)s, due %(deadline)s.") % {
+        "town": household.town,
+        "deadline": check.deadline.isoformat(),
+    }
+    if reason:
+        message = f"{message} {reason}"
+    subject = _("Verification check due %(deadline)s") % {"deadline": check.deadline.isoformat()}
+    url = reverse("verification:check_detail", kwargs={"pk": check.pk})
+    notify(users=_liaison_users(check.unit_id), message=message, url=url, email_subject=subject)
+
+
+def check_answer_from_snapshot(*, check_id: int, snapshot) -> bool:
+    """Answer a delivered check from a registry snapshot: a record for a member and item is
+    "record found" with its details and amount, no record is "no record". Each finding
+    names the snapshot. Returns False if the check was no longer open."""
+    from .models import RegistryRecord
+
+    with transaction.atomic():
+        check = DepartmentCheck.objects.only("pk", "request_id").get(pk=check_id)
+        request, check = _lock_request_then_check(check)
+        if not check.is_open:
+            return False
+        members = list(check.request.household.members.values_list("pk", "id_number"))
+        item_ids = list(check.items.values_list("pk", flat=True))
+        records = {
+            (r.id_number, r.item_id): r
+            for r in RegistryRecord.objects.filter(
+                snapshot=snapshot,
+                id_number__in=[id_number for _, id_number in members],
+                item_id__in=item_ids,
+            )
         }
-        subject = _("Verification check due %(deadline)s") % {
-            "deadline": check.deadline.isoformat()
-        }
-        url = reverse("verification:check_detail", kwargs={"pk": check.pk})
-        users = list(_liaison_users(check.unit_id))
-        transaction.on_commit(
-            lambda: notify(users=users, message=message, url=url, email_subject=subject)
-        )
+        findings = []
+        for member_id, id_number in members:
+            for item_id in item_ids:
+                record = records.get((id_number, item_id))
+                findings.append(
+                    Finding(
+                        department_check=check,
+                        member_id=member_id,
+                        item_id=item_id,
+                        result=Finding.Result.RECORD_FOUND if record else Finding.Result.NO_RECORD,
+                        details=(record.details or _("Registry record")) if record else "",
+                        amount=record.amount if record else None,
+                        snapshot=snapshot,
+                    )
+                )
+        _move(check, DepartmentCheck.Status.ANSWERED)
+        bulk_create_with_history(findings, Finding)
+        check.answered_at = timezone.now()
+        check.overdue = False
+        check.fallback_reason = ""
+        _save(check, None)
+        _complete_if_last(None, request)
     return True
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import liaison, office
+from .views import liaison, office, registry
 
 app_name = "verification"
 urlpatterns = [
@@ -38,4 +38,5 @@ urlpatterns = [
     path("checks/<int:pk>/answer/", liaison.check_answer, name="check_answer"),
     path("checks/<int:pk>/correct/", liaison.check_correct, name="check_correct"),
     path("checks/<int:pk>/return/", liaison.check_return, name="check_return"),
+    path("snapshots/", registry.snapshot_list, name="snapshot_list"),
 ]

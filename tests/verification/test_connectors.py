@@ -1,0 +1,235 @@
+"""Registry snapshots: validated row by row (a bad file is refused whole, with its line
+numbers), replaced atomically, and answering checks automatically, each finding naming
+its snapshot; without a fresh snapshot the check falls back to the liaison with the
+reason shown."""
+
+import datetime
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from openpyxl import Workbook
+
+from assistance.models import Notification
+from verification import services
+from verification.connectors import SnapshotInvalid, snapshot_import
+from verification.models import (
+    DepartmentCheck,
+    Finding,
+    RegistryRecord,
+    RegistrySnapshot,
+    UnitConnector,
+    VerificationRequest,
+)
+from verification.tasks import check_deliver_task
+
+pytestmark = pytest.mark.django_db
+
+
+def csv_file(text: str, *, encoding="utf-8-sig", name="extract.csv"):
+    return SimpleUploadedFile(name, text.encode(encoding), content_type="text/csv")
+
+
+@pytest.fixture
+def police_connector(unit):
+    return UnitConnector.objects.create(unit=unit, kind=UnitConnector.Kind.SNAPSHOT)
+
+
+@pytest.fixture
+def ids(authorized_household):
+    return dict(authorized_household.members.values_list("name", "id_number"))
+
+
+@pytest.fixture
+def snapshot(liaison, unit, items, ids, police_connector):
+    text = (
+        "身份证号码,核对事项,详情,金额\n"
+        f"{ids['王建国']},车辆,小型轿车 豫S·12345,\n"
+        f"{ids['李秀英']},test-registration,户籍在本区,\n"
+    )
+    return snapshot_import(
+        actor=liaison, unit=unit, upload=csv_file(text), taken_on=timezone.localdate()
+    )
+
+
+def test_a_good_csv_becomes_the_current_snapshot(snapshot, unit):
+    assert snapshot.is_current and snapshot.row_count == 2
+    assert RegistryRecord.objects.filter(snapshot=snapshot).count() == 2
+
+
+def test_gb18030_csv_and_xlsx_are_read(liaison, unit, items, ids):
+    text = f"身份证号,事项,详情\n{ids['王建国']},车辆,货车\n"
+    first = snapshot_import(
+        actor=liaison,
+        unit=unit,
+        upload=csv_file(text, encoding="gb18030"),
+        taken_on=timezone.localdate(),
+    )
+    assert first.row_count == 1
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["ID number", "item", "details", "amount"])
+    sheet.append([ids["李秀英"], "test-vehicles", "摩托车", 3500])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    second = snapshot_import(
+        actor=liaison,
+        unit=unit,
+        upload=SimpleUploadedFile("extract.xlsx", buffer.getvalue()),
+        taken_on=timezone.localdate(),
+    )
+    record = RegistryRecord.objects.get(snapshot=second)
+    assert (record.details, record.amount) == ("摩托车", 3500)
+    # The newer upload replaced the older one.
+    first.refresh_from_db()
+    assert (first.is_current, second.is_current) == (False, True)
+    assert RegistrySnapshot.objects.filter(unit=unit, is_current=True).count() == 1
+
+
+def test_a_malformed_file_is_refused_whole_with_line_numbers(liaison, unit, items, ids, snapshot):
+    text = (
+        "身份证号码,核对事项,详情,金额\n"
+        f"{ids['王建国']},车辆,轿车,\n"
+        "110105194912310021,车辆,,\n"
+        f"{ids['李秀英']},宅基地,,\n"
+        f"{ids['王小明']},车辆,,十万\n"
+    )
+    with pytest.raises(SnapshotInvalid) as refused:
+        snapshot_import(
+            actor=liaison, unit=unit, upload=csv_file(text), taken_on=timezone.localdate()
+        )
+    assert [line for line, _ in refused.value.errors] == [3, 4, 5]
+    assert "宅基地" in refused.value.errors[1][1]
+    # Nothing imported: the earlier snapshot is still the only current one.
+    assert RegistrySnapshot.objects.filter(unit=unit).count() == 1
+    assert RegistrySnapshot.objects.get(unit=unit, is_current=True) == snapshot
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("extract.csv", "姓名,地址\n张三,某地\n", "name the columns"),
+        ("extract.xlsx", "not a workbook", "cannot be read"),
+        ("extract.txt", "身份证号码,核对事项\n", ".csv or .xlsx"),
+        ("extract.csv", "", "empty"),
+    ],
+)
+def test_unreadable_files_are_refused(liaison, unit, items, name, content, message):
+    with translation.override("en"), pytest.raises(SnapshotInvalid) as refused:
+        snapshot_import(
+            actor=liaison,
+            unit=unit,
+            upload=SimpleUploadedFile(name, content.encode()),
+            taken_on=timezone.localdate(),
+        )
+    assert message in refused.value.errors[0][1]
+    assert not RegistrySnapshot.objects.exists()
+
+
+def submit(clerk, household, capture):
+    with capture(execute=True):
+        return services.request_submit(actor=clerk, household=household)
+
+
+def test_snapshot_answers_the_check_and_findings_name_it(
+    clerk,
+    liaison,
+    unit,
+    other_unit,
+    authorized_household,
+    snapshot,
+    ids,
+    django_capture_on_commit_callbacks,
+):
+    request = submit(clerk, authorized_household, django_capture_on_commit_callbacks)
+    police = request.checks.get(unit=unit)
+    assert police.status == DepartmentCheck.Status.ANSWERED
+    assert police.answered_by is None
+    findings = {
+        (f.member.name, f.item.code): f for f in police.findings.select_related("member", "item")
+    }
+    assert len(findings) == 6  # three members x two items
+    car = findings[("王建国", "test-vehicles")]
+    assert (car.result, car.details, car.snapshot) == (
+        Finding.Result.RECORD_FOUND,
+        "小型轿车 豫S·12345",
+        snapshot,
+    )
+    assert findings[("王小明", "test-vehicles")].result == Finding.Result.NO_RECORD
+    assert all(f.snapshot == snapshot for f in findings.values())
+    # The police liaison had nothing to do: no notification of a new check.
+    assert not Notification.objects.filter(user=liaison).exists()
+    # The tax office answers by hand: the request waits for it.
+    assert request.checks.get(unit=other_unit).status == DepartmentCheck.Status.DELIVERED
+    request.refresh_from_db()
+    assert request.status == VerificationRequest.Status.SUBMITTED
+    # A redelivered task changes nothing.
+    assert check_deliver_task.apply(args=[police.pk]).get() is False
+    assert police.findings.count() == 6
+
+
+def test_without_a_snapshot_the_check_falls_back_with_the_reason(
+    clerk,
+    liaison,
+    unit,
+    authorized_household,
+    items,
+    police_connector,
+    django_capture_on_commit_callbacks,
+):
+    request = submit(clerk, authorized_household, django_capture_on_commit_callbacks)
+    police = request.checks.get(unit=unit)
+    assert police.status == DepartmentCheck.Status.DELIVERED
+    assert police.fallback_reason == gettext(
+        "The department has uploaded no registry snapshot yet."
+    )
+    note = Notification.objects.get(user=liaison)
+    assert police.fallback_reason in note.message
+
+
+def test_a_stale_snapshot_does_not_answer(
+    clerk,
+    liaison,
+    unit,
+    authorized_household,
+    snapshot,
+    police_connector,
+    django_capture_on_commit_callbacks,
+):
+    RegistrySnapshot.objects.filter(pk=snapshot.pk).update(
+        taken_on=timezone.localdate() - datetime.timedelta(days=40)
+    )
+    request = submit(clerk, authorized_household, django_capture_on_commit_callbacks)
+    police = request.checks.get(unit=unit)
+    assert police.status == DepartmentCheck.Status.DELIVERED
+    assert (
+        timezone.localdate() - datetime.timedelta(days=40)
+    ).isoformat() in police.fallback_reason
+    # The liaison answers by hand as usual.
+    assert police.findings.count() == 0
+
+
+def test_liaison_uploads_through_the_page_and_sees_line_numbers(
+    client, liaison, unit, items, ids, police_connector
+):
+    client.force_login(liaison)
+    url = reverse("verification:snapshot_list")
+    assert client.get(url).status_code == 200
+    bad = csv_file(f"身份证号码,核对事项\n{ids['王建国']},车辆\n123,车辆\n")
+    response = client.post(url, {"taken_on": timezone.localdate().isoformat(), "file": bad})
+    assert response.status_code == 200
+    assert [line for line, _ in response.context["errors"]] == [3]
+    assert not RegistrySnapshot.objects.exists()
+    good = csv_file(f"身份证号码,核对事项\n{ids['王建国']},车辆\n")
+    response = client.post(url, {"taken_on": timezone.localdate().isoformat(), "file": good})
+    assert response.status_code == 302
+    assert RegistrySnapshot.objects.get(unit=unit).is_current
+
+
+@pytest.mark.parametrize("persona", ["clerk", "director", "outsider"])
+def test_snapshot_page_is_only_for_liaisons(client, request, persona):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(reverse("verification:snapshot_list")).status_code == 404
