@@ -32,6 +32,7 @@ ADMINISTRATOR_MODELS = (
     ("verification", "verificationitem"),
     ("verification", "unitconnector"),
     ("verification", "registrysnapshot"),
+    ("meetings", "meeting"),
     ("assistance", "calendaryear"),
     ("assistance", "calendarday"),
 )

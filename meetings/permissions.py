@@ -91,7 +91,10 @@ def get_item_for_user(user, pk) -> AgendaItem:
 
 
 def get_minutes_for_user(user, pk) -> Minutes:
-    return _get(minutes_for_user(user).select_related("meeting__group"), pk)
+    return _get(
+        minutes_for_user(user).select_related("meeting__group", "meeting__convener", "signed_by"),
+        pk,
+    )
 
 
 def get_decision_for_user(user, pk) -> Decision:

@@ -8,10 +8,10 @@ Views call these; they hold no rule of their own.
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +22,7 @@ from members.models import LeadingGroup, Liaison, MemberUnit
 
 from .models import (
     AgendaItem,
+    Attachment,
     Attendance,
     Decision,
     DecisionUpdate,
@@ -246,6 +247,19 @@ class ItemData:
     household_id: int | None = None
 
 
+def _check_household(meeting: Meeting, household_id: int | None) -> None:
+    if not household_id:
+        return
+    if meeting.kind != Meeting.Kind.CASE:
+        raise MeetingError(_("Only a case consultation concerns one household."))
+    from verification.models import Household
+
+    # Households are confidential records of one office: a case consultation can only
+    # be about one registered with the meeting's own group.
+    if not Household.objects.filter(pk=household_id, office_id=meeting.group_id).exists():
+        raise MeetingError(_("The household is not registered with this group's office."))
+
+
 @transaction.atomic
 def agenda_item_create(*, actor, meeting: Meeting, unit: MemberUnit, data: ItemData) -> AgendaItem:
     """A liaison drafts an agenda item for their unit (the office may too, for any unit)."""
@@ -256,8 +270,7 @@ def agenda_item_create(*, actor, meeting: Meeting, unit: MemberUnit, data: ItemD
         raise WrongState(_("The agenda of this meeting is closed."))
     if not meeting.invited_units.filter(pk=unit.pk).exists():
         raise NotAllowed(_("%(unit)s is not invited to this meeting.") % {"unit": unit.name})
-    if data.household_id and meeting.kind != Meeting.Kind.CASE:
-        raise MeetingError(_("Only a case consultation concerns one household."))
+    _check_household(meeting, data.household_id)
     return _save(
         AgendaItem(
             meeting=meeting,
@@ -275,15 +288,44 @@ def agenda_item_create(*, actor, meeting: Meeting, unit: MemberUnit, data: ItemD
 
 @transaction.atomic
 def agenda_item_update(*, actor, item: AgendaItem, data: ItemData) -> AgendaItem:
+    item = AgendaItem.objects.select_for_update().select_related("meeting").get(pk=item.pk)
+    if not has_role(actor, *OFFICE):
+        _require_liaison_of(actor, item.unit)
+    if item.status not in (AgendaItem.Status.DRAFT, AgendaItem.Status.RETURNED):
+        raise WrongState(_("Only a draft or returned item can be edited."))
+    _check_household(item.meeting, data.household_id)
+    item.title, item.background, item.proposal = data.title, data.background, data.proposal
+    item.decision_requested = data.decision_requested
+    item.household_id = data.household_id
+    return _save(item, actor)
+
+
+@transaction.atomic
+def agenda_item_attach(*, actor, item: AgendaItem, files=(), remove=()) -> list[Attachment]:
+    """Add files (already checked by their content, ``assistance.uploads``) to an item and
+    remove some, while the item can still be edited. Removed files leave the disk only
+    once the removal is committed."""
     item = AgendaItem.objects.select_for_update().get(pk=item.pk)
     if not has_role(actor, *OFFICE):
         _require_liaison_of(actor, item.unit)
     if item.status not in (AgendaItem.Status.DRAFT, AgendaItem.Status.RETURNED):
         raise WrongState(_("Only a draft or returned item can be edited."))
-    item.title, item.background, item.proposal = data.title, data.background, data.proposal
-    item.decision_requested = data.decision_requested
-    item.household_id = data.household_id
-    return _save(item, actor)
+    for old in item.attachments.filter(pk__in=[a.pk for a in remove]):
+        name, storage = old.file.name, old.file.storage
+        old.delete()
+        transaction.on_commit(lambda name=name, storage=storage: storage.delete(name))
+    saved = []
+    for upload in files:
+        attachment = Attachment(
+            agenda_item=item,
+            file=upload,
+            uploaded_by=actor,
+            name=PurePath(upload.name).name[:200],
+        )
+        attachment.full_clean()
+        attachment.save()
+        saved.append(attachment)
+    return saved
 
 
 @transaction.atomic
@@ -424,6 +466,10 @@ def attendance_record(
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.status not in (Meeting.Status.AGENDA_APPROVED, Meeting.Status.HELD):
         raise WrongState(_("Attendance is recorded once the agenda is approved."))
+    # The attending units are the ones asked to consent: once the minutes have left the
+    # draft, who attended is part of them.
+    if Minutes.objects.filter(meeting=meeting).exclude(status__in=Minutes.EDITABLE).exists():
+        raise WrongState(_("The minutes have left the draft: attendance can no longer change."))
     invited = set(meeting.invited_units.values_list("pk", flat=True))
     if {row.unit_id for row in rows} != invited or len(rows) != len(invited):
         raise MeetingError(_("Record attendance for every invited unit, once each."))
@@ -484,7 +530,9 @@ def minutes_draft(
     minutes.document_number = document_number.strip()
     minutes.drafted_by = actor
     _save(minutes, actor)
-    minutes.decisions.all().delete()
+    for old in minutes.decisions.all():
+        old._history_user = actor  # the deletion's history row names who redrafted
+        old.delete()
     for order, data in enumerate(decisions, start=1):
         decision = _save(
             Decision(
@@ -549,14 +597,22 @@ def minutes_review(*, actor, minutes: Minutes, approve: bool, comment: str = "")
     minutes.consent_deadline_provisional = deadline.provisional
     minutes.review_comment = comment.strip()
     _save(minutes, actor)
-    existing = set(minutes.responses.values_list("unit_id", flat=True))
-    MinutesResponse.objects.bulk_create(
-        MinutesResponse(minutes=minutes, unit_id=unit_id)
-        for unit_id in attending
-        if unit_id not in existing
-    )
-    # A recirculated draft asks everyone again.
-    minutes.responses.update(answer=MinutesResponse.Answer.PENDING, answered_at=None)
+    # A recirculated draft asks everyone again, and only the units that attended (the
+    # attendance may have been corrected while the minutes were back in the draft). Saved
+    # one by one so each response's history names the director; the earlier answers stay
+    # in that history.
+    existing = {r.unit_id: r for r in minutes.responses.select_for_update().order_by()}
+    for unit_id, response in existing.items():
+        if unit_id not in attending:
+            response._history_user = actor
+            response.delete()
+    for unit_id in attending:
+        response = existing.get(unit_id) or MinutesResponse(minutes=minutes, unit_id=unit_id)
+        response.answer = MinutesResponse.Answer.PENDING
+        response.comment = ""
+        response.answered_by = None
+        response.answered_at = None
+        _save(response, actor)
     _notify_after_commit(
         _liaisons_of(MemberUnit.objects.filter(pk__in=attending)),
         _("Minutes of %(meeting)s are circulated: consent or comment by %(date)s.")
@@ -687,9 +743,16 @@ def _decision_units(decision: Decision) -> set[int]:
 
 @transaction.atomic
 def decision_update_post(
-    *, actor, decision: Decision, unit: MemberUnit, text: str, reports_done: bool = False
+    *,
+    actor,
+    decision: Decision,
+    unit: MemberUnit,
+    text: str,
+    reports_done: bool = False,
+    attachments: Sequence = (),
 ) -> DecisionUpdate:
-    """A lead or cooperating unit reports progress; the lead unit may report it done."""
+    """A lead or cooperating unit reports progress, with files already checked by their
+    content (``assistance.uploads``); the lead unit may report the decision done."""
     _require_liaison_of(actor, unit)
     decision = Decision.objects.select_for_update().select_related("minutes").get(pk=decision.pk)
     if decision.minutes.status != Minutes.Status.ISSUED:
@@ -705,6 +768,10 @@ def decision_update_post(
     update = DecisionUpdate.objects.create(
         decision=decision, unit=unit, author=actor, text=text.strip(), reports_done=reports_done
     )
+    for upload in attachments:
+        Attachment.objects.create(
+            update=update, file=upload, name=PurePath(upload.name).name[:200], uploaded_by=actor
+        )
     if reports_done and decision.status == Decision.Status.OPEN:
         _move(decision, Decision.Status.REPORTED_DONE)
         _save(decision, actor)
@@ -720,7 +787,9 @@ def decision_update_post(
 @transaction.atomic
 def decision_close(*, actor, decision: Decision) -> Decision:
     _require_role(actor, *OFFICE, action=_("close decisions"))
-    decision = Decision.objects.select_for_update().get(pk=decision.pk)
+    decision = Decision.objects.select_for_update().select_related("minutes").get(pk=decision.pk)
+    if decision.minutes.status != Minutes.Status.ISSUED:
+        raise WrongState(_("The minutes of this decision are not issued yet."))
     _move(decision, Decision.Status.CLOSED)
     decision.closed_by = actor
     decision.closed_at = timezone.now()
@@ -753,7 +822,8 @@ def decisions_remind_overdue(*, today: datetime.date | None = None) -> int:
         overdue = list(
             Decision.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(
-                ~Q(status=Decision.Status.CLOSED),
+                # A decision reported done waits on the office, not on the lead unit.
+                status=Decision.Status.OPEN,
                 deadline__lt=today,
                 minutes__status=Minutes.Status.ISSUED,
             )

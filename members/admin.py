@@ -41,7 +41,10 @@ class LeadingGroupAdmin(SimpleHistoryAdmin):
             {"fields": ["notice_title", "document_number", "issuing_office", "issued_on"]},
         ),
         (_("Duties"), {"fields": ["duties", "office_host_unit", "office_duties"]}),
-        (_("Meetings"), {"fields": ["meeting_rule", "meetings_per_year", "holds_kickoff", "holds_year_end"]}),
+        (
+            _("Meetings"),
+            {"fields": ["meeting_rule", "meetings_per_year", "holds_kickoff", "holds_year_end"]},
+        ),
     ]
     autocomplete_fields = ["office_host_unit"]
 

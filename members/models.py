@@ -61,7 +61,9 @@ class LeadingGroup(models.Model):
         _("annual kick-off meeting"), default=False, help_text=_("A meeting early in the year.")
     )
     holds_year_end = models.BooleanField(
-        _("year-end review meeting"), default=False, help_text=_("A meeting at the end of the year.")
+        _("year-end review meeting"),
+        default=False,
+        help_text=_("A meeting at the end of the year."),
     )
     order = models.PositiveIntegerField(_("order"), default=0)
     history = HistoricalRecords()

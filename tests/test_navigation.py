@@ -9,13 +9,16 @@ pytestmark = pytest.mark.django_db
 
 EVERYONE = {"home", "members:group_list", "notifications"}
 OFFICE = {"verification:request_list", "verification:household_list"}
+MEETINGS = {"meetings:meeting_list", "meetings:followup"}
 EXPECTED = {
-    Role.OFFICE_CLERK: EVERYONE | OFFICE,
-    Role.OFFICE_DIRECTOR: EVERYONE | OFFICE | {"verification:overdue_list"},
-    Role.CONVENER: EVERYONE,
+    Role.OFFICE_CLERK: EVERYONE | OFFICE | MEETINGS,
+    Role.OFFICE_DIRECTOR: EVERYONE | OFFICE | MEETINGS | {"verification:overdue_list"},
+    Role.CONVENER: EVERYONE | MEETINGS,
     Role.AUDITOR: EVERYONE | {"members:change_log", "access_log"},
     Role.ADMINISTRATOR: EVERYONE | {"members:change_log", "admin:index"},
-    Role.UNIT_LIAISON: EVERYONE | {"my_unit", "verification:inbox"},
+    Role.UNIT_LIAISON: EVERYONE
+    | MEETINGS
+    | {"my_unit", "verification:inbox", "verification:snapshot_list"},
     None: EVERYONE,
 }
 

@@ -1,7 +1,6 @@
 """Forms of the office's verification pages. They check what a person typed or uploaded;
 the rules of the domain (authorisations, states) are the services'."""
 
-import filetype
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -10,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from assistance import uploads
+from assistance.forms import BootstrapMixin, DateInput
 from assistance.idnumbers import normalize_id_number, validate_id_number
 from assistance.models import AccessLog
 from members.models import LeadingGroup, MemberUnit
@@ -22,53 +23,6 @@ from .models import (
     VerificationRequest,
 )
 from .services import MemberData
-
-
-class BootstrapMixin:
-    """Give every widget the Bootstrap class its kind needs, so templates stay plain."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.CheckboxSelectMultiple):
-                continue
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-    def add_error(self, field, error):
-        super().add_error(field, error)
-        # Mark the fields in error so Bootstrap shows them red (also for errors a service
-        # raised after the form was cleaned).
-        for name in self._errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                if "is-invalid" not in widget.attrs.get("class", ""):
-                    widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-                    widget.attrs["aria-invalid"] = "true"
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
-    """Put a ``ValidationError`` raised by a service's ``full_clean`` on the form: on the
-    field it names when the form has that field, otherwise above the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
 
 # The message of the database constraint, so the form and the database say the same thing.
 DUPLICATE_ID_MESSAGE = next(
@@ -212,19 +166,22 @@ class RevealForm(BootstrapMixin, forms.Form):
 
 # --- Authorisations ---------------------------------------------------------------------------
 
-# Content types a scan may have, judged from its bytes, and the names each may carry.
-SCAN_TYPES = {
-    "application/pdf": ("pdf",),
-    "image/jpeg": ("jpg", "jpeg"),
-    "image/png": ("png",),
-}
-SCAN_TYPE_LABELS = {
-    "application/pdf": _("a PDF document"),
-    "image/jpeg": _("a JPEG image"),
-    "image/png": _("a PNG image"),
-}
-# filetype reads at most this many bytes from the start of a file.
-_SNIFF_BYTES = 8192
+# What a scan may be, judged from its bytes (see ``assistance.uploads``), with the
+# messages that speak of a scan rather than of any file.
+SCAN_KINDS = (uploads.PDF, uploads.JPEG, uploads.PNG)
+scan_validator = uploads.UploadValidator(
+    kinds=SCAN_KINDS,
+    max_bytes_setting="AUTHORIZATION_SCAN_MAX_BYTES",
+    messages=uploads.UploadMessages(
+        too_large=_(
+            "The scan is %(size)s; at most %(limit)s is accepted. Scan at a lower resolution."
+        ),
+        wrong_type=_(
+            "The file’s content is not a PDF, JPEG or PNG (whatever its name says). "
+            "Upload the scan itself."
+        ),
+    ),
+)
 
 
 class AuthorizationForm(BootstrapMixin, forms.Form):
@@ -242,7 +199,8 @@ class AuthorizationForm(BootstrapMixin, forms.Form):
     scan = forms.FileField(
         label=_("Scan of the signed authorisation"),
         help_text=_("PDF, JPEG or PNG."),
-        widget=forms.FileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+        widget=forms.FileInput(attrs={"accept": scan_validator.accept()}),
+        validators=[scan_validator],
     )
 
     def __init__(self, *args, member: HouseholdMember, **kwargs):
@@ -260,49 +218,6 @@ class AuthorizationForm(BootstrapMixin, forms.Form):
                 if member.needs_guardian
                 else Authorization.Signer.SELF,
             )
-
-    def clean_scan(self):
-        scan = self.cleaned_data["scan"]
-        limit = settings.AUTHORIZATION_SCAN_MAX_BYTES
-        if scan.size > limit:
-            raise ValidationError(
-                _(
-                    "The scan is %(size)s; at most %(limit)s is accepted. "
-                    "Scan at a lower resolution."
-                ),
-                code="scan_too_large",
-                params={"size": filesizeformat(scan.size), "limit": filesizeformat(limit)},
-            )
-        if scan.size == 0:
-            raise ValidationError(_("The uploaded file is empty."), code="scan_empty")
-        scan.seek(0)
-        head = scan.read(_SNIFF_BYTES)
-        scan.seek(0)
-        kind = filetype.guess(head)
-        if kind is None or kind.mime not in SCAN_TYPES:
-            raise ValidationError(
-                _(
-                    "The file’s content is not a PDF, JPEG or PNG (whatever its name says). "
-                    "Upload the scan itself."
-                ),
-                code="scan_type",
-            )
-        name = scan.name or ""
-        suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        if suffix not in SCAN_TYPES[kind.mime]:
-            raise ValidationError(
-                _(
-                    "The file is named “%(name)s” but its content is %(kind)s: give it the "
-                    "ending .%(suffix)s or upload the right file."
-                ),
-                code="scan_name_mismatch",
-                params={
-                    "name": name,
-                    "kind": SCAN_TYPE_LABELS[kind.mime],
-                    "suffix": SCAN_TYPES[kind.mime][0],
-                },
-            )
-        return scan
 
     def clean(self):
         data = super().clean()

@@ -111,7 +111,7 @@ def assert_styled(page):
     assert "text/css" in response.headers["content-type"]
     assert page.locator("nav.navbar").evaluate("e => getComputedStyle(e).display") == "flex"
     # .bg-primary is Bootstrap's blue, rgb(13, 110, 253); unstyled it would be transparent.
-    background = page.locator("nav.navbar").evaluate("e => getComputedStyle(e).backgroundColor")
+    background = page.locator("header").evaluate("e => getComputedStyle(e).backgroundColor")
     assert background == "rgb(13, 110, 253)", background
 
 
@@ -146,10 +146,16 @@ def test_clerk_searches_the_unit_directory(page, register, lang, wording, screen
     wording.check(heading, "clerk")
     expect(page.get_by_test_id("user")).to_have_text("王小明")
     nav_links = page.get_by_test_id("nav").locator("a.nav-link")
-    # Home, leading groups, verification requests, households and notifications: no change
-    # log, administration, inbox or "my unit" for a clerk.
-    expect(nav_links).to_have_count(5)
-    for href in ["/groups/", "/verification/requests/", "/verification/households/"]:
+    # Home, leading groups, verification requests, households, meetings, decisions and
+    # notifications: no change log, administration, inbox or "my unit" for a clerk.
+    expect(nav_links).to_have_count(7)
+    for href in [
+        "/groups/",
+        "/verification/requests/",
+        "/verification/households/",
+        "/meetings/",
+        "/meetings/decisions/",
+    ]:
         expect(page.get_by_test_id("nav").locator(f"a[href='{href}']")).to_have_count(1)
     expect(page.get_by_test_id("nav").locator("a[href='/verification/inbox/']")).to_have_count(0)
     wording.check(page.locator("nav.navbar form[action='/accounts/logout/'] button"), "sign_out")

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from assistance.forms import add_service_errors
 from assistance.models import AccessLog
 from assistance.services import access_log_record
 from assistance.workdays import WorkdayCalendar
@@ -49,7 +50,6 @@ from ..forms import (
     RequestFilterForm,
     RequestForm,
     RevealForm,
-    add_service_errors,
     member_formset,
 )
 from ..models import (
