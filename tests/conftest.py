@@ -22,6 +22,12 @@ from tests.factories import (
 
 
 @pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    # Uploaded scans, attachments and snapshots never land in the project's media folder.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
     # The manifest storage used in production needs collectstatic; tests render templates
     # straight from the source folders.

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assistance.idnumbers import check_character
-from members.models import LeadingGroup
+from members.models import LeadingGroup, MemberUnit
 
 from . import services
 from .models import Household
@@ -48,8 +48,41 @@ def demo_id(birth: str, sequence: str) -> str:
     return first17 + check_character(first17)
 
 
+# Departments of Huangchuan that answer from a registry snapshot in the demo, and the
+# snapshot rows (member index in the first household, item code, details, amount).
+SNAPSHOT_UNITS = {
+    "hc-taxation": [(0, "hc-tax-paid", "2025年度个人所得税", "1260.00")],
+    "hc-enterprise-pension-centre": [],
+}
+
+
+def demo_connectors(*, liaison_of, members) -> None:
+    """Switch the tax office and the pension centre to registry snapshots, each with an
+    uploaded extract (the tax office holds a record on the first applicant)."""
+    from .connectors import snapshot_import
+    from .models import UnitConnector
+
+    for code, rows in SNAPSHOT_UNITS.items():
+        unit = MemberUnit.objects.filter(code=code).first()
+        if unit is None:
+            continue
+        UnitConnector.objects.update_or_create(
+            unit=unit, defaults={"kind": UnitConnector.Kind.SNAPSHOT}
+        )
+        lines = ["身份证号码,事项代码,详情,金额"]
+        lines += [
+            f"{members[i].id_number},{item},{details},{amount}" for i, item, details, amount in rows
+        ]
+        snapshot_import(
+            actor=liaison_of(unit),
+            unit=unit,
+            upload=ContentFile("\n".join(lines).encode("utf-8"), name=f"{code}.csv"),
+            taken_on=timezone.localdate(),
+        )
+
+
 @transaction.atomic
-def demo_households(*, clerk) -> int:
+def demo_households(*, clerk, liaison_of=None) -> int:
     office = LeadingGroup.objects.filter(code="huangchuan").first()
     if office is None or Household.objects.filter(office=office).exists():
         return 0
@@ -79,5 +112,9 @@ def demo_households(*, clerk) -> int:
                 scan=ContentFile(DEMO_SCAN, name="authorization.pdf"),
             )
         if index == 0 and services.default_items(office):
+            if liaison_of is not None:
+                demo_connectors(
+                    liaison_of=liaison_of, members=list(household.members.order_by("pk"))
+                )
             services.request_submit(actor=clerk, household=household)
     return len(HOUSEHOLDS)

@@ -27,8 +27,12 @@ def test_all_seed_notices_load_together():
         assert group.office_host_unit.group_id == group.pk
 
 
-def test_demo_data_loads_once_and_again_without_change(capsys):
-    call_command("load_demo")
+def test_demo_data_loads_once_and_again_without_change(
+    capsys, django_capture_on_commit_callbacks
+):
+    # The checks of the demo request are delivered once the demo's transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo")
     out = capsys.readouterr().out
     assert "demo-pass-2026" in out
     User = get_user_model()
@@ -37,6 +41,17 @@ def test_demo_data_loads_once_and_again_without_change(capsys):
     assert Liaison.objects.count() == len(DEMO_LIAISONS)
     liaison = Liaison.objects.get(user__username="liaison")
     assert (liaison.unit.group.code, liaison.unit.name) == ("huangchuan", "公安局")
+    # A household under verification: the tax office answered from its registry snapshot.
+    from meetings.models import AgendaItem, Meeting
+    from verification.models import DepartmentCheck
+
+    tax = DepartmentCheck.objects.get(unit__code="hc-taxation")
+    assert tax.status == DepartmentCheck.Status.ANSWERED
+    assert tax.findings.filter(result="record_found", snapshot__isnull=False).count() == 1
+    assert DepartmentCheck.objects.filter(status=DepartmentCheck.Status.DELIVERED).count() == 11
+    # Next year's plan for Huangchuan (kick-off, four quarters, year-end) and an item to review.
+    assert Meeting.objects.filter(group__code="huangchuan").count() == 6
+    assert AgendaItem.objects.get().status == AgendaItem.Status.SUBMITTED
     units, users = MemberUnit.objects.count(), User.objects.count()
     call_command("load_demo")
     assert "not reloaded" in capsys.readouterr().out

@@ -56,6 +56,7 @@ class Command(BaseCommand):
         ):
             accounts = self._accounts()
             self._households()
+            self._meetings()
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
         for username, description in accounts:
             self.stdout.write(f"  {username:<16} {description}")
@@ -97,4 +98,16 @@ class Command(BaseCommand):
         verification request under way, so the liaisons' inboxes are not empty."""
         from verification.demo import demo_households
 
-        demo_households(clerk=get_user_model().objects.get(username="clerk"))
+        admin = get_user_model().objects.get(username="admin")
+
+        def liaison_of(unit):
+            # Uploads are made by the unit's liaison, or the administrator for the demo.
+            liaison = unit.liaisons.filter(active=True).select_related("user").first()
+            return liaison.user if liaison else admin
+
+        demo_households(clerk=get_user_model().objects.get(username="clerk"), liaison_of=liaison_of)
+
+    def _meetings(self):
+        from meetings.demo import demo_meetings
+
+        demo_meetings()
