@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from members.models import LeadingGroup, MemberUnit
@@ -46,7 +47,7 @@ class Meeting(models.Model):
         LeadingGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="meetings"
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("heading of a meeting or item", "title"), max_length=200)
     starts_at = models.DateTimeField(_("starts at"), db_index=True)
     place = models.CharField(_("place"), max_length=200, blank=True)
     convener = models.ForeignKey(
@@ -111,7 +112,7 @@ class AgendaItem(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("heading of a meeting or item", "title"), max_length=200)
     background = models.TextField(_("background"))
     proposal = models.TextField(_("proposal"))
     decision_requested = models.TextField(_("decision requested"))

@@ -42,7 +42,7 @@ class LeadingGroupAdmin(SimpleHistoryAdmin):
         ),
         (_("Duties"), {"fields": ["duties", "office_host_unit", "office_duties"]}),
         (
-            _("Meetings"),
+            _("Meeting rule"),
             {"fields": ["meeting_rule", "meetings_per_year", "holds_kickoff", "holds_year_end"]},
         ),
     ]
