@@ -27,9 +27,7 @@ def test_all_seed_notices_load_together():
         assert group.office_host_unit.group_id == group.pk
 
 
-def test_demo_data_loads_once_and_again_without_change(
-    capsys, django_capture_on_commit_callbacks
-):
+def test_demo_data_loads_once_and_again_without_change(capsys, django_capture_on_commit_callbacks):
     # The checks of the demo request are delivered once the demo's transaction commits.
     with django_capture_on_commit_callbacks(execute=True):
         call_command("load_demo")
