@@ -219,6 +219,8 @@ CELERY_TIMEZONE = TIME_ZONE
 # A check still queued this long after its request was filed is sent again (its message
 # was lost: broker down at submit, or a worker killed before acknowledging).
 VERIFICATION_RESEND_AFTER_MINUTES = env_int("VERIFICATION_RESEND_AFTER_MINUTES", 5)
+# Batch re-verification works through households and checks this many at a time.
+VERIFICATION_BATCH_CHUNK = env_int("VERIFICATION_BATCH_CHUNK", 2000)
 # Attending units consent to (or comment on) circulated minutes within this many working days.
 MINUTES_CONSENT_WORKING_DAYS = env_int("MINUTES_CONSENT_WORKING_DAYS", 3)
 CELERY_BEAT_SCHEDULE = {

@@ -242,6 +242,52 @@ class VerificationItem(models.Model):
         return self.name
 
 
+class VerificationBatch(models.Model):
+    """A cohort of households re-verified together (e.g. every 低保 household of a town
+    due for its yearly re-check), processed per department in chunks."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    office = models.ForeignKey(
+        LeadingGroup, verbose_name=_("office"), on_delete=models.PROTECT, related_name="batches"
+    )
+    assistance_type = models.CharField(
+        _("assistance type"), max_length=20, choices=AssistanceType.choices, blank=True
+    )
+    town = models.CharField(_("town or subdistrict"), max_length=60, blank=True)
+    due_only = models.BooleanField(_("only households due for re-check"), default=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.RUNNING, db_index=True
+    )
+    household_count = models.PositiveIntegerField(_("households"), default=0)
+    skipped_count = models.PositiveIntegerField(
+        _("households skipped (authorisation missing)"), default=0
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("submitted"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("verification batch")
+        verbose_name_plural = _("verification batches")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return _("Batch %(pk)s") % {"pk": self.pk}
+
+    def get_absolute_url(self):
+        return reverse("verification:batch_detail", kwargs={"pk": self.pk})
+
+
 class VerificationRequest(models.Model):
     """A request to verify one household's economic status across departments."""
 
@@ -252,6 +298,14 @@ class VerificationRequest(models.Model):
 
     household = models.ForeignKey(
         Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="requests"
+    )
+    batch = models.ForeignKey(
+        VerificationBatch,
+        verbose_name=_("batch"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="requests",
     )
     assistance_type = models.CharField(_("for"), max_length=20, choices=AssistanceType.choices)
     status = models.CharField(

@@ -282,15 +282,38 @@ def checks_resend_undelivered(*, older_than: datetime.timedelta) -> int:
     their message was lost (broker down at submit, a worker killed before acknowledging).
     Delivery is idempotent, so a check whose first message does arrive after all is not
     delivered twice. Returns how many were sent."""
+    from .models import VerificationBatch
+    from .tasks import batch_process_unit_task
+
+    cutoff = timezone.now() - older_than
     stale = (
         DepartmentCheck.objects.filter(
             status=DepartmentCheck.Status.QUEUED,
-            request__submitted_at__lt=timezone.now() - older_than,
+            request__submitted_at__lt=cutoff,
+            request__batch__isnull=True,
         )
         .select_related("unit")
         .order_by("pk")
     )
-    return enqueue_checks(stale.iterator(chunk_size=500))
+    sent = enqueue_checks(stale.iterator(chunk_size=500))
+    # A running batch is carried on per department, not check by check.
+    stalled = (
+        DepartmentCheck.objects.filter(
+            status=DepartmentCheck.Status.QUEUED,
+            request__batch__status=VerificationBatch.Status.RUNNING,
+            request__batch__created_at__lt=cutoff,
+        )
+        .order_by()
+        .values_list("request__batch_id", "unit_id", "unit__code")
+        .distinct()
+    )
+    try:
+        for batch_id, unit_id, code in stalled:
+            batch_process_unit_task.apply_async(args=[batch_id, unit_id], queue=f"verify.{code}")
+            sent += 1
+    except (KombuOperationalError, ConnectionError, OSError) as exc:
+        logger.warning("Broker unreachable (%s): batches left for the next sweep", exc)
+    return sent
 
 
 def _liaison_users(unit_id: int):

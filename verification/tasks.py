@@ -30,3 +30,17 @@ def deadlines_recount_task() -> int:
 def checks_resend_undelivered_task() -> int:
     minutes = settings.VERIFICATION_RESEND_AFTER_MINUTES
     return services.checks_resend_undelivered(older_than=datetime.timedelta(minutes=minutes))
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def batch_prepare_task(batch_id: int) -> int:
+    from .batches import batch_prepare
+
+    return batch_prepare(batch_id=batch_id)
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def batch_process_unit_task(batch_id: int, unit_id: int) -> int:
+    from .batches import batch_process_unit
+
+    return batch_process_unit(batch_id=batch_id, unit_id=unit_id)
