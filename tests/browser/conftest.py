@@ -15,6 +15,8 @@ from django.core.management import call_command
 from assistance.roles import Role
 from tests.factories import PASSWORD, LiaisonFactory, UserFactory
 
+from .helpers import BROWSER_LOCALE, LANGUAGES
+
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 # As root Chromium needs --no-sandbox; without the background-networking flags it tries to
 # reach Google services, and the test machines have no internet.
@@ -94,25 +96,43 @@ def browser(chromium_path, django_db_setup):
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture
-def browser_locale():
-    """The language the browser asks for (Accept-Language); tests may override it."""
-    return "zh-CN"
+@pytest.fixture(params=LANGUAGES)
+def lang(request):
+    """The page's language: a test that asks for it runs once in each language."""
+    return request.param
 
 
 @pytest.fixture
-def page(browser, live_server, browser_locale):
-    context = browser.new_context(
-        base_url=live_server.url, locale=browser_locale, viewport=VIEWPORT
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    context.set_default_navigation_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    try:
-        yield page
-    finally:
-        page.close()
+def browser_locale(lang):
+    """The language the browser asks for (Accept-Language): the page's own by default;
+    tests may override it."""
+    return BROWSER_LOCALE[lang]
+
+
+@pytest.fixture
+def open_page(browser, live_server, browser_locale):
+    """Opens a page in a browser context of its own (its own cookies: one person signed
+    in); every context is closed at the end of the test."""
+    contexts = []
+
+    def open_():
+        context = browser.new_context(
+            base_url=live_server.url, locale=browser_locale, viewport=VIEWPORT
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        context.set_default_navigation_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_
+    for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def page(open_page):
+    """One page, for a test with a single person in the browser."""
+    return open_page()
 
 
 @pytest.fixture

@@ -13,9 +13,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from .helpers import LOGIN_URL, submit_sign_in
+
 pytestmark = pytest.mark.browser
 
-LANGUAGES = ["zh-hans", "en"]
 # The browser first asks for the other language, so the switch has something to do.
 START_LOCALE = {"zh-hans": "en-US", "en": "zh-CN"}
 
@@ -56,7 +57,6 @@ TEXT = {
 
 GROUP = "huangchuan"
 UNITS_URL = f"/groups/{GROUP}/units/"
-LOGIN_URL = "/accounts/login/"
 POLICE = "公安局"
 POLICE_DUTY = "负责审核申请低保家庭成员中是否在死亡但户口未注销人员"
 SEED_UNITS = 16  # active units in fixtures/huangchuan.json
@@ -81,13 +81,9 @@ class Wording:
         assert not self.failures, "Untranslated or wrong text:\n" + "\n".join(self.failures)
 
 
-@pytest.fixture(params=LANGUAGES)
-def lang(request):
-    return request.param
-
-
 @pytest.fixture
 def browser_locale(lang):
+    """Overrides conftest's: the browser first asks for the other language."""
     return START_LOCALE[lang]
 
 
@@ -124,20 +120,13 @@ def open_sign_in(page, lang):
     expect(page).to_have_url(re.compile(re.escape(LOGIN_URL)))
 
 
-def sign_in(page, username, password):
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(password)
-    with page.expect_navigation():
-        page.locator("main form button[type=submit]").click()
-
-
 def count_in(text, number):
     return re.search(rf"(?<!\d){number}(?!\d)", text) is not None
 
 
 def test_clerk_searches_the_unit_directory(page, register, lang, wording, screenshot):
     open_sign_in(page, lang)
-    sign_in(page, "clerk", register["password"])
+    submit_sign_in(page, "clerk", register["password"])
 
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page.locator("html")).to_have_attribute("lang", lang)
@@ -198,7 +187,7 @@ def test_clerk_searches_the_unit_directory(page, register, lang, wording, screen
 
 def test_liaison_sees_own_unit_then_directory(page, register, lang, wording, screenshot):
     open_sign_in(page, lang)
-    sign_in(page, "liaison", register["password"])
+    submit_sign_in(page, "liaison", register["password"])
 
     heading = page.get_by_test_id("home-heading")
     expect(heading).to_contain_text(POLICE)
@@ -234,7 +223,7 @@ def test_liaison_sees_own_unit_then_directory(page, register, lang, wording, scr
 def test_bad_password_is_refused(page, register, lang, wording, screenshot):
     open_sign_in(page, lang)
     wording.check(page.locator("main h1"), "sign_in")
-    sign_in(page, "clerk", "not-the-password")
+    submit_sign_in(page, "clerk", "not-the-password")
 
     error = page.get_by_test_id("login-error")
     expect(error).to_be_visible()
@@ -251,7 +240,7 @@ def test_bad_password_is_refused(page, register, lang, wording, screenshot):
 
 def test_sign_out_returns_to_sign_in(page, register, lang, wording, screenshot):
     open_sign_in(page, lang)
-    sign_in(page, "clerk", register["password"])
+    submit_sign_in(page, "clerk", register["password"])
     expect(page.get_by_test_id("nav")).to_be_visible()
 
     sign_out = page.locator("nav.navbar form[action='/accounts/logout/'] button[type=submit]")

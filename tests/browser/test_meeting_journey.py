@@ -19,11 +19,9 @@ from the catalogue in force (``label``), so the test holds in both languages.
 import datetime
 import re
 
-import docx
 import pytest
 from django.core import mail
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 from icalendar import Calendar
 from playwright.sync_api import expect
 
@@ -41,21 +39,11 @@ from meetings.models import (
     MinutesReceipt,
     MinutesResponse,
 )
-from tests.factories import (
-    PASSWORD,
-    LeadingGroupFactory,
-    LiaisonFactory,
-    MemberUnitFactory,
-    UserFactory,
-)
+from tests.factories import LeadingGroupFactory, LiaisonFactory, MemberUnitFactory, UserFactory
+
+from .helpers import document_text, expect_not_found, follow, label, minimal_pdf, sign_in
 
 pytestmark = pytest.mark.browser
-
-LANGUAGES = ["zh-hans", "en"]
-BROWSER_LOCALE = {"zh-hans": "zh-CN", "en": "en-US"}
-TIMEOUT_MS = 10_000
-VIEWPORT = {"width": 1280, "height": 900}
-LOGIN_URL = "/accounts/login/"
 
 MEETING_TITLE = "2026年第二季度困难群众基本生活保障联席会议"
 PLACE = "区政府第一会议室"
@@ -82,67 +70,13 @@ WORKING_DAYS = 15
 PROGRESS_TEXT = "认定标准修订稿已经区政府常务会议审定，并印发各街道执行。"
 
 
-def minimal_pdf() -> bytes:
-    """A small but well-formed one-page PDF (objects, cross-reference table, trailer)."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
-
-
 # --- Fixtures ---------------------------------------------------------------------------------
 
 
-@pytest.fixture(params=LANGUAGES)
-def lang(request):
-    return request.param
-
-
 @pytest.fixture
-def browser_locale(lang):
-    return BROWSER_LOCALE[lang]
-
-
-@pytest.fixture
-def open_page(browser, live_server, browser_locale):
-    """A page in a browser context of its own (its own cookies: one person signed in)."""
-    contexts = []
-
-    def open_():
-        context = browser.new_context(
-            base_url=live_server.url, locale=browser_locale, viewport=VIEWPORT
-        )
-        context.set_default_timeout(TIMEOUT_MS)
-        context.set_default_navigation_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_
-    for context in contexts:
-        context.close()
-
-
-@pytest.fixture
-def journey(transactional_db, settings, tmp_path):
+def journey(transactional_db):
     """A leading group of three member units, a liaison for each, the office's clerk and
     director, the convener, and a planned meeting inviting the three units."""
-    # Attachments are files: keep them out of the project's media folder.
-    settings.MEDIA_ROOT = tmp_path / "media"
     group = LeadingGroupFactory(
         code="meeting-journey", name="测试区困难群众基本生活保障工作领导小组", region="测试区"
     )
@@ -184,36 +118,9 @@ def journey(transactional_db, settings, tmp_path):
 # --- Helpers ----------------------------------------------------------------------------------
 
 
-def label(lang, text):
-    """``text`` (a lazy label or a msgid) as the catalogue in force renders it in ``lang``."""
-    with translation.override(lang):
-        return str(gettext(text) if isinstance(text, str) else text)
-
-
-def sign_in(page, username, lang):
-    page.goto(LOGIN_URL)
-    expect(page.locator("html")).to_have_attribute("lang", lang)
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("main form button[type=submit]").click()
-    expect(page.get_by_test_id("user")).to_be_visible()
-    expect(page.locator("html")).to_have_attribute("lang", lang)
-
-
-def follow(page, selector):
-    link = page.locator(selector)
-    expect(link).to_have_count(1)
-    with page.expect_navigation():
-        link.click()
-
-
 def submit(page, selector):
     """Click a submit button and wait for the page that answers."""
-    button = page.locator(selector)
-    expect(button).to_have_count(1)
-    with page.expect_navigation():
-        button.click()
+    follow(page, selector)
 
 
 def expect_done(page, url_pattern):
@@ -234,12 +141,6 @@ def open_meeting(page, meeting):
 
 def expect_badge(page, testid, text, lang):
     expect(page.get_by_test_id(testid).first).to_have_text(label(lang, text))
-
-
-def document_text(path) -> str:
-    document = docx.Document(str(path))
-    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
-    return "\n".join([p.text for p in document.paragraphs] + cells)
 
 
 # --- The steps --------------------------------------------------------------------------------
@@ -474,12 +375,6 @@ def consent(page, journey, key, minutes, lang):
     assert response.answered_by == journey["liaisons"][key]
 
 
-def expect_not_found(page, url):
-    response = page.goto(url)
-    assert response.status == 404, response.status
-    assert MINUTES_TEXT.splitlines()[0] not in page.content()
-
-
 def sign(page, journey, minutes, lang):
     """Step 5c: the convener signs once both attending units have consented."""
     page.goto(journey["meeting"].get_absolute_url())
@@ -639,7 +534,7 @@ def test_meeting_from_agenda_to_closed_decision(journey, open_page, lang, tmp_pa
     tax.goto(meeting.get_absolute_url())
     expect(tax.locator("main h1")).to_contain_text(MEETING_TITLE)
     expect(tax.get_by_test_id("minutes-link")).to_have_count(0)
-    expect_not_found(tax, minutes_url)
+    expect_not_found(tax, minutes_url, MINUTES_TEXT.splitlines()[0])
 
     # The convener signs; the clerk issues, reported to the government.
     sign(convener, journey, minutes, lang)

@@ -23,22 +23,14 @@ import zipfile
 from datetime import timedelta
 from decimal import Decimal
 
-import docx
 import pytest
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from assistance.idnumbers import mask_id_number
 from assistance.models import AccessLog
 from assistance.roles import Role
-from tests.factories import (
-    PASSWORD,
-    LeadingGroupFactory,
-    LiaisonFactory,
-    MemberUnitFactory,
-    UserFactory,
-)
+from tests.factories import LeadingGroupFactory, LiaisonFactory, MemberUnitFactory, UserFactory
 from tests.verification.factories import VerificationItemFactory, make_id_number, years_ago
 from verification.models import (
     Authorization,
@@ -48,14 +40,10 @@ from verification.models import (
     VerificationRequest,
 )
 
+from .helpers import document_text, expect_not_found, follow, label, minimal_pdf, sign_in
+
 pytestmark = pytest.mark.browser
 
-LANGUAGES = ["zh-hans", "en"]
-BROWSER_LOCALE = {"zh-hans": "zh-CN", "en": "en-US"}
-TIMEOUT_MS = 10_000
-VIEWPORT = {"width": 1280, "height": 900}
-
-LOGIN_URL = "/accounts/login/"
 TOWN = "大峪街道"
 ADDRESS = "幸福路8号院3号楼502"
 # .report-highlight td { background-color: #fce8b2 } in templates/verification/report.html
@@ -102,67 +90,13 @@ UNITS = {
 BYSTANDER = "区市场监督管理局"
 
 
-def minimal_pdf() -> bytes:
-    """A small but well-formed one-page PDF (objects, cross-reference table, trailer)."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
-
-
 # --- Fixtures ---------------------------------------------------------------------------------
 
 
-@pytest.fixture(params=LANGUAGES)
-def lang(request):
-    return request.param
-
-
 @pytest.fixture
-def browser_locale(lang):
-    return BROWSER_LOCALE[lang]
-
-
-@pytest.fixture
-def open_page(browser, live_server, browser_locale):
-    """A page in a browser context of its own (its own cookies: one person signed in)."""
-    contexts = []
-
-    def open_():
-        context = browser.new_context(
-            base_url=live_server.url, locale=browser_locale, viewport=VIEWPORT
-        )
-        context.set_default_timeout(TIMEOUT_MS)
-        context.set_default_navigation_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_
-    for context in contexts:
-        context.close()
-
-
-@pytest.fixture
-def journey(transactional_db, settings, tmp_path):
+def journey(transactional_db):
     """A leading group whose three departments check something (and one that does not),
     a clerk, a liaison for every unit and the ID numbers of the household to come."""
-    # The authorisation scans are files: keep them out of the project's media folder.
-    settings.MEDIA_ROOT = tmp_path / "media"
     group = LeadingGroupFactory(code="journey", name="测试区困难群众基本生活保障工作领导小组")
     units, liaisons = {}, {}
     for order, (key, spec) in enumerate(UNITS.items(), start=1):
@@ -196,30 +130,6 @@ def journey(transactional_db, settings, tmp_path):
 
 
 # --- Helpers ----------------------------------------------------------------------------------
-
-
-def label(lang, text):
-    """``text`` (a lazy label or a msgid) as the catalogue in force renders it in ``lang``."""
-    with translation.override(lang):
-        return str(gettext(text) if isinstance(text, str) else text)
-
-
-def sign_in(page, username, lang):
-    page.goto(LOGIN_URL)
-    expect(page.locator("html")).to_have_attribute("lang", lang)
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("main form button[type=submit]").click()
-    expect(page.get_by_test_id("user")).to_be_visible()
-    expect(page.locator("html")).to_have_attribute("lang", lang)
-
-
-def follow(page, selector):
-    link = page.locator(selector)
-    expect(link).to_have_count(1)
-    with page.expect_navigation():
-        link.click()
 
 
 def check_row(page, unit):
@@ -415,11 +325,10 @@ def answer_check(page, journey, key, check, lang):
     assert stored == expected
 
 
-def expect_not_found(page, check):
-    response = page.goto(f"/verification/checks/{check.pk}/")
-    assert response.status == 404, response.status
-    for member in check.request.household.members.all():
-        assert member.id_number not in page.content()
+def expect_check_not_found(page, check):
+    """The check answers 404, and none of its members' full ID numbers is on the page."""
+    id_numbers = [m.id_number for m in check.request.household.members.all()]
+    expect_not_found(page, f"/verification/checks/{check.pk}/", *id_numbers)
 
 
 # --- The journey ------------------------------------------------------------------------------
@@ -446,12 +355,12 @@ def test_verification_request_from_household_to_report(
     sign_in(bystander, journey["liaisons"]["bystander"].username, lang)
     bystander.goto("/verification/inbox/")
     expect(bystander.get_by_test_id("inbox-empty")).to_be_visible()
-    expect_not_found(bystander, checks["police"])
+    expect_check_not_found(bystander, checks["police"])
 
     # 2. The police answer in the browser; they cannot open the tax office's check.
     police = open_page()
     answer_check(police, journey, "police", checks["police"], lang)
-    expect_not_found(police, checks["tax"])
+    expect_check_not_found(police, checks["tax"])
 
     # 3. The clerk reloads: the police have answered, the others still owe an answer.
     clerk.reload()
@@ -539,9 +448,7 @@ def test_verification_request_from_household_to_report(
     download = download_info.value
     assert download.suggested_filename == f"verification-report-{verification_request.pk}.docx"
     path = download.path()
-    document = docx.Document(str(path))
-    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
-    text = "\n".join([p.text for p in document.paragraphs] + cells)
+    text = document_text(path)
     for member in journey["members"]:
         assert member["name"] in text
         assert mask_id_number(member["id_number"]) in text
