@@ -7,7 +7,7 @@ app's ``tasks.py`` is discovered, so a task lives beside the service it calls.
 import os
 
 from celery import Celery
-from celery.signals import celeryd_after_setup
+from celery.signals import celeryd_after_setup, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "assistance.settings")
 
@@ -27,3 +27,16 @@ def _add_department_queues(sender, instance, **kwargs):
 
     for queue in queues_for(spec):
         instance.app.amqp.queues.select_add(queue)
+
+
+@task_prerun.connect
+def _close_old_connections(sender=None, **kwargs):
+    """Before each task a worker runs, drop database connections that are broken or older
+    than CONN_MAX_AGE, as Django does before each request; the others are reused
+    (CELERY_DB_REUSE_MAX keeps Celery's fix-up from closing them all). Not for tasks run
+    in process, whose caller owns the connection and may be inside a transaction."""
+    if sender is not None and getattr(sender.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

@@ -20,6 +20,11 @@ NAVIGATION = [
         {Role.OFFICE_CLERK, Role.OFFICE_DIRECTOR},
     ),
     ("verification:household_list", _("Households"), {Role.OFFICE_CLERK, Role.OFFICE_DIRECTOR}),
+    (
+        "verification:batch_list",
+        _("Batch re-verification"),
+        {Role.OFFICE_CLERK, Role.OFFICE_DIRECTOR},
+    ),
     ("verification:overdue_list", _("Overdue checks"), {Role.OFFICE_DIRECTOR}),
     ("verification:inbox", _("Check inbox"), {Role.UNIT_LIAISON}),
     ("verification:snapshot_list", _("Registry snapshots"), {Role.UNIT_LIAISON}),

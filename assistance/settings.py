@@ -216,11 +216,18 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0.2, "in
 # With Redis, a message a killed worker had taken comes back after this many seconds.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600)}
 CELERY_TIMEZONE = TIME_ZONE
+# A worker keeps its database connection from task to task (opening one costs several
+# milliseconds, as much as a whole check): Celery's Django fix-up would close it around
+# every task; assistance/celery.py closes it only when broken or older than
+# DATABASE_CONN_MAX_AGE, as Django does between requests.
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 # A check still queued this long after its request was filed is sent again (its message
 # was lost: broker down at submit, or a worker killed before acknowledging).
 VERIFICATION_RESEND_AFTER_MINUTES = env_int("VERIFICATION_RESEND_AFTER_MINUTES", 5)
 # Batch re-verification works through households and checks this many at a time.
 VERIFICATION_BATCH_CHUNK = env_int("VERIFICATION_BATCH_CHUNK", 2000)
+# …and this many chunks at once on PostgreSQL (one database connection each).
+VERIFICATION_BATCH_THREADS = env_int("VERIFICATION_BATCH_THREADS", 2)
 # Attending units consent to (or comment on) circulated minutes within this many working days.
 MINUTES_CONSENT_WORKING_DAYS = env_int("MINUTES_CONSENT_WORKING_DAYS", 3)
 CELERY_BEAT_SCHEDULE = {

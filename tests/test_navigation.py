@@ -8,7 +8,11 @@ from assistance.roles import Role
 pytestmark = pytest.mark.django_db
 
 EVERYONE = {"home", "members:group_list", "notifications"}
-OFFICE = {"verification:request_list", "verification:household_list"}
+OFFICE = {
+    "verification:request_list",
+    "verification:household_list",
+    "verification:batch_list",
+}
 MEETINGS = {"meetings:meeting_list", "meetings:followup"}
 EXPECTED = {
     Role.OFFICE_CLERK: EVERYONE | OFFICE | MEETINGS,

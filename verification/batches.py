@@ -14,14 +14,18 @@ in the database with the requests' rows locked in key order, never by counting i
 
 import datetime
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.contrib.auth.models import Permission
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from assistance.services import notify
 from assistance.workdays import WorkdayCalendar
@@ -126,10 +130,22 @@ def batch_submit(
     batch._history_user = actor
     batch.full_clean()
     batch.save()
+    transaction.on_commit(lambda: _send_prepare(batch.pk))
+    return batch
+
+
+def _send_prepare(batch_id: int) -> bool:
+    """Send the batch to be prepared. If the broker cannot be reached the batch stays
+    recorded, running and unprepared, and the resend sweep sends it later: the clerk's
+    submission still succeeds."""
     from .tasks import batch_prepare_task
 
-    transaction.on_commit(lambda: batch_prepare_task.delay(batch.pk))
-    return batch
+    try:
+        batch_prepare_task.delay(batch_id)
+    except (KombuOperationalError, ConnectionError, OSError) as exc:
+        logger.warning("Broker unreachable (%s): batch %s left for the resend sweep", exc, batch_id)
+        return False
+    return True
 
 
 def _perms():
@@ -141,10 +157,171 @@ def _perms():
     )
 
 
+# --- Set-based writes -------------------------------------------------------------------------
+# A batch writes hundreds of thousands of rows (checks, their items, findings). Each chunk is
+# written by a few INSERT … SELECT statements that the database runs on its own rows, so no
+# model instance is built per row in Python and the number of statements depends on the
+# number of chunks only. Plain SQL that PostgreSQL and SQLite both run.
+
+
+def _qn(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _table(model) -> str:
+    return _qn(model._meta.db_table)
+
+
+def _column(model, name: str) -> str:
+    return _qn(model._meta.get_field(name).column)
+
+
+def _marks(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _insert_select(model, template, computed: dict, tail: str, params=()) -> int:
+    """``INSERT INTO <model> SELECT … <tail>``: the fields named in ``computed`` take SQL
+    expressions (a string, or (sql, params)) over the rows of ``tail`` (FROM … WHERE …);
+    every other field but the key takes the value ``template`` (an unsaved instance) holds,
+    its default unless set, so a field added to the model later is written too.
+    Returns the number of rows written."""
+    columns, expressions, values = [], [], []
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(_qn(field.column))
+        if field.name in computed:
+            expression = computed[field.name]
+            sql, extra = (expression, ()) if isinstance(expression, str) else expression
+            expressions.append(sql)
+            values.extend(extra)
+        else:
+            expressions.append("%s")
+            values.append(field.get_db_prep_save(field.pre_save(template, add=True), connection))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_table(model)} ({', '.join(columns)}) "
+            f"SELECT {', '.join(expressions)} {tail}",
+            [*values, *params],
+        )
+        return cursor.rowcount
+
+
+def _analyze(*models) -> None:
+    """Refresh the planner's statistics of tables a batch has just grown by tens of
+    thousands of rows, faster than autovacuum notices: the chunks' queries that follow
+    are planned on the real sizes. PostgreSQL only; skipped (with a warning from the
+    server) where the database user does not own the tables."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {', '.join(_table(model) for model in models)}")
+
+
+# Preparations of one batch never run side by side (PostgreSQL advisory lock, this class
+# and the batch's key): a redelivered task finds the first still at work and leaves it.
+PREPARE_LOCK = 0x7665
+
+
+@contextmanager
+def _preparing_alone(batch_id: int):
+    """Yield whether this is the only preparation of the batch under way (PostgreSQL's
+    session advisory lock, released when the task ends or its connection dies). Other
+    databases rely on each chunk locking the batch's row."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [PREPARE_LOCK, batch_id])
+        alone = cursor.fetchone()[0]
+    try:
+        yield alone
+    finally:
+        if alone:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [PREPARE_LOCK, batch_id])
+
+
+def _still_running(batch_id: int) -> bool:
+    """Inside a chunk's transaction: whether the batch still runs, holding its row so a
+    cancel waits for the chunk (and the chunk after the cancel sees it). Chunks of one
+    preparation share the row (FOR SHARE) on PostgreSQL; elsewhere they take it in turn."""
+    running = VerificationBatch.Status.RUNNING
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {_column(VerificationBatch, 'status')} FROM "
+                f"{_table(VerificationBatch)} WHERE id = %s FOR SHARE",
+                [batch_id],
+            )
+            row = cursor.fetchone()
+        return bool(row) and row[0] == running
+    return (
+        VerificationBatch.objects.select_for_update().filter(pk=batch_id, status=running).exists()
+    )
+
+
+def _keyset_chunks(queryset, size: int, proceed=None):
+    """Lists of up to ``size`` keys of ``queryset`` (a values_list of keys ordered by key),
+    each read when asked for, so only one chunk is ever held; stops early once
+    ``proceed()``, asked before each chunk, is false."""
+    last = 0
+    while proceed is None or proceed():
+        chunk = list(queryset.filter(pk__gt=last)[:size])
+        if not chunk:
+            return
+        last = chunk[-1]
+        yield chunk
+
+
+def _in_parallel(chunks, work, threads: int) -> int:
+    """Run ``work`` on every chunk of ``chunks`` and add up what it returns; ``work``
+    returning None stops the run. On PostgreSQL, outside any transaction, ``threads``
+    chunks are worked at once, each thread on its own database connection (the time goes
+    to the database, which then uses several cores); otherwise one after the other."""
+    if threads <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        total = 0
+        for chunk in chunks:
+            done = work(chunk)
+            if done is None:
+                break
+            total += done
+        return total
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def run() -> int:
+        total = 0
+        try:
+            while not stop.is_set():
+                with lock:
+                    chunk = next(chunks, None)
+                if chunk is None:
+                    break
+                done = work(chunk)
+                if done is None:
+                    stop.set()
+                    break
+                total += done
+        except BaseException:
+            stop.set()
+            raise
+        finally:
+            connections.close_all()  # this thread's own connections
+        return total
+
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="batch") as pool:
+        futures = [pool.submit(run) for _ in range(threads)]
+        return sum(future.result() for future in futures)
+
+
 def batch_prepare(*, batch_id: int) -> int:
-    """Create the batch's requests and checks, a chunk of households at a time, then send
-    each department its own processing task. Safe to run again: households that already
-    have a request in the batch are skipped. Returns the number of requests created."""
+    """Create the batch's requests and checks, a chunk of households at a time (on
+    PostgreSQL several chunks at once, VERIFICATION_BATCH_THREADS), then send each
+    department its own processing task. Safe to run again: households that already have
+    a request in the batch are skipped, and a second run started while the first is
+    still at work leaves at once. Returns the number of requests created."""
     batch = VerificationBatch.objects.select_related("office").get(pk=batch_id)
     if batch.status != VerificationBatch.Status.RUNNING:
         return 0
@@ -164,46 +341,83 @@ def batch_prepare(*, batch_id: int) -> int:
         due_only=batch.due_only,
     ).exclude(requests__batch=batch)
     eligible = _authorized(cohort, today).order_by("pk").values_list("pk", flat=True)
-    skipped = cohort.count() - eligible.count()
+
     through = DepartmentCheck.items.through
-    created = 0
-    chunk_size = settings.VERIFICATION_BATCH_CHUNK
-    last = 0
-    while True:
-        chunk = list(eligible.filter(pk__gt=last)[:chunk_size])
-        if not chunk:
-            break
-        last = chunk[-1]
-        with transaction.atomic():
-            requests = VerificationRequest.objects.bulk_create(
-                VerificationRequest(
-                    household_id=pk,
-                    batch=batch,
-                    assistance_type=AssistanceType.RECHECK,
-                    requested_by_id=batch.created_by_id,
-                )
-                for pk in chunk
-            )
-            checks = DepartmentCheck.objects.bulk_create(
-                DepartmentCheck(
-                    request_id=request.pk,
-                    unit_id=unit_id,
-                    deadline=deadlines[unit_id].date,
-                    deadline_provisional=deadlines[unit_id].provisional,
-                )
-                for request in requests
-                for unit_id in by_unit
-            )
-            through.objects.bulk_create(
-                through(departmentcheck_id=check.pk, verificationitem_id=item_id)
-                for check in checks
-                for item_id in by_unit[check.unit_id]
-            )
-        created += len(requests)
-    VerificationBatch.objects.filter(pk=batch.pk).update(
-        household_count=VerificationRequest.objects.filter(batch=batch).count(),
-        skipped_count=skipped,
+    request_t, check_t = _table(VerificationRequest), _table(DepartmentCheck)
+    r_batch, r_household = (_column(VerificationRequest, f) for f in ("batch", "household"))
+    c_request, c_unit = (_column(DepartmentCheck, f) for f in ("request", "unit"))
+    # The departments (unit, deadline, provisional) and their items (unit, item), as rows.
+    unit_rows = [(uid, deadlines[uid].date, deadlines[uid].provisional) for uid in by_unit]
+    item_rows = [(uid, item_id) for uid, item_ids in by_unit.items() for item_id in item_ids]
+    units_sql = ", ".join(["(%s, %s, %s)"] * len(unit_rows))
+    items_sql = ", ".join(["(%s, %s)"] * len(item_rows))
+    request_template = VerificationRequest(
+        batch=batch,
+        assistance_type=AssistanceType.RECHECK,
+        requested_by_id=batch.created_by_id,
     )
+    check_template = DepartmentCheck()
+
+    def prepare_chunk(chunk: list[int]) -> int | None:
+        """Requests, checks and their items for a chunk of households, in one transaction
+        of three INSERT … SELECT statements; None once the batch no longer runs."""
+        with transaction.atomic():
+            if not _still_running(batch.pk):
+                return None
+            households = _marks(chunk)
+            created = _insert_select(
+                VerificationRequest,
+                request_template,
+                {"household": "h.id"},
+                f"FROM {_table(Household)} h WHERE h.id IN ({households})",
+                chunk,
+            )
+            mine = f"r.{r_batch} = %s AND r.{r_household} IN ({households})"
+            _insert_select(
+                DepartmentCheck,
+                check_template,
+                {
+                    "request": "r.id",
+                    "unit": "u.column1",
+                    "deadline": "u.column2",
+                    "deadline_provisional": "u.column3",
+                },
+                f"FROM {request_t} r CROSS JOIN (VALUES {units_sql}) AS u WHERE {mine}",
+                [*(v for row in unit_rows for v in row), batch.pk, *chunk],
+            )
+            _insert_select(
+                through,
+                through(),
+                {"departmentcheck": "c.id", "verificationitem": "i.column2"},
+                f"FROM {check_t} c JOIN {request_t} r ON r.id = c.{c_request} "
+                f"JOIN (VALUES {items_sql}) AS i ON i.column1 = c.{c_unit} WHERE {mine}",
+                [*(v for row in item_rows for v in row), batch.pk, *chunk],
+            )
+        return created
+
+    with _preparing_alone(batch.pk) as alone:
+        if not alone:
+            return 0
+        skipped = cohort.count() - eligible.count()
+        created = _in_parallel(
+            _keyset_chunks(eligible, settings.VERIFICATION_BATCH_CHUNK),
+            prepare_chunk,
+            settings.VERIFICATION_BATCH_THREADS,
+        )
+        if created:
+            _analyze(VerificationRequest, DepartmentCheck, through)
+    household_count = VerificationRequest.objects.filter(batch=batch).count()
+    VerificationBatch.objects.filter(pk=batch.pk).update(
+        household_count=household_count, skipped_count=skipped
+    )
+    if not household_count:
+        # Every household was skipped (no covering authorisation): nothing for any
+        # department to do, and batch_finish_if_done never completes a batch without
+        # requests, so it would stay running for ever.
+        VerificationBatch.objects.filter(
+            pk=batch.pk, status=VerificationBatch.Status.RUNNING
+        ).update(status=VerificationBatch.Status.COMPLETED, finished_at=timezone.now())
+        return created
     for unit_id, unit in units.items():
         from .tasks import batch_process_unit_task
 
@@ -211,101 +425,134 @@ def batch_prepare(*, batch_id: int) -> int:
     return created
 
 
+def _lock_requests(check_ids: list[int]) -> list[int]:
+    """Lock the requests of the chunk's still queued checks, in key order, and return
+    their keys. Every writer that completes requests (another department's chunk, a
+    liaison's answer, a cancel) takes the requests first, in key order, so whoever comes
+    second sees what the first committed, and none deadlocks."""
+    queued = DepartmentCheck.objects.filter(pk__in=check_ids, status=DepartmentCheck.Status.QUEUED)
+    return list(
+        VerificationRequest.objects.select_for_update()
+        .filter(pk__in=queued.values("request_id"))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _move_queued(check_ids: list[int], **values) -> list[int]:
+    """Set ``values`` on those of the checks that are still queued and return their keys:
+    one UPDATE … RETURNING (PostgreSQL, SQLite), which locks the rows it changes; other
+    databases lock and read them first."""
+    queued = DepartmentCheck.objects.filter(pk__in=check_ids, status=DepartmentCheck.Status.QUEUED)
+    returning = connection.vendor == "postgresql" or (
+        connection.vendor == "sqlite" and connection.features.can_return_columns_from_insert
+    )
+    if not returning:
+        ids = list(queued.select_for_update().order_by("pk").values_list("pk", flat=True))
+        DepartmentCheck.objects.filter(pk__in=ids).update(**values)
+        return ids
+    fields = [DepartmentCheck._meta.get_field(name) for name in values]
+    assignments = ", ".join(f"{_qn(field.column)} = %s" for field in fields)
+    params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_table(DepartmentCheck)} SET {assignments} "
+            f"WHERE id IN ({_marks(check_ids)}) "
+            f"AND {_column(DepartmentCheck, 'status')} = %s RETURNING id",
+            [*params, *check_ids, DepartmentCheck.Status.QUEUED.value],
+        )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
 def _answer_chunk(check_ids: list[int], unit_id: int, snapshot) -> int:
-    """Answer a chunk of checks from a snapshot, set-based, in one transaction."""
-    through = DepartmentCheck.items.through
+    """Answer a chunk of checks from a snapshot in one transaction of a few statements:
+    one finding per member and item of each check, "record found" with the record's
+    details and amount where the snapshot holds one (the newest, if it holds several),
+    "no record" otherwise, each naming the snapshot; then the requests whose last open
+    check this was are completed. Only checks still queued are touched."""
     now = timezone.now()
     with transaction.atomic():
-        rows = list(
-            DepartmentCheck.objects.filter(
-                pk__in=check_ids, status=DepartmentCheck.Status.QUEUED
-            ).values_list("pk", "request_id", "request__household_id")
+        request_ids = _lock_requests(check_ids)
+        ids = _move_queued(
+            check_ids, status=DepartmentCheck.Status.ANSWERED, delivered_at=now, answered_at=now
         )
-        if not rows:
+        if not ids:
             return 0
-        request_ids = sorted({r[1] for r in rows})
-        # Lock the requests in key order: another department finishing the same requests
-        # waits here, then sees this chunk's answers when it decides completion.
-        list(
-            VerificationRequest.objects.select_for_update()
-            .filter(pk__in=request_ids)
-            .order_by("pk")
-            .values_list("pk", flat=True)
+        through = DepartmentCheck.items.through
+        record_t = _table(RegistryRecord)
+        snap, number, item, details, amount = (
+            _column(RegistryRecord, f)
+            for f in ("snapshot", "id_number", "item", "details", "amount")
         )
-        ids = [r[0] for r in rows]
-        items_of: dict[int, list[int]] = {}
-        for check_id, item_id in through.objects.filter(departmentcheck_id__in=ids).values_list(
-            "departmentcheck_id", "verificationitem_id"
-        ):
-            items_of.setdefault(check_id, []).append(item_id)
-        members_of: dict[int, list[tuple[int, str]]] = {}
-        for member_id, household_id, id_number in HouseholdMember.objects.filter(
-            household_id__in={r[2] for r in rows}
-        ).values_list("pk", "household_id", "id_number"):
-            members_of.setdefault(household_id, []).append((member_id, id_number))
-        id_numbers = {n for members in members_of.values() for _, n in members}
-        item_ids = {i for items in items_of.values() for i in items}
-        records = {
-            (n, i): (details, amount)
-            for n, i, details, amount in RegistryRecord.objects.filter(
-                snapshot=snapshot, id_number__in=id_numbers, item_id__in=item_ids
-            ).values_list("id_number", "item_id", "details", "amount")
-        }
-        found = _("Registry record")
-        findings = []
-        for check_id, _request_id, household_id in rows:
-            for member_id, id_number in members_of.get(household_id, []):
-                for item_id in items_of.get(check_id, []):
-                    record = records.get((id_number, item_id))
-                    findings.append(
-                        Finding(
-                            department_check_id=check_id,
-                            member_id=member_id,
-                            item_id=item_id,
-                            result=Finding.Result.RECORD_FOUND
-                            if record
-                            else Finding.Result.NO_RECORD,
-                            details=(record[0] or found) if record else "",
-                            amount=record[1] if record else None,
-                            snapshot=snapshot,
-                        )
-                    )
-        Finding.objects.bulk_create(findings, batch_size=5000, ignore_conflicts=True)
-        DepartmentCheck.objects.filter(pk__in=ids, status=DepartmentCheck.Status.QUEUED).update(
-            status=DepartmentCheck.Status.ANSWERED, delivered_at=now, answered_at=now
+        t_check, t_item = (_column(through, f) for f in ("departmentcheck", "verificationitem"))
+        marks = _marks(ids)
+        _insert_select(
+            Finding,
+            Finding(snapshot=snapshot),
+            {
+                "department_check": "c.id",
+                "member": "m.id",
+                "item": f"ci.{t_item}",
+                "result": (
+                    "CASE WHEN r.id IS NULL THEN %s ELSE %s END",
+                    [Finding.Result.NO_RECORD.value, Finding.Result.RECORD_FOUND.value],
+                ),
+                "details": (
+                    f"CASE WHEN r.id IS NULL THEN '' WHEN r.{details} = '' THEN %s "
+                    f"ELSE r.{details} END",
+                    [_("Registry record")],
+                ),
+                "amount": f"r.{amount}",
+            },
+            # Each member of the household × each item of the check, with the snapshot's
+            # record for them if any (the newest of several). Both key lists let the
+            # database walk indexes rather than whole tables.
+            f"FROM {_table(DepartmentCheck)} c "
+            f"JOIN {_table(through)} ci ON ci.{t_check} = c.id "
+            f"JOIN {_table(VerificationRequest)} q "
+            f"ON q.id = c.{_column(DepartmentCheck, 'request')} "
+            f"JOIN {_table(HouseholdMember)} m "
+            f"ON m.{_column(HouseholdMember, 'household')} = "
+            f"q.{_column(VerificationRequest, 'household')} "
+            f"LEFT JOIN {record_t} r ON r.{snap} = %s "
+            f"AND r.{number} = m.{_column(HouseholdMember, 'id_number')} "
+            f"AND r.{item} = ci.{t_item} "
+            f"AND NOT EXISTS (SELECT 1 FROM {record_t} x WHERE x.{snap} = r.{snap} "
+            f"AND x.{number} = r.{number} AND x.{item} = r.{item} AND x.id > r.id) "
+            f"WHERE c.id IN ({marks}) AND ci.{t_check} IN ({marks})",
+            [snapshot.pk, *ids, *ids],
         )
-        open_checks = DepartmentCheck.objects.filter(request=OuterRef("pk"), status__in=OPEN)
+        still_open = DepartmentCheck.objects.filter(request_id__in=request_ids, status__in=OPEN)
         VerificationRequest.objects.filter(
             pk__in=request_ids, status=VerificationRequest.Status.SUBMITTED
-        ).exclude(Exists(open_checks)).update(
+        ).exclude(pk__in=still_open.values("request_id")).update(
             status=VerificationRequest.Status.COMPLETED, completed_at=now
         )
-    return len(rows)
+    return len(ids)
 
 
 def _deliver_chunk(check_ids: list[int], unit: MemberUnit, reason: str, perms) -> int:
-    """Deliver a chunk of checks to the liaison's inbox (with the connector's reason)."""
+    """Deliver a chunk of checks to the liaison's inbox (with the connector's reason) and
+    give the unit's group its view and answer permissions on them, in one transaction."""
     with transaction.atomic():
-        ids = list(
-            DepartmentCheck.objects.filter(
-                pk__in=check_ids, status=DepartmentCheck.Status.QUEUED
-            ).values_list("pk", flat=True)
-        )
-        DepartmentCheck.objects.filter(pk__in=ids).update(
+        ids = _move_queued(
+            check_ids,
             status=DepartmentCheck.Status.DELIVERED,
             delivered_at=timezone.now(),
             fallback_reason=reason[:300],
         )
+        if not ids:
+            return 0
         group = unit_permission_group(unit)
-        DepartmentCheckGroupObjectPermission.objects.bulk_create(
-            [
-                DepartmentCheckGroupObjectPermission(
-                    permission=perm, group=group, content_object_id=pk
-                )
-                for pk in ids
-                for perm in perms
-            ],
-            batch_size=5000,
+        grant = DepartmentCheckGroupObjectPermission
+        _insert_select(
+            grant,
+            grant(group=group),
+            {"content_object": "c.id", "permission": "p.column1"},
+            f"FROM {_table(DepartmentCheck)} c "
+            f"CROSS JOIN (VALUES {', '.join(['(%s)'] * len(perms))}) AS p "
+            f"WHERE c.id IN ({_marks(ids)})",
+            [*(perm.pk for perm in perms), *ids],
         )
     return len(ids)
 
@@ -316,31 +563,23 @@ def batch_process_unit(*, batch_id: int, unit_id: int) -> int:
     unit = MemberUnit.objects.get(pk=unit_id)
     snapshot, reason = current_snapshot(unit_id)
     perms = _perms()
-    moved = 0
-    last = 0
-    chunk_size = settings.VERIFICATION_BATCH_CHUNK
-    while True:
-        if not VerificationBatch.objects.filter(
-            pk=batch_id, status=VerificationBatch.Status.RUNNING
-        ).exists():
-            break
-        ids = list(
-            DepartmentCheck.objects.filter(
-                request__batch_id=batch_id,
-                unit_id=unit_id,
-                status=DepartmentCheck.Status.QUEUED,
-                pk__gt=last,
-            )
-            .order_by("pk")
-            .values_list("pk", flat=True)[:chunk_size]
+    running = VerificationBatch.objects.filter(pk=batch_id, status=VerificationBatch.Status.RUNNING)
+    queued = (
+        DepartmentCheck.objects.filter(
+            request__batch_id=batch_id, unit_id=unit_id, status=DepartmentCheck.Status.QUEUED
         )
-        if not ids:
-            break
-        last = ids[-1]
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+    def work(ids: list[int]) -> int:
         if snapshot is not None:
-            moved += _answer_chunk(ids, unit_id, snapshot)
-        else:
-            moved += _deliver_chunk(ids, unit, reason, perms)
+            return _answer_chunk(ids, unit_id, snapshot)
+        return _deliver_chunk(ids, unit, reason, perms)
+
+    # The batch is looked at before each chunk: a cancel stops the department there.
+    chunks = _keyset_chunks(queued, settings.VERIFICATION_BATCH_CHUNK, running.exists)
+    moved = _in_parallel(chunks, work, settings.VERIFICATION_BATCH_THREADS)
     if snapshot is None and moved:
         notify(
             users=[
@@ -376,6 +615,43 @@ def batch_finish_if_done(*, batch_id: int) -> bool:
     return True
 
 
+def batch_resend_stalled(*, cutoff: datetime.datetime) -> int:
+    """Carry on running batches submitted before ``cutoff`` whose messages were lost
+    (broker down at submit, a worker killed before acknowledging): a batch not yet
+    prepared (neither households nor skipped ones counted) is sent to be prepared again,
+    which picks up where an interrupted preparation stopped; a prepared one gets, for each
+    department with checks still queued, its processing task again. Both are idempotent,
+    so a message that does arrive after all changes nothing. Returns how many were sent."""
+    from .tasks import batch_prepare_task, batch_process_unit_task
+
+    running = VerificationBatch.objects.filter(
+        status=VerificationBatch.Status.RUNNING, created_at__lt=cutoff
+    )
+    unprepared = list(
+        running.filter(household_count=0, skipped_count=0).values_list("pk", flat=True)
+    )
+    stalled = (
+        DepartmentCheck.objects.filter(
+            status=DepartmentCheck.Status.QUEUED,
+            request__batch__in=running.exclude(household_count=0, skipped_count=0),
+        )
+        .order_by()
+        .values_list("request__batch_id", "unit_id", "unit__code")
+        .distinct()
+    )
+    sent = 0
+    try:
+        for batch_id in unprepared:
+            batch_prepare_task.delay(batch_id)
+            sent += 1
+        for batch_id, unit_id, code in stalled:
+            batch_process_unit_task.apply_async(args=[batch_id, unit_id], queue=f"verify.{code}")
+            sent += 1
+    except (KombuOperationalError, ConnectionError, OSError) as exc:
+        logger.warning("Broker unreachable (%s): batches left for the next sweep", exc)
+    return sent
+
+
 @transaction.atomic
 def batch_cancel(*, actor, batch: VerificationBatch) -> VerificationBatch:
     """Stop a running batch: the departments' tasks stop at their next chunk; checks not
@@ -383,6 +659,14 @@ def batch_cancel(*, actor, batch: VerificationBatch) -> VerificationBatch:
     batch = VerificationBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != VerificationBatch.Status.RUNNING:
         raise VerificationError(_("Only a running batch can be cancelled."))
+    # Requests first, in key order, as a department's chunk takes them: a chunk under way
+    # finishes first, and the two never deadlock.
+    list(
+        VerificationRequest.objects.select_for_update()
+        .filter(batch=batch, status=VerificationRequest.Status.SUBMITTED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     DepartmentCheck.objects.filter(request__batch=batch, status__in=OPEN).update(
         status=DepartmentCheck.Status.CANCELLED
     )

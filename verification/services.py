@@ -282,8 +282,7 @@ def checks_resend_undelivered(*, older_than: datetime.timedelta) -> int:
     their message was lost (broker down at submit, a worker killed before acknowledging).
     Delivery is idempotent, so a check whose first message does arrive after all is not
     delivered twice. Returns how many were sent."""
-    from .models import VerificationBatch
-    from .tasks import batch_process_unit_task
+    from .batches import batch_resend_stalled
 
     cutoff = timezone.now() - older_than
     stale = (
@@ -296,24 +295,9 @@ def checks_resend_undelivered(*, older_than: datetime.timedelta) -> int:
         .order_by("pk")
     )
     sent = enqueue_checks(stale.iterator(chunk_size=500))
-    # A running batch is carried on per department, not check by check.
-    stalled = (
-        DepartmentCheck.objects.filter(
-            status=DepartmentCheck.Status.QUEUED,
-            request__batch__status=VerificationBatch.Status.RUNNING,
-            request__batch__created_at__lt=cutoff,
-        )
-        .order_by()
-        .values_list("request__batch_id", "unit_id", "unit__code")
-        .distinct()
-    )
-    try:
-        for batch_id, unit_id, code in stalled:
-            batch_process_unit_task.apply_async(args=[batch_id, unit_id], queue=f"verify.{code}")
-            sent += 1
-    except (KombuOperationalError, ConnectionError, OSError) as exc:
-        logger.warning("Broker unreachable (%s): batches left for the next sweep", exc)
-    return sent
+    # A running batch is carried on as a whole (prepared again, or per department), not
+    # check by check.
+    return sent + batch_resend_stalled(cutoff=cutoff)
 
 
 def _liaison_users(unit_id: int):
@@ -488,6 +472,9 @@ def _complete_if_last(actor, request: VerificationRequest) -> bool:
     request.status = VerificationRequest.Status.COMPLETED
     request.completed_at = timezone.now()
     _save(request, actor)
+    if request.batch_id:
+        # A batch's requests are followed on the batch's page, not one message each.
+        return True
     notify(
         users=[request.requested_by],
         message=_("Every department has answered verification request %(pk)s.")

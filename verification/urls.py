@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import liaison, office, registry
+from .views import batches, liaison, office, registry
 
 app_name = "verification"
 urlpatterns = [
@@ -32,6 +32,12 @@ urlpatterns = [
     path("requests/<int:pk>/report.docx", office.request_report_docx, name="request_report_docx"),
     path("checks/<int:pk>/reply/", office.check_reply, name="check_reply"),
     path("overdue/", office.overdue_list, name="overdue_list"),
+    path("batches/", batches.batch_list, name="batch_list"),
+    path("batches/new/", batches.batch_create, name="batch_create"),
+    path("batches/<int:pk>/", batches.batch_detail, name="batch_detail"),
+    path("batches/<int:pk>/progress/", batches.batch_progress, name="batch_progress"),
+    path("batches/<int:pk>/cancel/", batches.batch_cancel, name="batch_cancel"),
+    path("batches/<int:pk>/changes/", batches.batch_changes, name="batch_changes"),
     # The departments (unit liaisons)
     path("inbox/", liaison.inbox, name="inbox"),
     path("checks/<int:pk>/", liaison.check_detail, name="check_detail"),

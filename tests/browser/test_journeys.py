@@ -135,13 +135,15 @@ def test_clerk_searches_the_unit_directory(page, register, lang, wording, screen
     wording.check(heading, "clerk")
     expect(page.get_by_test_id("user")).to_have_text("王小明")
     nav_links = page.get_by_test_id("nav").locator("a.nav-link")
-    # Home, leading groups, verification requests, households, meetings, decisions and
-    # notifications: no change log, administration, inbox or "my unit" for a clerk.
-    expect(nav_links).to_have_count(7)
+    # Home, leading groups, verification requests, households, batch re-verification,
+    # meetings, decisions and notifications: no change log, administration, inbox or
+    # "my unit" for a clerk.
+    expect(nav_links).to_have_count(8)
     for href in [
         "/groups/",
         "/verification/requests/",
         "/verification/households/",
+        "/verification/batches/",
         "/meetings/",
         "/meetings/decisions/",
     ]:

@@ -1,0 +1,353 @@
+"""Batch re-verification pages (the office): choose a cohort and submit it as one batch,
+follow its progress per department (refreshed by htmx while it runs, the same table
+without JavaScript), cancel it, and read what changed since each household's previous
+verification.
+
+The writes go through ``verification.batches``; everyone outside the office gets 404.
+Every page reads a fixed number of queries however many households the batch holds.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from assistance.forms import BootstrapMixin
+from assistance.models import AccessLog
+from assistance.services import access_log_record
+from members.models import LeadingGroup
+
+from .. import batches
+from ..changes import batch_changes as select_batch_changes
+from ..models import (
+    AssistanceType,
+    DepartmentCheck,
+    Household,
+    VerificationBatch,
+    VerificationRequest,
+)
+from ..permissions import require_office
+from ..services import VerificationError, default_items
+from .office import _page
+
+PAGE_SIZE = 50
+CHANGES_PAGE_SIZE = 50
+# How often the progress of a running batch refreshes itself.
+POLL_SECONDS = 2
+
+Status = DepartmentCheck.Status
+
+
+# --- The cohort form --------------------------------------------------------------------------
+
+
+def _towns(office: LeadingGroup | None) -> list[str]:
+    if office is None:
+        return []
+    return list(
+        Household.objects.filter(office=office)
+        .order_by("town")
+        .values_list("town", flat=True)
+        .distinct()
+    )
+
+
+class BatchForm(BootstrapMixin, forms.Form):
+    office = forms.ModelChoiceField(
+        label=gettext_lazy("Coordination body"),
+        queryset=LeadingGroup.objects.order_by("order", "pk"),
+        empty_label=None,
+    )
+    assistance_type = forms.ChoiceField(
+        label=gettext_lazy("Assistance type"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("All assistance types")),
+            *[(v, label) for v, label in AssistanceType.choices if v != AssistanceType.RECHECK],
+        ],
+    )
+    town = forms.ChoiceField(label=gettext_lazy("Town or subdistrict"), required=False)
+    due_only = forms.BooleanField(
+        label=gettext_lazy("Only households due for re-check"),
+        required=False,
+        initial=True,
+        help_text=gettext_lazy(
+            "Due: never verified, or last verified more than a year ago (six months for "
+            "households with irregular income). Households with a verification under way "
+            "are never included."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["office"]
+        offices = list(field.queryset)
+        self.single_office = len(offices) == 1
+        if offices:
+            field.initial = offices[0].pk
+        if self.single_office:
+            # With a single coordination body there is nothing to choose.
+            field.widget = forms.HiddenInput()
+        # The towns are those of the chosen office (the first one until one is chosen).
+        chosen = offices[0] if offices else None
+        if self.is_bound:
+            value = str(self.data.get("office", ""))
+            chosen = next((o for o in offices if str(o.pk) == value), chosen)
+        self.towns = _towns(chosen)
+        self.fields["town"].choices = [
+            ("", gettext_lazy("All towns")),
+            *[(t, t) for t in self.towns],
+        ]
+
+    def initial_data(self) -> dict:
+        """The values of an unbound form, as ``cleaned_data`` would hold them."""
+        office = self.fields["office"].queryset.filter(pk=self.fields["office"].initial).first()
+        return {"office": office, "assistance_type": "", "town": "", "due_only": True}
+
+
+def _preview(data: dict) -> dict:
+    """How many households the cohort holds now, and how many would be skipped for want
+    of a covering authorisation (a few COUNT queries)."""
+    office = data["office"]
+    if office is None:
+        return {"matching": 0, "ready": 0, "skipped": 0, "departments": 0}
+    cohort = batches.households_due(
+        office=office,
+        assistance_type=data["assistance_type"],
+        town=data["town"],
+        due_only=data["due_only"],
+    )
+    matching = cohort.count()
+    # The same test batch_prepare applies (every member covered today).
+    ready = batches._authorized(cohort, timezone.localdate()).count() if matching else 0
+    return {
+        "matching": matching,
+        "ready": ready,
+        "skipped": matching - ready,
+        "departments": len({item.unit_id for item in default_items(office)}),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def batch_create(request):
+    """Choose the cohort, see how many households it holds (live by htmx, or with the
+    "count" button without JavaScript), then submit it as one batch."""
+    require_office(request.user)
+    if request.method == "POST":
+        form = BatchForm(request.POST)
+    elif "preview" in request.GET:
+        form = BatchForm(request.GET)
+    else:
+        form = BatchForm()
+    preview = None
+    if not form.is_bound:
+        preview = _preview(form.initial_data())
+    elif form.is_valid():
+        data = form.cleaned_data
+        if request.method == "POST" and "count" not in request.POST:
+            try:
+                batch = batches.batch_submit(
+                    actor=request.user,
+                    office=data["office"],
+                    assistance_type=data["assistance_type"],
+                    town=data["town"],
+                    due_only=data["due_only"],
+                )
+            except VerificationError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Batch submitted: the departments are being asked. This page "
+                        "follows their progress."
+                    ),
+                )
+                return redirect(batch)
+        preview = _preview(data)
+    context = {"form": form, "preview": preview}
+    if request.htmx and request.method == "GET":
+        return render(request, "verification/partials/batch_preview.html", context)
+    return render(request, "verification/batch_form.html", context)
+
+
+# --- The list of batches ----------------------------------------------------------------------
+
+
+def batch_list(request):
+    """Batches, newest first, with their households and their checks' progress: one page
+    of batches, then one grouped count of requests and one of checks for that page."""
+    require_office(request.user)
+    page = _page(
+        request,
+        VerificationBatch.objects.order_by("-created_at", "-pk"),
+        PAGE_SIZE,
+        rows=lambda rows: rows.select_related("office", "created_by"),
+    )
+    ids = [batch.pk for batch in page.object_list]
+    requests_ = _grouped(VerificationRequest.objects.filter(batch_id__in=ids), "batch_id")
+    checks = _grouped(
+        DepartmentCheck.objects.filter(request__batch_id__in=ids), "request__batch_id"
+    )
+    for batch in page.object_list:
+        by_status = requests_.get(batch.pk, {})
+        batch.request_count = sum(by_status.values())
+        batch.completed_count = by_status.get(VerificationRequest.Status.COMPLETED, 0)
+        by_status = checks.get(batch.pk, {})
+        batch.check_count = sum(by_status.values())
+        batch.answered_count = by_status.get(Status.ANSWERED, 0)
+        batch.inbox_count = by_status.get(Status.DELIVERED, 0) + by_status.get(Status.RETURNED, 0)
+        batch.answered_percent = _percent(batch.answered_count, batch.check_count)
+    return render(
+        request,
+        "verification/batch_list.html",
+        {"page": page, "multiple_offices": LeadingGroup.objects.count() > 1},
+    )
+
+
+def _grouped(queryset, key: str) -> dict[int, dict[str, int]]:
+    counts: dict[int, dict[str, int]] = {}
+    rows = queryset.order_by().values(key, "status").annotate(n=Count("pk"))
+    for pk, status, n in rows.values_list(key, "status", "n"):
+        counts.setdefault(pk, {})[status] = n
+    return counts
+
+
+def _percent(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 0
+
+
+# --- One batch: progress, cancel --------------------------------------------------------------
+
+
+def _get_batch(user, pk) -> VerificationBatch:
+    require_office(user)
+    return get_object_or_404(
+        VerificationBatch.objects.select_related("office", "created_by"), pk=pk
+    )
+
+
+def _progress_context(batch: VerificationBatch) -> dict:
+    """Per department and overall: how many checks are queued, in the liaison's inbox
+    (delivered, or returned with a question), answered and cancelled; and the households'
+    requests by status. Two grouped queries."""
+    departments = batches.batch_progress(batch)
+    for row in departments:
+        row["inbox"] = row[Status.DELIVERED] + row[Status.RETURNED]
+        row["answered_percent"] = _percent(row[Status.ANSWERED], row["total"])
+    totals = {
+        key: sum(row[key] for row in departments)
+        for key in ("total", Status.QUEUED, "inbox", Status.ANSWERED, Status.CANCELLED)
+    }
+    whole = totals["total"]
+    bar = [
+        {
+            "key": key,
+            "label": label,
+            "count": totals[key],
+            "percent": round(100 * totals[key] / whole, 1) if whole else 0,
+            "css": css,
+        }
+        for key, label, css in (
+            (Status.ANSWERED, _("Answered"), "bg-success"),
+            ("inbox", _("In the liaison's inbox"), "bg-info"),
+            (Status.QUEUED, _("Queued"), "bg-secondary"),
+            (Status.CANCELLED, _("Cancelled"), "bg-dark"),
+        )
+        if totals[key]
+    ]
+    requests_ = dict(
+        VerificationRequest.objects.filter(batch=batch)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+    )
+    running = batch.status == VerificationBatch.Status.RUNNING
+    return {
+        "batch": batch,
+        "departments": departments,
+        "totals": totals,
+        "answered_percent": _percent(totals[Status.ANSWERED], whole),
+        "bar": bar,
+        "households": sum(requests_.values()),
+        "completed": requests_.get(VerificationRequest.Status.COMPLETED, 0),
+        "under_way": requests_.get(VerificationRequest.Status.SUBMITTED, 0),
+        "cancelled": requests_.get(VerificationRequest.Status.CANCELLED, 0),
+        "running": running,
+        # Until the batch is prepared, its households are being written in chunks.
+        "preparing": running and not whole,
+        "poll_seconds": POLL_SECONDS,
+    }
+
+
+def batch_detail(request, pk):
+    """The batch's cohort and its progress; the progress table polls every 2 s while the
+    batch runs and stops once it has finished (a refresh link without JavaScript)."""
+    batch = _get_batch(request.user, pk)
+    return render(request, "verification/batch_detail.html", _progress_context(batch))
+
+
+def batch_progress(request, pk):
+    """The progress table alone, for htmx polling."""
+    batch = _get_batch(request.user, pk)
+    response = render(
+        request, "verification/partials/batch_progress.html", _progress_context(batch)
+    )
+    patch_cache_control(response, no_cache=True, private=True)
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def batch_cancel(request, pk):
+    """Ask for confirmation, then stop the batch: the checks not answered yet are
+    cancelled, and so are the requests not complete."""
+    batch = _get_batch(request.user, pk)
+    if request.method == "POST":
+        try:
+            batches.batch_cancel(actor=request.user, batch=batch)
+        except VerificationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Batch cancelled: open checks were withdrawn."))
+        return redirect(batch)
+    return render(request, "verification/batch_cancel.html", {"batch": batch})
+
+
+# --- Changes since the previous verification ---------------------------------------------------
+
+
+def batch_changes(request, pk):
+    """Per household of the batch whose verification is complete: what changed since its
+    previous verification, member by member (masked ID numbers) and item by item. The
+    findings are personal data: each view is written to the access log."""
+    batch = _get_batch(request.user, pk)
+    households = select_batch_changes(batch)
+    changed = [h for h in households if h.has_changes]
+    page = Paginator(changed, CHANGES_PAGE_SIZE).get_page(request.GET.get("page"))
+    access_log_record(
+        user=request.user,
+        obj=batch,
+        purpose=AccessLog.Purpose.REVIEW,
+        description=_("Changes since the previous verification, batch #%(pk)s") % {"pk": batch.pk},
+        path=request.path,
+    )
+    response = render(
+        request,
+        "verification/batch_changes.html",
+        {
+            "batch": batch,
+            "page": page,
+            "completed": len(households),
+            "compared": sum(h.previous_request_id is not None for h in households),
+            "first_time": sum(h.previous_request_id is None for h in households),
+            "changed": len(changed),
+        },
+    )
+    patch_cache_control(response, private=True, no_store=True)
+    return response
