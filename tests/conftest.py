@@ -2,6 +2,7 @@
 real Celery worker for the tests that need one."""
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -229,3 +230,92 @@ def celery_worker(transactional_db, tmp_path, celery_worker_queues):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+class WorkerController:
+    """A real Celery worker process that a test starts when its data is ready, kills with
+    SIGKILL (main process and pool together, as a crash or the OOM killer would) and
+    starts again. Each start is a new worker, in its own process group, logging to its own
+    file; ``env`` adds environment variables for that start only."""
+
+    def __init__(self, *, log_dir: Path, database_url: str):
+        self.log_dir, self.database_url = log_dir, database_url
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+
+    def start(self, *, queues: str = "", default_queue: str = "default", **env) -> None:
+        from assistance.celery import app
+
+        assert self.process is None or self.process.poll() is not None, "already running"
+        self.starts += 1
+        name = f"test-{uuid.uuid4().hex[:8]}@localhost"
+        log = self.log_dir / f"worker-{self.starts}.log"
+        with log.open("w") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "assistance", "worker", "-n", name]
+                + ["-Q", default_queue, "-c", "1", "--without-gossip", "--without-mingle"]
+                + ["-l", "info"],
+                env={
+                    **os.environ,
+                    "DATABASE_URL": self.database_url,
+                    "VERIFY_QUEUES": queues,
+                    **{key: str(value) for key, value in env.items()},
+                },
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=Path(__file__).resolve().parents[1],
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 60
+        while not app.control.ping(destination=[name], timeout=1):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the worker did not start:\n{self.logs()}")
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill9(self) -> None:
+        """SIGKILL the worker's whole process group, at once."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if not self.running:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.kill9()
+
+    def wait_for(self, condition, timeout: float = 30, interval: float = 0.05) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return
+            time.sleep(interval)
+        pytest.fail(f"the worker did not do the work in {timeout} s:\n{self.logs()}")
+
+    def logs(self) -> str:
+        return "\n".join(
+            f"--- {path.name}\n{path.read_text()[-4000:]}"
+            for path in sorted(self.log_dir.glob("worker-*.log"))
+        )
+
+
+@pytest.fixture
+def celery_worker_controller(transactional_db, tmp_path):
+    """A ``WorkerController`` against the test database (PostgreSQL only); whatever it
+    started is stopped afterwards."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a worker process needs a shared database: set DATABASE_URL to PostgreSQL")
+    controller = WorkerController(
+        log_dir=tmp_path, database_url=_database_url(connection.settings_dict)
+    )
+    try:
+        yield controller
+    finally:
+        controller.stop()
