@@ -463,7 +463,7 @@ class Command(BaseCommand):
             raise CommandError("--sample and --singles cannot be negative.")
         original = connection.settings_dict["NAME"]
         bench = f"{original}_bench"[:63]
-        token = secrets.token_hex(3)
+        self.token = token = secrets.token_hex(3)
         self.default_queue = f"bench.{token}"
         self.unit_prefix = f"bench{token}"
         self.workers: list[Worker] = []
@@ -471,7 +471,7 @@ class Command(BaseCommand):
         self._create_database(bench)
         try:
             self._use_database(bench)
-            self._run(options)
+            summary = self._run(options)
         finally:
             for worker in self.workers:
                 worker.stop()
@@ -481,6 +481,8 @@ class Command(BaseCommand):
                 self._say(f"kept the bench database {bench}")
             else:
                 self._drop_database(bench)
+        # The last line states the figures.
+        self.stdout.write(summary)
 
     def _run(self, options):
         started = time.monotonic()
@@ -529,7 +531,7 @@ class Command(BaseCommand):
         self._targets(
             options["households"], batch_seconds, ratio, p95, peak_mb, options["departments"]
         )
-        self.stdout.write(
+        return (
             f"bench_verification: {batch_checks} checks in {batch_seconds:.1f} s = "
             f"{batch_rate:.0f} checks/s; per-check tasks {per_check_rate:.0f} checks/s "
             f"(ratio {ratio:.1f}x); single requests p50 {p50 * 1000:.0f} ms "
@@ -626,6 +628,10 @@ class Command(BaseCommand):
             with app.connection_for_write() as conn:
                 for queue in self._queues():
                     conn.default_channel.queue_purge(queue)
+                client = getattr(conn.default_channel, "client", None)
+                if client is not None:  # Redis: the queues' bindings carry the token too
+                    for key in client.scan_iter(match=f"*{self.token}*"):
+                        client.delete(key)
         except Exception as exc:
             self._say(f"could not empty the bench queues: {exc}")
 
