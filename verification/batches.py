@@ -345,6 +345,23 @@ def batch_prepare(*, batch_id: int) -> int:
         return 0
     today = timezone.localdate()
     items = default_items(batch.office)
+    if not items:
+        # Every department was deactivated between the submission and now: stop the batch
+        # and say why, rather than leave it running with nothing to do.
+        with transaction.atomic():
+            batch = VerificationBatch.objects.select_for_update().get(pk=batch.pk)
+            if batch.status == VerificationBatch.Status.RUNNING:
+                batch_cancel(actor=None, batch=batch)
+                notify(
+                    users=[batch.created_by],
+                    message=_(
+                        "Batch %(pk)s was stopped: no department of the office checks "
+                        "anything any more."
+                    )
+                    % {"pk": batch.pk},
+                    url=batch.get_absolute_url(),
+                )
+        return 0
     by_unit: dict[int, list[int]] = {}
     units: dict[int, MemberUnit] = {}
     for item in items:
@@ -482,20 +499,27 @@ def _move_queued(check_ids: list[int], **values) -> list[int]:
         return sorted(row[0] for row in cursor.fetchall())
 
 
-def _answer_chunk(check_ids: list[int], unit_id: int, snapshot) -> int:
-    """Answer a chunk of checks from a snapshot in one transaction of a few statements:
-    one finding per member and item of each check, "record found" with the record's
-    details and amount where the snapshot holds one (the newest, if it holds several),
-    "no record" otherwise, each naming the snapshot; then the requests whose last open
-    check this was are completed. Only checks still queued are touched."""
+def answer_from_snapshot(check_ids: list[int], snapshot) -> tuple[int, list[int]]:
+    """Answer checks from a snapshot in one transaction of a few statements: one finding
+    per member and item of each check, "record found" with the record's details and amount
+    where the snapshot holds one (the newest, if it holds several), "no record" otherwise,
+    each naming the snapshot; then the requests whose last open check this was are
+    completed. Only checks still queued are touched. Used for a batch's chunks and for a
+    single request's check alike. Returns how many checks it answered and the keys of the
+    requests it completed."""
     now = timezone.now()
     with _chunk_transaction():
         request_ids = _lock_requests(check_ids)
         ids = _move_queued(
-            check_ids, status=DepartmentCheck.Status.ANSWERED, delivered_at=now, answered_at=now
+            check_ids,
+            status=DepartmentCheck.Status.ANSWERED,
+            delivered_at=now,
+            answered_at=now,
+            overdue=False,
+            fallback_reason="",
         )
         if not ids:
-            return 0
+            return 0, []
         through = DepartmentCheck.items.through
         record_t = _table(RegistryRecord)
         snap, number, item, details, amount = (
@@ -540,13 +564,20 @@ def _answer_chunk(check_ids: list[int], unit_id: int, snapshot) -> int:
             f"WHERE c.id IN ({marks}) AND ci.{t_check} IN ({marks})",
             [snapshot.pk, *ids, *ids],
         )
+        # The requests are locked, so what is read here is what the update changes.
         still_open = DepartmentCheck.objects.filter(request_id__in=request_ids, status__in=OPEN)
-        VerificationRequest.objects.filter(
-            pk__in=request_ids, status=VerificationRequest.Status.SUBMITTED
-        ).exclude(pk__in=still_open.values("request_id")).update(
-            status=VerificationRequest.Status.COMPLETED, completed_at=now
+        completed = list(
+            VerificationRequest.objects.filter(
+                pk__in=request_ids, status=VerificationRequest.Status.SUBMITTED
+            )
+            .exclude(pk__in=still_open.values("request_id"))
+            .values_list("pk", flat=True)
         )
-    return len(ids)
+        if completed:
+            VerificationRequest.objects.filter(pk__in=completed).update(
+                status=VerificationRequest.Status.COMPLETED, completed_at=now
+            )
+    return len(ids), completed
 
 
 def _deliver_chunk(check_ids: list[int], unit: MemberUnit, reason: str, perms) -> int:
@@ -592,7 +623,7 @@ def batch_process_unit(*, batch_id: int, unit_id: int) -> int:
 
     def work(ids: list[int]) -> int:
         if snapshot is not None:
-            return _answer_chunk(ids, unit_id, snapshot)
+            return answer_from_snapshot(ids, snapshot)[0]
         return _deliver_chunk(ids, unit, reason, perms)
 
     # The batch is looked at before each chunk: a cancel stops the department there.

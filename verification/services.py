@@ -314,8 +314,26 @@ def check_deliver(*, check_id: int) -> bool:
     when the connector could not answer). Idempotent: a redelivered task finds the check
     delivered and only finishes what an interrupted run left undone.
     Returns whether this call delivered it."""
+    from .batches import answer_from_snapshot
     from .connectors import current_snapshot
 
+    # A queued check of a department answering from a current registry snapshot is
+    # answered in one short transaction of a few set-based statements, the same as a
+    # batch's chunk: delivered, answered and its request completed together.
+    unit_id = (
+        DepartmentCheck.objects.filter(pk=check_id, status=DepartmentCheck.Status.QUEUED)
+        .values_list("unit_id", flat=True)
+        .first()
+    )
+    if unit_id is not None:
+        snapshot, _reason = current_snapshot(unit_id)
+        if snapshot is not None:
+            answered, completed = answer_from_snapshot([check_id], snapshot)
+            if answered:
+                _tell_requesters(completed)
+                return True
+    # Otherwise (manual connector, no usable snapshot, or a redelivered task finding the
+    # check already delivered): deliver it to the liaison and answer what can be answered.
     with transaction.atomic():
         # Lock the check row only ("self"): a plain FOR UPDATE over the join would also
         # lock the unit, the request and the household, serialising every delivery of a
@@ -472,16 +490,25 @@ def _complete_if_last(actor, request: VerificationRequest) -> bool:
     request.status = VerificationRequest.Status.COMPLETED
     request.completed_at = timezone.now()
     _save(request, actor)
-    if request.batch_id:
-        # A batch's requests are followed on the batch's page, not one message each.
-        return True
-    notify(
-        users=[request.requested_by],
-        message=_("Every department has answered verification request %(pk)s.")
-        % {"pk": request.pk},
-        url=request.get_absolute_url(),
-    )
+    _tell_requesters([request.pk])
     return True
+
+
+def _tell_requesters(request_ids: Sequence[int]) -> None:
+    """Tell each clerk who filed one of these (completed) requests that every department
+    has answered. A batch's requests are followed on the batch's page, not one message
+    each."""
+    if not request_ids:
+        return
+    for request in VerificationRequest.objects.filter(
+        pk__in=request_ids, batch__isnull=True
+    ).select_related("requested_by"):
+        notify(
+            users=[request.requested_by],
+            message=_("Every department has answered verification request %(pk)s.")
+            % {"pk": request.pk},
+            url=request.get_absolute_url(),
+        )
 
 
 @transaction.atomic
@@ -529,6 +556,7 @@ def check_correct(
         raise VerificationError(_("Give the reason for the correction."))
     _validate_findings(check, findings)
     existing = {(f.member_id, f.item_id): f for f in check.findings.select_for_update()}
+    _record_answered_findings(check, list(existing.values()))
     for data in findings:
         finding = existing[(data.member_id, data.item_id)]
         new = (data.result, data.details.strip(), data.amount)
@@ -536,6 +564,18 @@ def check_correct(
             finding.result, finding.details, finding.amount = new
             _save(finding, actor, reason=reason.strip()[:100])
     return check
+
+
+def _record_answered_findings(check: DepartmentCheck, findings: list[Finding]) -> None:
+    """Findings written by a connector (set-based, without history rows) get their answer
+    recorded in history, dated when the check was answered, before the first correction:
+    the corrections page shows each change as old → new."""
+    recorded = set(
+        Finding.history.filter(id__in=[f.pk for f in findings]).values_list("id", flat=True)
+    )
+    unrecorded = [f for f in findings if f.pk not in recorded]
+    if unrecorded:
+        Finding.history.bulk_history_create(unrecorded, default_date=check.answered_at)
 
 
 @transaction.atomic

@@ -1,6 +1,10 @@
 """Helpers for tests that need delivered checks: a request filed through the service, its
 tasks run after commit (in process), and the findings grid as a browser posts it."""
 
+import os
+from contextlib import contextmanager
+
+from assistance.celery import app
 from verification import services
 from verification.models import DepartmentCheck, Finding
 
@@ -32,3 +36,29 @@ def first_key(check: DepartmentCheck) -> str:
     member = check.request.household.members.order_by("pk").first()
     item = check.items.order_by("order", "pk").first()
     return f"{member.pk}_{item.pk}"
+
+
+@contextmanager
+def broker_down():
+    """Publishing fails with a connection error, as it does when Redis is down: nothing
+    listens on port 1. Celery reads CELERY_BROKER_URL from the environment before its
+    configuration, so both change; its connection pools are dropped on the way in and
+    out, so the next publish connects to the address then in force."""
+    unreachable = "redis://127.0.0.1:1/0"
+    saved = os.environ.get("CELERY_BROKER_URL"), app.conf.broker_url
+    os.environ["CELERY_BROKER_URL"] = app.conf.broker_url = unreachable
+    _reset_pools()
+    try:
+        yield
+    finally:
+        if saved[0] is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = saved[0]
+        app.conf.broker_url = saved[1]
+        _reset_pools()
+
+
+def _reset_pools():
+    app._pool = None
+    app.amqp._producer_pool = None

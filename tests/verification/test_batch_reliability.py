@@ -16,10 +16,8 @@ run otherwise. Each test uses queues of its own (a fresh default queue and fresh
 codes), emptied afterwards, so nothing reaches another run's worker."""
 
 import datetime
-import os
 import time
 import uuid
-from contextlib import contextmanager
 
 import pytest
 import redis
@@ -28,6 +26,7 @@ from django.db.models import Count
 
 from assistance.celery import app
 from tests.verification.factories import authorize_all, register_family
+from tests.verification.helpers import broker_down
 from verification import batches, services
 from verification.management.commands.bench_verification import generate
 from verification.models import (
@@ -181,32 +180,6 @@ def test_a_worker_killed_mid_batch_loses_and_repeats_nothing(
     assert_answered_exactly_once(batch, households=households)
     # And the sweep has nothing left to send.
     assert services.checks_resend_undelivered(older_than=datetime.timedelta(0)) == 0
-
-
-@contextmanager
-def broker_down():
-    """Publishing fails with a connection error, as it does when Redis is down: nothing
-    listens on port 1. Celery reads CELERY_BROKER_URL from the environment before its
-    configuration, so both change; its connection pools are dropped on the way in and
-    out, so the next publish connects to the address then in force."""
-    unreachable = "redis://127.0.0.1:1/0"
-    saved = os.environ.get("CELERY_BROKER_URL"), app.conf.broker_url
-    os.environ["CELERY_BROKER_URL"] = app.conf.broker_url = unreachable
-    _reset_pools()
-    try:
-        yield
-    finally:
-        if saved[0] is None:
-            os.environ.pop("CELERY_BROKER_URL", None)
-        else:
-            os.environ["CELERY_BROKER_URL"] = saved[0]
-        app.conf.broker_url = saved[1]
-        _reset_pools()
-
-
-def _reset_pools():
-    app._pool = None
-    app.amqp._producer_pool = None
 
 
 def test_work_submitted_while_the_broker_is_down_is_sent_by_the_sweep(

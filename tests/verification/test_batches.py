@@ -256,6 +256,28 @@ def test_a_batch_whose_every_household_is_skipped_finishes(
     assert batch.finished_at is not None
 
 
+def test_a_batch_whose_departments_all_went_away_stops_and_says_why(
+    clerk, group, unit, other_unit, items, held, django_capture_on_commit_callbacks
+):
+    make_households(2, office=group, clerk=clerk)
+    with django_capture_on_commit_callbacks(execute=False):
+        batch = batches.batch_submit(actor=clerk, office=group)
+    # Between the submission and its preparation every department is deactivated.
+    type(unit).objects.filter(pk__in=[unit.pk, other_unit.pk]).update(active=False)
+    assert batches.batch_prepare(batch_id=batch.pk) == 0
+    batch.refresh_from_db()
+    assert batch.status == VerificationBatch.Status.CANCELLED
+    assert batch.finished_at is not None
+    assert not VerificationRequest.objects.filter(batch=batch).exists()
+    assert held == []
+    [note] = Notification.objects.filter(user=clerk)
+    assert str(batch.pk) in note.message
+    assert note.url == batch.get_absolute_url()
+    # A later sweep finds nothing to carry on.
+    assert batches.batch_prepare(batch_id=batch.pk) == 0
+    assert Notification.objects.filter(user=clerk).count() == 1
+
+
 # --- Submitting and processing ---------------------------------------------------------------
 
 

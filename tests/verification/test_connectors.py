@@ -233,3 +233,116 @@ def test_liaison_uploads_through_the_page_and_sees_line_numbers(
 def test_snapshot_page_is_only_for_liaisons(client, request, persona):
     client.force_login(request.getfixturevalue(persona))
     assert client.get(reverse("verification:snapshot_list")).status_code == 404
+
+
+def test_the_last_connector_answer_completes_the_request_and_tells_the_clerk_once(
+    clerk, unit, authorized_household, snapshot, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        request = services.request_submit(actor=clerk, household=authorized_household, units=[unit])
+    request.refresh_from_db()
+    assert request.status == VerificationRequest.Status.COMPLETED
+    assert request.completed_at is not None
+    police = request.checks.get()
+    # Delivered, answered and completed in one transaction.
+    assert police.delivered_at == police.answered_at == request.completed_at
+    [note] = Notification.objects.filter(user=clerk)
+    assert str(request.pk) in note.message and note.url == request.get_absolute_url()
+    # Redelivered, the task neither answers again nor tells the clerk again.
+    assert check_deliver_task.apply(args=[police.pk]).get() is False
+    assert Notification.objects.filter(user=clerk).count() == 1
+    assert police.findings.count() == 6
+
+
+def test_a_connector_answer_takes_the_same_queries_for_a_large_household(
+    clerk, unit, authorized_household, snapshot, django_capture_on_commit_callbacks
+):
+    """Answered set-based: the statements do not grow with the household's members."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.verification.factories import (
+        authorize_all,
+        make_id_number,
+        register_family,
+        years_ago,
+    )
+
+    large = register_family(actor=clerk, office=authorized_household.office)
+    for extra in range(5):
+        services.member_add(
+            actor=clerk,
+            household=large,
+            data=services.MemberData(
+                f"成员{extra}", "other", make_id_number(years_ago(30 + extra))
+            ),
+        )
+    authorize_all(actor=clerk, household=large)
+    counts = []
+    for household in (authorized_household, large):
+        with django_capture_on_commit_callbacks(execute=False):
+            request = services.request_submit(actor=clerk, household=household, units=[unit])
+        check = request.checks.get()
+        with CaptureQueriesContext(connection) as queries:
+            assert services.check_deliver(check_id=check.pk) is True
+        counts.append(len(queries))
+        members = household.members.count()
+        assert check.findings.count() == members * 2
+    assert counts[0] == counts[1]
+
+
+def test_a_redelivered_task_finishes_an_interrupted_auto_answer(
+    clerk, unit, authorized_household, snapshot, django_capture_on_commit_callbacks
+):
+    """A check left delivered but unanswered (its worker stopped between the two steps of
+    a delivery) is answered from the snapshot when its task comes again."""
+    with django_capture_on_commit_callbacks(execute=False):
+        request = services.request_submit(actor=clerk, household=authorized_household, units=[unit])
+    police = request.checks.get()
+    DepartmentCheck.objects.filter(pk=police.pk).update(
+        status=DepartmentCheck.Status.DELIVERED, delivered_at=timezone.now()
+    )
+    assert check_deliver_task.apply(args=[police.pk]).get() is False
+    police.refresh_from_db()
+    assert police.status == DepartmentCheck.Status.ANSWERED
+    assert police.findings.filter(snapshot=snapshot).count() == 6
+
+
+def test_correcting_a_connector_answer_shows_old_and_new(
+    client,
+    clerk,
+    liaison,
+    unit,
+    authorized_household,
+    snapshot,
+    ids,
+    django_capture_on_commit_callbacks,
+):
+    """Connector findings are written without history rows; the first correction records
+    the connector's answer first, so the corrections list shows old → new."""
+    from tests.verification.helpers import grid
+
+    request = submit(clerk, authorized_household, django_capture_on_commit_callbacks)
+    police = request.checks.get(unit=unit)
+    car = police.findings.get(member__id_number=ids["王建国"], item__code="test-vehicles")
+    client.force_login(liaison)
+    key = f"{car.member_id}_{car.item_id}"
+    data = grid(police)
+    for finding in police.findings.exclude(pk=car.pk).filter(result=Finding.Result.RECORD_FOUND):
+        data[f"result_{finding.member_id}_{finding.item_id}"] = finding.result
+        data[f"details_{finding.member_id}_{finding.item_id}"] = finding.details
+    data.update({f"result_{key}": Finding.Result.NO_RECORD, f"details_{key}": ""})
+    response = client.post(
+        reverse("verification:check_correct", kwargs={"pk": police.pk}),
+        {**data, "reason": "车辆已于上月过户"},
+    )
+    assert response.status_code == 302
+    records = list(car.history.order_by("history_date", "history_id"))
+    assert [r.history_type for r in records] == ["+", "~"]
+    assert records[0].details == "小型轿车 豫S·12345"
+    assert records[0].history_date == police.answered_at
+    response = client.get(police.get_absolute_url(), headers={"accept-language": "en"})
+    [change] = response.context["corrections"]
+    assert change["reason"] == "车辆已于上月过户"
+    assert change["old"] == "Record found: 小型轿车 豫S·12345"
+    assert change["new"] == "No record"
