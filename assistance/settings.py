@@ -129,6 +129,20 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache holds results that are slow to compute and cheap to check for staleness (the
+# changes of a batch). Redis when CACHE_URL names one (production, CI: shared by the web
+# processes and the workers that warm it); otherwise each process's own memory, enough
+# for the first run's single process with tasks run in it.
+CACHE_URL = env_str("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+    | {"KEY_PREFIX": "assistance", "TIMEOUT": 3600}
+}
+
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
@@ -228,6 +242,9 @@ VERIFICATION_RESEND_AFTER_MINUTES = env_int("VERIFICATION_RESEND_AFTER_MINUTES",
 VERIFICATION_BATCH_CHUNK = env_int("VERIFICATION_BATCH_CHUNK", 2000)
 # …and this many chunks at once on PostgreSQL (one database connection each).
 VERIFICATION_BATCH_THREADS = env_int("VERIFICATION_BATCH_THREADS", 2)
+# How long a batch's computed changes stay in the cache (they are recomputed at once when
+# anything they depend on changes; this bounds how long personal data sits in the cache).
+VERIFICATION_CHANGES_CACHE_SECONDS = env_int("VERIFICATION_CHANGES_CACHE_SECONDS", 3600)
 # Attending units consent to (or comment on) circulated minutes within this many working days.
 MINUTES_CONSENT_WORKING_DAYS = env_int("MINUTES_CONSENT_WORKING_DAYS", 3)
 CELERY_BEAT_SCHEDULE = {

@@ -50,6 +50,10 @@ from .models import (
     VerificationRequest,
 )
 from .services import VerificationError, default_items
+from .sql import column as _column
+from .sql import marks as _marks
+from .sql import qn as _qn
+from .sql import table as _table
 
 logger = logging.getLogger(__name__)
 
@@ -166,22 +170,6 @@ def _perms():
 # written by a few INSERT … SELECT statements that the database runs on its own rows, so no
 # model instance is built per row in Python and the number of statements depends on the
 # number of chunks only. Plain SQL that PostgreSQL and SQLite both run.
-
-
-def _qn(name: str) -> str:
-    return connection.ops.quote_name(name)
-
-
-def _table(model) -> str:
-    return _qn(model._meta.db_table)
-
-
-def _column(model, name: str) -> str:
-    return _qn(model._meta.get_field(name).column)
-
-
-def _marks(values) -> str:
-    return ", ".join(["%s"] * len(values))
 
 
 def _insert_select(model, template, computed: dict, tail: str, params=()) -> int:
@@ -661,7 +649,19 @@ def batch_finish_if_done(*, batch_id: int) -> bool:
         batch.status = VerificationBatch.Status.COMPLETED
         batch.finished_at = timezone.now()
         batch.save(update_fields=["status", "finished_at"])
+        # The clerk's next look is at what changed: compute it before they ask.
+        transaction.on_commit(lambda: _send_changes_warm(batch_id))
     return True
+
+
+def _send_changes_warm(batch_id: int) -> None:
+    from .tasks import batch_changes_warm_task
+
+    try:
+        batch_changes_warm_task.delay(batch_id)
+    except (KombuOperationalError, ConnectionError, OSError) as exc:
+        # Only a head start is lost: the changes page computes what it does not find.
+        logger.warning("Broker unreachable (%s): batch %s's changes not computed", exc, batch_id)
 
 
 def batch_resend_stalled(*, cutoff: datetime.datetime) -> int:

@@ -44,3 +44,14 @@ def batch_process_unit_task(batch_id: int, unit_id: int) -> int:
     from .batches import batch_process_unit
 
     return batch_process_unit(batch_id=batch_id, unit_id=unit_id)
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def batch_changes_warm_task(batch_id: int) -> int:
+    """Compare a finished batch with the households' previous verifications and keep the
+    result in the cache for the changes page. Returns how many households were compared."""
+    from .changes import cached_batch_changes
+    from .models import VerificationBatch
+
+    batch = VerificationBatch.objects.filter(pk=batch_id).first()
+    return cached_batch_changes(batch).completed if batch is not None else 0

@@ -25,7 +25,12 @@ from assistance.models import Notification
 from tests.factories import LeadingGroupFactory, MemberUnitFactory
 from tests.verification.factories import VerificationItemFactory, make_id_number
 from verification import batches, services, tasks
-from verification.changes import ChangeKind, batch_changes, household_changes
+from verification.changes import (
+    ChangeKind,
+    batch_changes,
+    cached_batch_changes,
+    household_changes,
+)
 from verification.connectors import snapshot_import
 from verification.models import (
     AssistanceType,
@@ -694,3 +699,65 @@ def test_changes_take_a_fixed_number_of_queries(
 
     small, big = twice(2, "小镇"), twice(20, "大镇")
     assert small == big
+
+
+def test_changes_are_computed_when_the_batch_finishes_and_kept_until_stale(
+    clerk,
+    group,
+    unit,
+    other_unit,
+    items,
+    liaison,
+    other_liaison,
+    django_capture_on_commit_callbacks,
+):
+    make_households(3, office=group, clerk=clerk, members=2)
+    upload_snapshot(unit, liaison, [])
+    upload_snapshot(other_unit, other_liaison, [])
+    first = submit(django_capture_on_commit_callbacks, actor=clerk, office=group)
+    long_ago = timezone.now() - datetime.timedelta(days=400)
+    first.requests.update(submitted_at=long_ago, completed_at=long_ago)
+    people = list(HouseholdMember.objects.filter(household__office=group).order_by("pk"))
+    upload_snapshot(unit, liaison, [(people[0].id_number, "车辆", "轿车", "")])
+    second = submit(django_capture_on_commit_callbacks, actor=clerk, office=group)
+    second.refresh_from_db()
+    assert second.status == VerificationBatch.Status.COMPLETED
+    # The finished batch's task compared it already: the page's call only checks the state.
+    with CaptureQueriesContext(connection) as context:
+        kept = cached_batch_changes(second)
+    assert len(context) == 1
+    assert (kept.completed, kept.compared, kept.first_time, len(kept)) == (3, 3, 0, 1)
+    [household] = kept[0:50]
+    assert household.household_id == people[0].household_id
+    [member] = household.members
+    assert [(c.kind, c.item_name) for c in member.changes] == [(ChangeKind.NEW, "车辆")]
+    # What the cache returns is what a fresh comparison gives.
+    assert kept[0] == [h for h in batch_changes(second) if h.has_changes][0]
+
+    # A correction of a finding makes the kept comparison stale: the next call compares again.
+    car = Finding.objects.get(
+        department_check__request__batch=second, member=people[0], item__name="车辆"
+    )
+    police = car.department_check
+    services.check_correct(
+        actor=liaison,
+        check=police,
+        findings=[
+            FindingData(f.member_id, f.item_id, Finding.Result.NO_RECORD)
+            for f in police.findings.all()
+        ],
+        reason="登记有误",
+    )
+    with CaptureQueriesContext(connection) as context:
+        now = cached_batch_changes(second)
+    assert len(context) > 1
+    assert (len(now), now.completed) == (0, 3)
+    # So does a request of the office completed since.
+    with CaptureQueriesContext(connection) as context:
+        assert len(cached_batch_changes(second)) == 0
+    assert len(context) == 1
+    later = VerificationRequest.objects.filter(batch=second).first()
+    VerificationRequest.objects.filter(pk=later.pk).update(completed_at=timezone.now())
+    with CaptureQueriesContext(connection) as context:
+        cached_batch_changes(second)
+    assert len(context) > 1

@@ -24,7 +24,7 @@ from assistance.services import access_log_record
 from members.models import LeadingGroup
 
 from .. import batches
-from ..changes import batch_changes as select_batch_changes
+from ..changes import cached_batch_changes
 from ..models import (
     AssistanceType,
     DepartmentCheck,
@@ -327,9 +327,8 @@ def batch_changes(request, pk):
     previous verification, member by member (masked ID numbers) and item by item. The
     findings are personal data: each view is written to the access log."""
     batch = _get_batch(request.user, pk)
-    households = select_batch_changes(batch)
-    changed = [h for h in households if h.has_changes]
-    page = Paginator(changed, CHANGES_PAGE_SIZE).get_page(request.GET.get("page"))
+    changes = cached_batch_changes(batch)
+    page = Paginator(changes, CHANGES_PAGE_SIZE).get_page(request.GET.get("page"))
     access_log_record(
         user=request.user,
         obj=batch,
@@ -343,10 +342,10 @@ def batch_changes(request, pk):
         {
             "batch": batch,
             "page": page,
-            "completed": len(households),
-            "compared": sum(h.previous_request_id is not None for h in households),
-            "first_time": sum(h.previous_request_id is None for h in households),
-            "changed": len(changed),
+            "completed": changes.completed,
+            "compared": changes.compared,
+            "first_time": changes.first_time,
+            "changed": len(changes),
         },
     )
     patch_cache_control(response, private=True, no_store=True)

@@ -519,9 +519,10 @@ class Command(BaseCommand):
             self._say(f"  {watch.describe()}")
         pss = max(pss, watch.pss_kib)
         peak_kib, processes = self._memory()
-        ratio = batch_rate / per_check_rate if per_check_rate else float("inf")
-        p50 = _percentile(latencies, 0.5) if latencies else 0.0
-        p95 = _percentile(latencies, 0.95) if latencies else 0.0
+        # None: not measured (--sample 0, --singles 0).
+        ratio = batch_rate / per_check_rate if per_check_rate else None
+        p50 = _percentile(latencies, 0.5) if latencies else None
+        p95 = _percentile(latencies, 0.95) if latencies else None
         peak_mb = peak_kib / 1024
         self._say(
             f"worker peak memory: {peak_mb:.0f} MB (VmHWM of the {processes} processes of a "
@@ -531,11 +532,20 @@ class Command(BaseCommand):
         self._targets(
             options["households"], batch_seconds, ratio, p95, peak_mb, options["departments"]
         )
+        per_check = (
+            f"per-check tasks {per_check_rate:.0f} checks/s (ratio {ratio:.1f}x)"
+            if ratio is not None
+            else "per-check tasks not measured"
+        )
+        singles = (
+            f"single requests p50 {p50 * 1000:.0f} ms p95 {p95 * 1000:.0f} ms"
+            if p95 is not None
+            else "single requests not measured"
+        )
         return (
             f"bench_verification: {batch_checks} checks in {batch_seconds:.1f} s = "
-            f"{batch_rate:.0f} checks/s; per-check tasks {per_check_rate:.0f} checks/s "
-            f"(ratio {ratio:.1f}x); single requests p50 {p50 * 1000:.0f} ms "
-            f"p95 {p95 * 1000:.0f} ms; worker peak memory {peak_mb:.0f} MB"
+            f"{batch_rate:.0f} checks/s; {per_check}; {singles}; "
+            f"worker peak memory {peak_mb:.0f} MB"
         )
 
     def _targets(self, households, seconds, ratio, p95, peak_mb, departments):
@@ -547,14 +557,22 @@ class Command(BaseCommand):
                 f"target: 10,000 households × 14 departments in ≤ {TARGET_SECONDS_10K} s: "
                 f"{seconds:.1f} s, {verdict(seconds <= TARGET_SECONDS_10K)}"
             )
-        self._say(
-            f"target: ≥ {TARGET_RATIO}× one task per check: {ratio:.1f}×, "
-            f"{verdict(ratio >= TARGET_RATIO)}"
-        )
-        self._say(
-            f"target: single request p95 ≤ {TARGET_P95_MS} ms: {p95 * 1000:.0f} ms, "
-            f"{verdict(p95 * 1000 <= TARGET_P95_MS)}"
-        )
+        if ratio is None:
+            self._say(f"target: ≥ {TARGET_RATIO}× one task per check: not measured (--sample 0)")
+        else:
+            self._say(
+                f"target: ≥ {TARGET_RATIO}× one task per check: {ratio:.1f}×, "
+                f"{verdict(ratio >= TARGET_RATIO)}"
+            )
+        if p95 is None:
+            self._say(
+                f"target: single request p95 ≤ {TARGET_P95_MS} ms: not measured (--singles 0)"
+            )
+        else:
+            self._say(
+                f"target: single request p95 ≤ {TARGET_P95_MS} ms: {p95 * 1000:.0f} ms, "
+                f"{verdict(p95 * 1000 <= TARGET_P95_MS)}"
+            )
         self._say(
             f"target: worker peak memory ≤ {TARGET_MEMORY_MB} MB: {peak_mb:.0f} MB, "
             f"{verdict(peak_mb <= TARGET_MEMORY_MB)}"
