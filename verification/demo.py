@@ -117,4 +117,10 @@ def demo_households(*, clerk, liaison_of=None) -> int:
                     liaison_of=liaison_of, members=list(household.members.order_by("pk"))
                 )
             services.request_submit(actor=clerk, household=household)
+    if services.default_items(office):
+        # The households due for re-check (those not under verification) as a batch, so
+        # the batch pages have something to show.
+        from .batches import batch_submit
+
+        batch_submit(actor=clerk, office=office)
     return len(HOUSEHOLDS)

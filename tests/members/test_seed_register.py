@@ -43,10 +43,21 @@ def test_demo_data_loads_once_and_again_without_change(capsys, django_capture_on
     from meetings.models import AgendaItem, Meeting
     from verification.models import DepartmentCheck
 
-    tax = DepartmentCheck.objects.get(unit__code="hc-taxation")
+    single = DepartmentCheck.objects.filter(request__batch__isnull=True)
+    tax = single.get(unit__code="hc-taxation")
     assert tax.status == DepartmentCheck.Status.ANSWERED
     assert tax.findings.filter(result="record_found", snapshot__isnull=False).count() == 1
-    assert DepartmentCheck.objects.filter(status=DepartmentCheck.Status.DELIVERED).count() == 11
+    assert single.filter(status=DepartmentCheck.Status.DELIVERED).count() == 11
+    # The other household, due for re-check, in a demo batch: prepared and sent to every
+    # department (the two with snapshots answered, the others in their liaisons' inboxes).
+    from verification.models import VerificationBatch
+
+    batch = VerificationBatch.objects.get()
+    assert (batch.household_count, batch.skipped_count) == (1, 0)
+    in_batch = DepartmentCheck.objects.filter(request__batch=batch)
+    assert in_batch.count() == single.count()
+    assert in_batch.filter(status=DepartmentCheck.Status.ANSWERED).count() == 2
+    assert not in_batch.filter(status=DepartmentCheck.Status.QUEUED).exists()
     # Next year's plan for Huangchuan (kick-off, four quarters, year-end) and an item to review.
     assert Meeting.objects.filter(group__code="huangchuan").count() == 6
     assert AgendaItem.objects.get().status == AgendaItem.Status.SUBMITTED
