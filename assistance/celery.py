@@ -4,12 +4,16 @@ Settings come from Django's settings with the ``CELERY_`` prefix, and every inst
 app's ``tasks.py`` is discovered, so a task lives beside the service it calls.
 """
 
+import logging
 import os
 
 from celery import Celery
 from celery.signals import celeryd_after_setup, task_prerun
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "assistance.settings")
+
+logger = logging.getLogger(__name__)
 
 app = Celery("assistance")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -40,3 +44,15 @@ def _close_old_connections(sender=None, **kwargs):
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+def send_or_leave_for_sweep(task, *args, what: str, **options) -> bool:
+    """Send ``task`` (``apply_async`` with ``args`` and ``options``). If the broker cannot
+    be reached, log it and return False instead of failing: the work is recorded in the
+    database and a periodic sweep sends it later, so the user's action still succeeds."""
+    try:
+        task.apply_async(args=list(args), **options)
+    except (KombuOperationalError, ConnectionError, OSError) as exc:
+        logger.warning("Broker unreachable (%s): %s left for the resend sweep", exc, what)
+        return False
+    return True

@@ -53,8 +53,17 @@ class RegistrySnapshotAdmin(SimpleHistoryAdmin):
     """Uploads are the departments' own (through their liaison's page); the admin lists
     them with their history and changes nothing."""
 
-    list_display = ["unit", "taken_on", "row_count", "is_current", "uploaded_by", "uploaded_at"]
-    list_filter = ["is_current", "unit__group"]
+    list_display = [
+        "unit",
+        "taken_on",
+        "status",
+        "row_count",
+        "error_count",
+        "is_current",
+        "uploaded_by",
+        "uploaded_at",
+    ]
+    list_filter = ["status", "is_current", "unit__group"]
     list_select_related = ["unit", "uploaded_by"]
     search_fields = ["unit__name"]
     actions = None

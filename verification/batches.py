@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as KombuOperationalError
 
+from assistance.celery import send_or_leave_for_sweep
 from assistance.services import notify
 from assistance.workdays import WorkdayCalendar
 from members.models import LeadingGroup, MemberUnit
@@ -148,12 +149,7 @@ def _send_prepare(batch_id: int) -> bool:
     submission still succeeds."""
     from .tasks import batch_prepare_task
 
-    try:
-        batch_prepare_task.delay(batch_id)
-    except (KombuOperationalError, ConnectionError, OSError) as exc:
-        logger.warning("Broker unreachable (%s): batch %s left for the resend sweep", exc, batch_id)
-        return False
-    return True
+    return send_or_leave_for_sweep(batch_prepare_task, batch_id, what=f"batch {batch_id}")
 
 
 def _perms():
@@ -655,13 +651,11 @@ def batch_finish_if_done(*, batch_id: int) -> bool:
 
 
 def _send_changes_warm(batch_id: int) -> None:
+    # Only a head start is lost if the broker is down: the changes page computes what it
+    # does not find in the cache.
     from .tasks import batch_changes_warm_task
 
-    try:
-        batch_changes_warm_task.delay(batch_id)
-    except (KombuOperationalError, ConnectionError, OSError) as exc:
-        # Only a head start is lost: the changes page computes what it does not find.
-        logger.warning("Broker unreachable (%s): batch %s's changes not computed", exc, batch_id)
+    send_or_leave_for_sweep(batch_changes_warm_task, batch_id, what=f"batch {batch_id}'s changes")
 
 
 def batch_resend_stalled(*, cutoff: datetime.datetime) -> int:

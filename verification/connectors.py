@@ -2,8 +2,10 @@
 number and the item it holds a record for, with details and an amount), validated row by
 row, and the automatic answering of checks from the current snapshot.
 
-A file with any bad row is refused whole, with every bad line named; a good file replaces
-the unit's current snapshot in one transaction, so a check never sees half a registry.
+An upload is kept at once and checked by a task (a registry of half a million rows takes
+seconds to read). A file with any bad row is refused whole, with every bad line named; a
+good file replaces the unit's current snapshot in one transaction, so a check never sees
+half a registry.
 """
 
 import csv
@@ -14,14 +16,17 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from assistance.celery import send_or_leave_for_sweep
 from assistance.idnumbers import normalize_id_number, validate_id_number
 from members.models import MemberUnit
 
 from .models import RegistryRecord, RegistrySnapshot, UnitConnector, VerificationItem
+from .sql import copy_rows
 
 # Accepted column headings (lower-cased), English or Chinese, for each field.
 HEADINGS = {
@@ -169,44 +174,161 @@ def parse_snapshot(*, unit: MemberUnit, name: str, raw: bytes) -> list[Row]:
     return rows
 
 
+def snapshot_receive(
+    *, actor, unit: MemberUnit, upload, taken_on: datetime.date
+) -> RegistrySnapshot:
+    """Keep an uploaded registry extract, to be checked and imported by a task
+    (``snapshot_check``). What can be told at once is refused at once (SnapshotInvalid):
+    a date in the future, a file that is neither .csv nor .xlsx."""
+    if taken_on > timezone.localdate():
+        raise SnapshotInvalid([(0, _("The extract date cannot be in the future."))])
+    if not (upload.name or "").lower().endswith((".csv", ".xlsx")):
+        raise SnapshotInvalid([(0, _("Upload a .csv or .xlsx file."))])
+    upload.seek(0)
+    snapshot = RegistrySnapshot(unit=unit, taken_on=taken_on, uploaded_by=actor)
+    snapshot.file.save(upload.name, upload, save=False)
+    snapshot._history_user = actor
+    snapshot.save()
+    return snapshot
+
+
+def snapshot_check(snapshot_id: int) -> RegistrySnapshot | None:
+    """Check a received extract row by row and either refuse it (every bad line kept on
+    the snapshot, nothing imported) or import its rows and make it the unit's current
+    snapshot, in one transaction. Only a snapshot still being checked is touched, so a
+    task run twice does the work once. Returns the snapshot, or None if it was not
+    waiting to be checked."""
+    snapshot = (
+        RegistrySnapshot.objects.select_related("unit", "uploaded_by")
+        .filter(pk=snapshot_id, status=RegistrySnapshot.Status.CHECKING)
+        .first()
+    )
+    if snapshot is None:
+        return None
+    with snapshot.file.open("rb") as stored:
+        raw = stored.read()
+    try:
+        rows = parse_snapshot(unit=snapshot.unit, name=snapshot.file.name, raw=raw)
+    except SnapshotInvalid as refused:
+        errors = [[line, str(message)] for line, message in refused.errors]
+        with transaction.atomic():
+            if not _still_checking(snapshot):
+                return None
+            snapshot.status = RegistrySnapshot.Status.REFUSED
+            snapshot.errors = errors[: RegistrySnapshot.MAX_ERRORS_KEPT]
+            snapshot.error_count = len(errors)
+            snapshot.checked_at = timezone.now()
+            snapshot.save(update_fields=["status", "errors", "error_count", "checked_at"])
+        return snapshot
+    with transaction.atomic():
+        # Serialise uploads of one unit: the newest checked wins, never two current.
+        MemberUnit.objects.select_for_update().get(pk=snapshot.unit_id)
+        if not _still_checking(snapshot):
+            return None
+        _write_records(snapshot, rows)
+        for old in RegistrySnapshot.objects.filter(unit=snapshot.unit_id, is_current=True):
+            old.is_current = False
+            old._history_user = snapshot.uploaded_by
+            old.save(update_fields=["is_current"])
+        snapshot.status = RegistrySnapshot.Status.IMPORTED
+        snapshot.row_count = len(rows)
+        snapshot.is_current = True
+        snapshot.checked_at = timezone.now()
+        snapshot._history_user = snapshot.uploaded_by
+        snapshot.save(update_fields=["status", "row_count", "is_current", "checked_at"])
+    return snapshot
+
+
+def _still_checking(snapshot: RegistrySnapshot) -> bool:
+    """Lock the snapshot's row and tell whether it still waits (another run of the task
+    may have finished it meanwhile)."""
+    return (
+        RegistrySnapshot.objects.select_for_update()
+        .filter(pk=snapshot.pk, status=RegistrySnapshot.Status.CHECKING)
+        .exists()
+    )
+
+
+def _write_records(snapshot: RegistrySnapshot, rows: list[Row]) -> None:
+    values = ((snapshot.pk, r.id_number, r.item_id, r.details, r.amount) for r in rows)
+    if connection.vendor == "postgresql":
+        copy_rows(RegistryRecord, ["snapshot", "id_number", "item", "details", "amount"], values)
+        return
+    for start in range(0, len(rows), RECORD_BATCH):
+        RegistryRecord.objects.bulk_create(
+            RegistryRecord(
+                snapshot=snapshot,
+                id_number=row.id_number,
+                item_id=row.item_id,
+                details=row.details,
+                amount=row.amount,
+            )
+            for row in rows[start : start + RECORD_BATCH]
+        )
+
+
+def tell_uploader(snapshot: RegistrySnapshot) -> None:
+    """Tell the liaison who uploaded the extract how its check ended."""
+    from django.urls import reverse
+
+    from assistance.services import notify
+
+    if snapshot.status == RegistrySnapshot.Status.IMPORTED:
+        message = _(
+            "Your registry extract of %(date)s was imported (%(rows)d rows): it now answers "
+            "your unit's checks."
+        ) % {"date": snapshot.taken_on.isoformat(), "rows": snapshot.row_count}
+    else:
+        message = ngettext(
+            "Your registry extract of %(date)s was refused (%(count)d problem) and nothing "
+            "was imported: see the line to fix.",
+            "Your registry extract of %(date)s was refused (%(count)d problems) and nothing "
+            "was imported: see the lines to fix.",
+            snapshot.error_count,
+        ) % {"date": snapshot.taken_on.isoformat(), "count": snapshot.error_count}
+    notify(
+        users=[snapshot.uploaded_by],
+        message=message,
+        url=reverse("verification:snapshot_list"),
+    )
+
+
 def snapshot_import(
     *, actor, unit: MemberUnit, upload, taken_on: datetime.date
 ) -> RegistrySnapshot:
-    """Import a department's registry extract; it becomes the unit's current snapshot.
-    Refused whole (SnapshotInvalid) when any row is bad."""
-    if taken_on > timezone.localdate():
-        raise SnapshotInvalid([(0, _("The extract date cannot be in the future."))])
-    upload.seek(0)
-    raw = upload.read()
-    rows = parse_snapshot(unit=unit, name=upload.name or "", raw=raw)
-    with transaction.atomic():
-        # Serialise uploads of one unit: the newest wins, never two current snapshots.
-        MemberUnit.objects.select_for_update().get(pk=unit.pk)
-        upload.seek(0)
-        snapshot = RegistrySnapshot(
-            unit=unit, taken_on=taken_on, row_count=len(rows), uploaded_by=actor
-        )
-        snapshot.file.save(upload.name, upload, save=False)
-        snapshot._history_user = actor
-        snapshot.save()
-        for start in range(0, len(rows), RECORD_BATCH):
-            RegistryRecord.objects.bulk_create(
-                RegistryRecord(
-                    snapshot=snapshot,
-                    id_number=row.id_number,
-                    item_id=row.item_id,
-                    details=row.details,
-                    amount=row.amount,
-                )
-                for row in rows[start : start + RECORD_BATCH]
-            )
-        for old in RegistrySnapshot.objects.filter(unit=unit, is_current=True):
-            old.is_current = False
-            old._history_user = actor
-            old.save(update_fields=["is_current"])
-        snapshot.is_current = True
-        snapshot.save(update_fields=["is_current"])
+    """Receive and check an extract at once (the demo, the tests, scripts): it becomes the
+    unit's current snapshot, or SnapshotInvalid is raised with every bad line (and the
+    refused upload is kept, as from the page)."""
+    snapshot = snapshot_receive(actor=actor, unit=unit, upload=upload, taken_on=taken_on)
+    snapshot = snapshot_check(snapshot.pk)
+    if snapshot.status == RegistrySnapshot.Status.REFUSED:
+        raise SnapshotInvalid([(line, message) for line, message in snapshot.errors])
     return snapshot
+
+
+def snapshots_resend_unchecked(*, older_than: datetime.timedelta) -> int:
+    """Send again the uploads still waiting to be checked ``older_than`` after they came
+    (their message was lost: broker down at the upload, a worker killed before
+    acknowledging). Returns how many were sent."""
+
+    cutoff = timezone.now() - older_than
+    waiting = RegistrySnapshot.objects.filter(
+        status=RegistrySnapshot.Status.CHECKING, uploaded_at__lt=cutoff
+    ).values_list("pk", flat=True)
+    sent = 0
+    for snapshot_id in waiting:
+        if not send_snapshot_check(snapshot_id):
+            break
+        sent += 1
+    return sent
+
+
+def send_snapshot_check(snapshot_id: int) -> bool:
+    """Send the upload to be checked; if the broker cannot be reached it stays waiting
+    and the resend sweep sends it later. Returns whether it was sent."""
+    from .tasks import snapshot_check_task
+
+    return send_or_leave_for_sweep(snapshot_check_task, snapshot_id, what=f"snapshot {snapshot_id}")
 
 
 def current_snapshot(unit_id: int) -> tuple[RegistrySnapshot | None, str]:

@@ -528,7 +528,17 @@ def snapshot_upload_to(instance, filename):
 
 class RegistrySnapshot(models.Model):
     """An extract of a department's registry (ID number plus item fields), uploaded by its
-    liaison. The newest accepted one is current and answers the department's checks."""
+    liaison and checked row by row in a task: refused whole (with the bad lines) or
+    imported, the newest imported one then being current and answering the department's
+    checks. Every upload is kept, refused ones too."""
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", _("Being checked")
+        IMPORTED = "imported", _("Imported")
+        REFUSED = "refused", _("Refused")
+
+    # How many of a refused file's problems are kept (the count is kept in full).
+    MAX_ERRORS_KEPT = 200
 
     unit = models.ForeignKey(
         MemberUnit, verbose_name=_("department"), on_delete=models.PROTECT, related_name="snapshots"
@@ -544,7 +554,14 @@ class RegistrySnapshot(models.Model):
         related_name="+",
     )
     uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
-    history = HistoricalRecords()
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.CHECKING
+    )
+    # [[line, message], …] in the site's language, line 0 for the file as a whole.
+    errors = models.JSONField(_("problems"), default=list, blank=True)
+    error_count = models.PositiveIntegerField(_("number of problems"), default=0)
+    checked_at = models.DateTimeField(_("checked"), null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["errors"])
 
     class Meta:
         verbose_name = _("registry snapshot")

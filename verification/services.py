@@ -283,6 +283,7 @@ def checks_resend_undelivered(*, older_than: datetime.timedelta) -> int:
     Delivery is idempotent, so a check whose first message does arrive after all is not
     delivered twice. Returns how many were sent."""
     from .batches import batch_resend_stalled
+    from .connectors import snapshots_resend_unchecked
 
     cutoff = timezone.now() - older_than
     stale = (
@@ -297,7 +298,9 @@ def checks_resend_undelivered(*, older_than: datetime.timedelta) -> int:
     sent = enqueue_checks(stale.iterator(chunk_size=500))
     # A running batch is carried on as a whole (prepared again, or per department), not
     # check by check.
-    return sent + batch_resend_stalled(cutoff=cutoff)
+    sent += batch_resend_stalled(cutoff=cutoff)
+    # So are registry extracts uploaded but never checked.
+    return sent + snapshots_resend_unchecked(older_than=older_than)
 
 
 def _liaison_users(unit_id: int):

@@ -55,3 +55,16 @@ def batch_changes_warm_task(batch_id: int) -> int:
 
     batch = VerificationBatch.objects.filter(pk=batch_id).first()
     return cached_batch_changes(batch).completed if batch is not None else 0
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def snapshot_check_task(snapshot_id: int) -> str:
+    """Check an uploaded registry extract and import it or refuse it; tell the liaison
+    who uploaded it. Returns the snapshot's status ("" if it was not waiting)."""
+    from .connectors import snapshot_check, tell_uploader
+
+    snapshot = snapshot_check(snapshot_id)
+    if snapshot is None:
+        return ""
+    tell_uploader(snapshot)
+    return snapshot.status

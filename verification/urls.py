@@ -45,4 +45,5 @@ urlpatterns = [
     path("checks/<int:pk>/correct/", liaison.check_correct, name="check_correct"),
     path("checks/<int:pk>/return/", liaison.check_return, name="check_return"),
     path("snapshots/", registry.snapshot_list, name="snapshot_list"),
+    path("snapshots/uploads/", registry.snapshot_uploads, name="snapshot_uploads"),
 ]

@@ -7,10 +7,11 @@ import datetime
 import io
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from openpyxl import Workbook
 
 from assistance.models import Notification
@@ -25,6 +26,7 @@ from verification.models import (
     VerificationRequest,
 )
 from verification.tasks import check_deliver_task
+from verification.tasks import snapshot_check_task as check_snapshot_task
 
 pytestmark = pytest.mark.django_db
 
@@ -103,9 +105,14 @@ def test_a_malformed_file_is_refused_whole_with_line_numbers(liaison, unit, item
         )
     assert [line for line, _ in refused.value.errors] == [3, 4, 5]
     assert "宅基地" in refused.value.errors[1][1]
-    # Nothing imported: the earlier snapshot is still the only current one.
-    assert RegistrySnapshot.objects.filter(unit=unit).count() == 1
+    # Nothing imported: the earlier snapshot is still the only current one; the refused
+    # upload is kept, with its problems.
     assert RegistrySnapshot.objects.get(unit=unit, is_current=True) == snapshot
+    refused_upload = RegistrySnapshot.objects.exclude(pk=snapshot.pk).get(unit=unit)
+    assert refused_upload.status == RegistrySnapshot.Status.REFUSED
+    assert (refused_upload.error_count, [e[0] for e in refused_upload.errors]) == (3, [3, 4, 5])
+    assert not refused_upload.records.exists()
+    assert RegistryRecord.objects.filter(snapshot__unit=unit).count() == 2
 
 
 @pytest.mark.parametrize(
@@ -126,7 +133,8 @@ def test_unreadable_files_are_refused(liaison, unit, items, name, content, messa
             taken_on=timezone.localdate(),
         )
     assert message in refused.value.errors[0][1]
-    assert not RegistrySnapshot.objects.exists()
+    assert not RegistrySnapshot.objects.filter(status=RegistrySnapshot.Status.IMPORTED).exists()
+    assert not RegistryRecord.objects.exists()
 
 
 def submit(clerk, household, capture):
@@ -213,20 +221,96 @@ def test_a_stale_snapshot_does_not_answer(
 
 
 def test_liaison_uploads_through_the_page_and_sees_line_numbers(
-    client, liaison, unit, items, ids, police_connector
+    client, liaison, unit, items, ids, police_connector, django_capture_on_commit_callbacks
 ):
+    """The upload is received at once and checked by a task (in process here, after the
+    commit); the page then shows the refusal with its line numbers, or the import."""
     client.force_login(liaison)
     url = reverse("verification:snapshot_list")
     assert client.get(url).status_code == 200
+    today = timezone.localdate().isoformat()
     bad = csv_file(f"身份证号码,核对事项\n{ids['王建国']},车辆\n123,车辆\n")
-    response = client.post(url, {"taken_on": timezone.localdate().isoformat(), "file": bad})
-    assert response.status_code == 200
-    assert [line for line, _ in response.context["errors"]] == [3]
-    assert not RegistrySnapshot.objects.exists()
-    good = csv_file(f"身份证号码,核对事项\n{ids['王建国']},车辆\n")
-    response = client.post(url, {"taken_on": timezone.localdate().isoformat(), "file": good})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"taken_on": today, "file": bad})
     assert response.status_code == 302
-    assert RegistrySnapshot.objects.get(unit=unit).is_current
+    response = client.get(url, headers={"accept-language": "en"})
+    assert response.context["refused"].error_count == 1
+    assert [line for line, _ in response.context["refused"].errors] == [3]
+    assert response.context["checking"] is False
+    page = response.content.decode()
+    assert 'data-testid="snapshot-errors"' in page and "<td>3</td>" in page
+    assert not RegistryRecord.objects.exists()
+    # The liaison is told, in the site's language (the check runs in a worker).
+    with translation.override(settings.LANGUAGE_CODE):
+        expected = ngettext(
+            "Your registry extract of %(date)s was refused (%(count)d problem) and nothing "
+            "was imported: see the line to fix.",
+            "Your registry extract of %(date)s was refused (%(count)d problems) and nothing "
+            "was imported: see the lines to fix.",
+            1,
+        ) % {"date": today, "count": 1}
+    assert Notification.objects.get(user=liaison).message == expected
+    good = csv_file(f"身份证号码,核对事项\n{ids['王建国']},车辆\n")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"taken_on": today, "file": good})
+    assert response.status_code == 302
+    imported = RegistrySnapshot.objects.get(unit=unit, is_current=True)
+    assert (imported.status, imported.row_count) == (RegistrySnapshot.Status.IMPORTED, 1)
+    response = client.get(url)
+    assert response.context["refused"] is None
+    # A file that is not CSV or XLSX is refused on the spot; nothing is kept.
+    response = client.post(
+        url, {"taken_on": today, "file": SimpleUploadedFile("extract.txt", b"x")}
+    )
+    assert response.status_code == 200
+    assert RegistrySnapshot.objects.count() == 2
+
+
+def test_an_upload_waiting_to_be_checked_refreshes_the_list_until_done(
+    client, liaison, unit, items, ids, police_connector, django_capture_on_commit_callbacks
+):
+    client.force_login(liaison)
+    url = reverse("verification:snapshot_list")
+    good = csv_file(f"身份证号码,核对事项\n{ids['王建国']},车辆\n")
+    # The message to check it is not run yet (a worker is busy).
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post(url, {"taken_on": timezone.localdate().isoformat(), "file": good})
+    waiting = RegistrySnapshot.objects.get()
+    assert waiting.status == RegistrySnapshot.Status.CHECKING
+    response = client.get(url)
+    assert response.context["checking"] is True
+    assert reverse("verification:snapshot_uploads") in response.content.decode()
+    # The worker checks it: the refreshed part no longer asks to be refreshed.
+    check_snapshot_task.apply(args=[waiting.pk])
+    response = client.get(reverse("verification:snapshot_uploads"))
+    assert response.status_code == 200
+    assert response.context["checking"] is False
+    assert "hx-trigger" not in response.content.decode()
+    # Run again, the task changes nothing.
+    assert check_snapshot_task.apply(args=[waiting.pk]).get() == ""
+    assert RegistryRecord.objects.filter(snapshot=waiting).count() == 1
+
+
+def test_an_upload_whose_message_was_lost_is_checked_by_the_sweep(
+    liaison, unit, items, ids, police_connector
+):
+    from verification.connectors import snapshot_receive
+
+    waiting = snapshot_receive(
+        actor=liaison,
+        unit=unit,
+        upload=csv_file(f"身份证号码,核对事项\n{ids['王建国']},车辆\n"),
+        taken_on=timezone.localdate(),
+    )
+    five = datetime.timedelta(minutes=5)
+    assert services.checks_resend_undelivered(older_than=five) == 0
+    RegistrySnapshot.objects.filter(pk=waiting.pk).update(
+        uploaded_at=timezone.now() - datetime.timedelta(minutes=6)
+    )
+    assert services.checks_resend_undelivered(older_than=five) == 1
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.is_current) == (RegistrySnapshot.Status.IMPORTED, True)
+    assert services.checks_resend_undelivered(older_than=five) == 0
 
 
 @pytest.mark.parametrize("persona", ["clerk", "director", "outsider"])

@@ -1,59 +1,86 @@
 """A department's registry snapshots: its liaisons upload the extract that answers the
-unit's checks automatically, and see the uploads kept so far."""
+unit's checks automatically, follow its check (a task: refused with the bad lines, or
+imported), and see the uploads kept so far."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from members.selectors import liaison_unit
 
-from ..connectors import SnapshotInvalid, snapshot_import
+from ..connectors import SnapshotInvalid, send_snapshot_check, snapshot_receive
 from ..models import RegistrySnapshot, UnitConnector
 from ..snapshot_forms import SnapshotForm
 
+PAGE_SIZE = 20
+# How often the uploads refresh themselves while one is being checked.
+POLL_SECONDS = 2
 
-def snapshot_list(request):
-    unit = liaison_unit(request.user)
+
+def _unit_or_404(user):
+    unit = liaison_unit(user)
     if unit is None:
         raise Http404
-    connector = UnitConnector.objects.filter(unit=unit).first()
+    return unit
+
+
+def _uploads(request, unit) -> dict:
+    """The unit's uploads, newest first, with the newest one's problems if refused."""
+    snapshots = Paginator(
+        RegistrySnapshot.objects.filter(unit=unit).select_related("uploaded_by"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    latest = snapshots[0] if snapshots.number == 1 and len(snapshots) else None
+    return {
+        "unit": unit,
+        "snapshots": snapshots,
+        "checking": any(s.status == RegistrySnapshot.Status.CHECKING for s in snapshots),
+        "refused": latest if latest and latest.status == RegistrySnapshot.Status.REFUSED else None,
+        "poll_seconds": POLL_SECONDS,
+    }
+
+
+def snapshot_list(request):
+    unit = _unit_or_404(request.user)
     errors = []
     if request.method == "POST":
         form = SnapshotForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                snapshot = snapshot_import(
-                    actor=request.user,
-                    unit=unit,
-                    upload=form.cleaned_data["file"],
-                    taken_on=form.cleaned_data["taken_on"],
-                )
+                with transaction.atomic():
+                    snapshot = snapshot_receive(
+                        actor=request.user,
+                        unit=unit,
+                        upload=form.cleaned_data["file"],
+                        taken_on=form.cleaned_data["taken_on"],
+                    )
+                    transaction.on_commit(lambda: send_snapshot_check(snapshot.pk))
             except SnapshotInvalid as exc:
                 errors = exc.errors
                 messages.error(request, _("The file was refused and nothing was imported."))
             else:
-                messages.success(
+                messages.info(
                     request,
-                    _("%(rows)d rows imported: this snapshot now answers your unit's checks.")
-                    % {"rows": snapshot.row_count},
+                    _(
+                        "The file was received. Its rows are being checked; this page shows "
+                        "the result."
+                    ),
                 )
                 return redirect("verification:snapshot_list")
     else:
         form = SnapshotForm()
-    snapshots = Paginator(
-        RegistrySnapshot.objects.filter(unit=unit).select_related("uploaded_by"), 20
-    ).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "verification/snapshot_list.html",
-        {
-            "unit": unit,
-            "connector": connector,
-            "form": form,
-            "errors": errors[:200],
-            "error_count": len(errors),
-            "snapshots": snapshots,
-        },
-    )
+    context = {
+        "connector": UnitConnector.objects.filter(unit=unit).first(),
+        "form": form,
+        "errors": errors,
+        **_uploads(request, unit),
+    }
+    return render(request, "verification/snapshot_list.html", context)
+
+
+def snapshot_uploads(request):
+    """The uploads table alone, for the page to refresh itself while one is checked."""
+    unit = _unit_or_404(request.user)
+    return render(request, "verification/partials/snapshot_uploads.html", _uploads(request, unit))

@@ -22,9 +22,7 @@ The last line states the figures.
 
 import collections
 import contextlib
-import csv
 import datetime
-import io
 import math
 import os
 import random
@@ -49,6 +47,7 @@ from django.utils import timezone
 from assistance.idnumbers import check_character
 from assistance.workdays import WorkdayCalendar
 from members.models import LeadingGroup, MemberUnit
+from verification.sql import copy_rows
 
 # Target figures of issue 5, printed beside what was measured.
 TARGET_SECONDS_10K = 20
@@ -77,24 +76,6 @@ def _person_id_number(index: int, *, child: bool) -> str:
         region = 110101 + day // 7000
     first17 = f"{region:06d}{born:%Y%m%d}{sequence:03d}"
     return first17 + check_character(first17)
-
-
-def _copy(model, fields: list[str], rows) -> int:
-    """Write rows with PostgreSQL's COPY (CSV, ``\\N`` for NULL). Returns the row count."""
-    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(f).column) for f in fields)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    count = 0
-    for row in rows:
-        writer.writerow(["\\N" if value is None else value for value in row])
-        count += 1
-    buffer.seek(0)
-    table = connection.ops.quote_name(model._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.copy_expert(
-            f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer
-        )
-    return count
 
 
 def generate(
@@ -167,7 +148,7 @@ def generate(
             uploaded_by=clerk,
         )
 
-    _copy(
+    copy_rows(
         Household,
         [
             "id",
@@ -200,7 +181,7 @@ def generate(
             child = m == 2
             people.append((index + 1, h, _person_id_number(index, child=child), child))
     relations = ["applicant", "spouse", "child", "parent", "sibling", "grandparent"]
-    _copy(
+    copy_rows(
         HouseholdMember,
         ["id", "household", "name", "relation", "id_number", "has_capacity"],
         (
@@ -216,7 +197,7 @@ def generate(
         ),
     )
     signed = today - datetime.timedelta(days=30)
-    _copy(
+    copy_rows(
         Authorization,
         [
             "member",
@@ -253,7 +234,7 @@ def generate(
     for snapshot in snapshots.values():
         snapshot.row_count = rows[snapshot.pk]
         snapshot.save(update_fields=["row_count"])
-    _copy(RegistryRecord, ["snapshot", "id_number", "item", "details", "amount"], records)
+    copy_rows(RegistryRecord, ["snapshot", "id_number", "item", "details", "amount"], records)
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), [Household, HouseholdMember]):
             cursor.execute(sql)
