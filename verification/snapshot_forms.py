@@ -5,6 +5,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from assistance.forms import DateInput
+
 
 class SnapshotForm(forms.Form):
     """An upload of a department's registry extract. The rows are checked by the import
@@ -12,7 +14,8 @@ class SnapshotForm(forms.Form):
 
     taken_on = forms.DateField(
         label=_("Extract date"),
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+        # ISO date whatever the page's language: what a date input understands.
+        widget=DateInput(attrs={"class": "form-control"}),
         help_text=_("The day the registry was read."),
     )
     file = forms.FileField(
