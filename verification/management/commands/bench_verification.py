@@ -145,6 +145,8 @@ def generate(
             taken_on=today,
             file=f"snapshots/{unit.pk}/{code}.csv",
             is_current=True,
+            status=RegistrySnapshot.Status.IMPORTED,
+            checked_at=now,
             uploaded_by=clerk,
         )
 
