@@ -1,10 +1,11 @@
 """Which department queues a worker consumes.
 
-A worker started with ``VERIFY_QUEUES=all`` (the default for ``manage.py verification_worker``)
-consumes every active unit's queue, read from the database when it starts; a list of unit
-codes (``VERIFY_QUEUES=hc-police,hc-tax``) limits it to those. A unit added in the admin
+A worker started with ``VERIFY_QUEUES=all`` consumes every active unit's queue, read from
+the database when it starts; a list of unit codes (``VERIFY_QUEUES=hc-police,hc-tax``)
+limits it to those (``assistance/celery.py`` adds them at start). A unit added in the admin
 needs no code change: its queue is named from its code, and workers started with ``all``
-pick it up at their next start (or at once, via ``manage.py verification_worker --refresh``).
+pick it up at their next start. Until then its checks wait in its queue, and nothing is
+lost.
 """
 
 from members.models import MemberUnit
