@@ -430,3 +430,27 @@ def test_correcting_a_connector_answer_shows_old_and_new(
     assert change["reason"] == "车辆已于上月过户"
     assert change["old"] == "Record found: 小型轿车 豫S·12345"
     assert change["new"] == "No record"
+
+
+def test_the_uploads_page_takes_the_same_queries_for_3_and_30_uploads(
+    client, liaison, unit, items, ids, police_connector
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(liaison)
+    text = f"身份证号码,核对事项\n{ids['王建国']},车辆\n"
+
+    def queries(uploads):
+        for _ in range(uploads - RegistrySnapshot.objects.count()):
+            snapshot_import(
+                actor=liaison, unit=unit, upload=csv_file(text), taken_on=timezone.localdate()
+            )
+        counts = []
+        for name in ("verification:snapshot_list", "verification:snapshot_uploads"):
+            with CaptureQueriesContext(connection) as context:
+                assert client.get(reverse(name)).status_code == 200
+            counts.append(len(context))
+        return counts
+
+    assert queries(3) == queries(30)
