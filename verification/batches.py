@@ -17,19 +17,16 @@ PostgreSQL a task works on several chunks at once, each on its own connection.
 """
 
 import datetime
-import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.contrib.auth.models import Permission
 from django.db import connection, connections, transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from kombu.exceptions import OperationalError as KombuOperationalError
 
 from assistance.celery import send_or_leave_for_sweep
 from assistance.services import notify
@@ -50,15 +47,14 @@ from .models import (
     VerificationBatch,
     VerificationRequest,
 )
-from .services import VerificationError, default_items
+from .services import VerificationError, check_permissions, default_items
 from .sql import column as _column
 from .sql import marks as _marks
 from .sql import qn as _qn
 from .sql import table as _table
 
-logger = logging.getLogger(__name__)
-
 OPEN = DepartmentCheck.OPEN
+QUEUED = DepartmentCheck.Status.QUEUED
 
 
 def households_due(
@@ -150,15 +146,6 @@ def _send_prepare(batch_id: int) -> bool:
     from .tasks import batch_prepare_task
 
     return send_or_leave_for_sweep(batch_prepare_task, batch_id, what=f"batch {batch_id}")
-
-
-def _perms():
-    return list(
-        Permission.objects.filter(
-            content_type__app_label="verification",
-            codename__in=["view_departmentcheck", "answer_departmentcheck"],
-        )
-    )
 
 
 # --- Set-based writes -------------------------------------------------------------------------
@@ -444,25 +431,25 @@ def batch_prepare(*, batch_id: int) -> int:
     return created
 
 
-def _lock_requests(check_ids: list[int]) -> list[int]:
-    """Lock the requests of the chunk's still queued checks, in key order, and return
-    their keys. Every writer that completes requests (another department's chunk, a
-    liaison's answer, a cancel) takes the requests first, in key order, so whoever comes
-    second sees what the first committed, and none deadlocks."""
-    queued = DepartmentCheck.objects.filter(pk__in=check_ids, status=DepartmentCheck.Status.QUEUED)
+def _lock_requests(check_ids: list[int], waiting: str = QUEUED) -> list[int]:
+    """Lock the requests of those of the checks still ``waiting`` (queued), in key order,
+    and return their keys. Every writer that completes requests (another department's
+    chunk, a liaison's answer, a cancel) takes the requests first, in key order, so whoever
+    comes second sees what the first committed, and none deadlocks."""
+    still = DepartmentCheck.objects.filter(pk__in=check_ids, status=waiting)
     return list(
         VerificationRequest.objects.select_for_update()
-        .filter(pk__in=queued.values("request_id"))
+        .filter(pk__in=still.values("request_id"))
         .order_by("pk")
         .values_list("pk", flat=True)
     )
 
 
-def _move_queued(check_ids: list[int], **values) -> list[int]:
-    """Set ``values`` on those of the checks that are still queued and return their keys:
-    one UPDATE … RETURNING (PostgreSQL, SQLite), which locks the rows it changes; other
-    databases lock and read them first."""
-    queued = DepartmentCheck.objects.filter(pk__in=check_ids, status=DepartmentCheck.Status.QUEUED)
+def _move_queued(check_ids: list[int], waiting: str = QUEUED, **values) -> list[int]:
+    """Set ``values`` on those of the checks still ``waiting`` (queued) and return their
+    keys: one UPDATE … RETURNING (PostgreSQL, SQLite), which locks the rows it changes;
+    other databases lock and read them first."""
+    queued = DepartmentCheck.objects.filter(pk__in=check_ids, status=waiting)
     returning = connection.vendor == "postgresql" or (
         connection.vendor == "sqlite" and connection.features.can_return_columns_from_insert
     )
@@ -478,29 +465,35 @@ def _move_queued(check_ids: list[int], **values) -> list[int]:
             f"UPDATE {_table(DepartmentCheck)} SET {assignments} "
             f"WHERE id IN ({_marks(check_ids)}) "
             f"AND {_column(DepartmentCheck, 'status')} = %s RETURNING id",
-            [*params, *check_ids, DepartmentCheck.Status.QUEUED.value],
+            [*params, *check_ids, waiting],
         )
         return sorted(row[0] for row in cursor.fetchall())
 
 
-def answer_from_snapshot(check_ids: list[int], snapshot) -> tuple[int, list[int]]:
+def answer_from_snapshot(
+    check_ids: list[int], snapshot, *, waiting: str = QUEUED
+) -> tuple[int, list[int]]:
     """Answer checks from a snapshot in one transaction of a few statements: one finding
     per member and item of each check, "record found" with the record's details and amount
     where the snapshot holds one (the newest, if it holds several), "no record" otherwise,
     each naming the snapshot; then the requests whose last open check this was are
-    completed. Only checks still queued are touched. Used for a batch's chunks and for a
-    single request's check alike. Returns how many checks it answered and the keys of the
+    completed. Only checks still ``waiting`` are touched: queued ones, or delivered ones
+    whose worker stopped before answering them. Used for a batch's chunks and for a single
+    request's check alike. Returns how many checks it answered and the keys of the
     requests it completed."""
     now = timezone.now()
+    # A check already delivered keeps the time it was.
+    delivered = {"delivered_at": now} if waiting == QUEUED else {}
     with _chunk_transaction():
-        request_ids = _lock_requests(check_ids)
+        request_ids = _lock_requests(check_ids, waiting)
         ids = _move_queued(
             check_ids,
+            waiting,
             status=DepartmentCheck.Status.ANSWERED,
-            delivered_at=now,
             answered_at=now,
             overdue=False,
             fallback_reason="",
+            **delivered,
         )
         if not ids:
             return 0, []
@@ -595,7 +588,7 @@ def batch_process_unit(*, batch_id: int, unit_id: int) -> int:
     none is queued or the batch is cancelled. Returns how many checks it moved."""
     unit = MemberUnit.objects.get(pk=unit_id)
     snapshot, reason = current_snapshot(unit_id)
-    perms = _perms()
+    perms = check_permissions()
     running = VerificationBatch.objects.filter(pk=batch_id, status=VerificationBatch.Status.RUNNING)
     queued = (
         DepartmentCheck.objects.filter(
@@ -682,16 +675,15 @@ def batch_resend_stalled(*, cutoff: datetime.datetime) -> int:
         .values_list("request__batch_id", "unit_id", "unit__code")
         .distinct()
     )
+    messages = [(batch_prepare_task, (batch_id,), {}) for batch_id in unprepared] + [
+        (batch_process_unit_task, (batch_id, unit_id), {"queue": f"verify.{code}"})
+        for batch_id, unit_id, code in stalled
+    ]
     sent = 0
-    try:
-        for batch_id in unprepared:
-            batch_prepare_task.delay(batch_id)
-            sent += 1
-        for batch_id, unit_id, code in stalled:
-            batch_process_unit_task.apply_async(args=[batch_id, unit_id], queue=f"verify.{code}")
-            sent += 1
-    except (KombuOperationalError, ConnectionError, OSError) as exc:
-        logger.warning("Broker unreachable (%s): batches left for the next sweep", exc)
+    for task, args, options in messages:
+        if not send_or_leave_for_sweep(task, *args, what=f"batch {args[0]}", **options):
+            break  # the broker is down: the rest wait for the next sweep too
+        sent += 1
     return sent
 
 

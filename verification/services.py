@@ -2,7 +2,6 @@
 under a transaction; domain errors carry a message a clerk or liaison understands."""
 
 import datetime
-import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -13,9 +12,9 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from kombu.exceptions import OperationalError as KombuOperationalError
 from simple_history.utils import bulk_create_with_history
 
+from assistance.celery import send_or_leave_for_sweep
 from assistance.services import notify
 from assistance.workdays import WorkdayCalendar
 from members.models import LeadingGroup, MemberUnit
@@ -31,8 +30,6 @@ from .models import (
     VerificationItem,
     VerificationRequest,
 )
-
-logger = logging.getLogger(__name__)
 
 
 class VerificationError(Exception):
@@ -179,15 +176,20 @@ def default_items(office: LeadingGroup) -> list[VerificationItem]:
     )
 
 
-def _grant_check_permissions(checks: Sequence[DepartmentCheck]) -> None:
-    """Give each check's unit group the right to view and answer it (guardian rows,
-    written in one statement)."""
-    perms = list(
+def check_permissions() -> list[Permission]:
+    """What a unit's group holds on each of its checks: view and answer."""
+    return list(
         Permission.objects.filter(
             content_type__app_label="verification",
             codename__in=["view_departmentcheck", "answer_departmentcheck"],
         )
     )
+
+
+def _grant_check_permissions(checks: Sequence[DepartmentCheck]) -> None:
+    """Give each check's unit group the right to view and answer it (guardian rows,
+    written in one statement)."""
+    perms = check_permissions()
     groups = {unit.pk: unit_permission_group(unit) for unit in {c.unit for c in checks}}
     DepartmentCheckGroupObjectPermission.objects.bulk_create(
         DepartmentCheckGroupObjectPermission(
@@ -268,12 +270,12 @@ def enqueue_checks(checks: Iterable[DepartmentCheck]) -> int:
     from .tasks import check_deliver_task
 
     sent = 0
-    try:
-        for check in checks:
-            check_deliver_task.apply_async(args=[check.pk], queue=check.unit.queue_name)
-            sent += 1
-    except (KombuOperationalError, ConnectionError, OSError) as exc:
-        logger.warning("Broker unreachable (%s): checks left for the resend sweep", exc)
+    for check in checks:
+        if not send_or_leave_for_sweep(
+            check_deliver_task, check.pk, what=f"check {check.pk}", queue=check.unit.queue_name
+        ):
+            break  # the broker is down: the rest wait for the sweep too
+        sent += 1
     return sent
 
 
@@ -312,67 +314,52 @@ def _liaison_users(unit_id: int):
 
 
 def check_deliver(*, check_id: int) -> bool:
-    """Deliver a queued check to its department: mark it delivered, then either answer it
-    from the department's registry snapshot or tell the unit's liaisons (with the reason
-    when the connector could not answer). Idempotent: a redelivered task finds the check
-    delivered and only finishes what an interrupted run left undone.
+    """Deliver a queued check to its department: answered at once from the department's
+    registry snapshot (delivered, answered and its request completed in one short
+    transaction of set-based statements, as a batch's chunk is), or sent to the liaisons'
+    inbox with the reason when the connector cannot answer. Idempotent: a redelivered
+    task changes nothing, except that it answers a check left delivered, without a
+    reason, by a run that stopped before answering it from the snapshot.
     Returns whether this call delivered it."""
     from .batches import answer_from_snapshot
     from .connectors import current_snapshot
 
-    # A queued check of a department answering from a current registry snapshot is
-    # answered in one short transaction of a few set-based statements, the same as a
-    # batch's chunk: delivered, answered and its request completed together.
-    unit_id = (
-        DepartmentCheck.objects.filter(pk=check_id, status=DepartmentCheck.Status.QUEUED)
-        .values_list("unit_id", flat=True)
+    found = (
+        DepartmentCheck.objects.filter(pk=check_id)
+        .values_list("unit_id", "status", "fallback_reason")
         .first()
     )
-    if unit_id is not None:
-        snapshot, _reason = current_snapshot(unit_id)
-        if snapshot is not None:
-            answered, completed = answer_from_snapshot([check_id], snapshot)
-            if answered:
-                _tell_requesters(completed)
-                return True
-    # Otherwise (manual connector, no usable snapshot, or a redelivered task finding the
-    # check already delivered): deliver it to the liaison and answer what can be answered.
+    if found is None:
+        return False
+    unit_id, status, fallback_reason = found
+    queued = status == DepartmentCheck.Status.QUEUED
+    unanswered = status == DepartmentCheck.Status.DELIVERED and not fallback_reason
+    if not (queued or unanswered):
+        return False
+    snapshot, reason = current_snapshot(unit_id)
+    if snapshot is not None:
+        answered, completed = answer_from_snapshot([check_id], snapshot, waiting=status)
+        _tell_requesters(completed)
+        return queued and bool(answered)
+    if not queued:
+        return False
     with transaction.atomic():
-        # Lock the check row only ("self"): a plain FOR UPDATE over the join would also
-        # lock the unit, the request and the household, serialising every delivery of a
-        # unit and deadlocking with an answer (which locks the request, then the check).
+        # Lock the check row only ("self"): FOR UPDATE over the join would also lock the
+        # request and the household, and deadlock with an answer (request, then check).
         check = (
             DepartmentCheck.objects.select_for_update(of=("self",))
-            .select_related("unit", "request__household")
-            .filter(pk=check_id)
+            .select_related("request__household")
+            .filter(pk=check_id, status=DepartmentCheck.Status.QUEUED)
             .first()
         )
-        if check is None or check.status not in (
-            DepartmentCheck.Status.QUEUED,
-            DepartmentCheck.Status.DELIVERED,
-        ):
+        if check is None:
             return False
-        delivered_now = check.status == DepartmentCheck.Status.QUEUED
-        if delivered_now:
-            check.status = DepartmentCheck.Status.DELIVERED
-            check.delivered_at = timezone.now()
-            check.save(update_fields=["status", "delivered_at"])
-        elif check.fallback_reason or not _has_snapshot_connector(check.unit_id):
-            return False
-        snapshot, reason = current_snapshot(check.unit_id)
-    if snapshot is not None and check_answer_from_snapshot(check_id=check.pk, snapshot=snapshot):
-        return delivered_now
-    if reason:
-        DepartmentCheck.objects.filter(pk=check.pk).update(fallback_reason=reason[:300])
-    if delivered_now or reason:
-        _tell_liaisons_of_check(check, reason)
-    return delivered_now
-
-
-def _has_snapshot_connector(unit_id: int) -> bool:
-    from .models import UnitConnector
-
-    return UnitConnector.objects.filter(unit_id=unit_id, kind=UnitConnector.Kind.SNAPSHOT).exists()
+        check.status = DepartmentCheck.Status.DELIVERED
+        check.delivered_at = timezone.now()
+        check.fallback_reason = reason[:300]
+        check.save(update_fields=["status", "delivered_at", "fallback_reason"])
+    _tell_liaisons_of_check(check, reason)
+    return True
 
 
 def _tell_liaisons_of_check(check: DepartmentCheck, reason: str = "") -> None:
@@ -387,52 +374,6 @@ def _tell_liaisons_of_check(check: DepartmentCheck, reason: str = "") -> None:
     subject = _("Verification check due %(deadline)s") % {"deadline": check.deadline.isoformat()}
     url = reverse("verification:check_detail", kwargs={"pk": check.pk})
     notify(users=_liaison_users(check.unit_id), message=message, url=url, email_subject=subject)
-
-
-def check_answer_from_snapshot(*, check_id: int, snapshot) -> bool:
-    """Answer a delivered check from a registry snapshot: a record for a member and item is
-    "record found" with its details and amount, no record is "no record". Each finding
-    names the snapshot. Returns False if the check was no longer open."""
-    from .models import RegistryRecord
-
-    with transaction.atomic():
-        check = DepartmentCheck.objects.only("pk", "request_id").get(pk=check_id)
-        request, check = _lock_request_then_check(check)
-        if not check.is_open:
-            return False
-        members = list(check.request.household.members.values_list("pk", "id_number"))
-        item_ids = list(check.items.values_list("pk", flat=True))
-        records = {
-            (r.id_number, r.item_id): r
-            for r in RegistryRecord.objects.filter(
-                snapshot=snapshot,
-                id_number__in=[id_number for _, id_number in members],
-                item_id__in=item_ids,
-            )
-        }
-        findings = []
-        for member_id, id_number in members:
-            for item_id in item_ids:
-                record = records.get((id_number, item_id))
-                findings.append(
-                    Finding(
-                        department_check=check,
-                        member_id=member_id,
-                        item_id=item_id,
-                        result=Finding.Result.RECORD_FOUND if record else Finding.Result.NO_RECORD,
-                        details=(record.details or _("Registry record")) if record else "",
-                        amount=record.amount if record else None,
-                        snapshot=snapshot,
-                    )
-                )
-        _move(check, DepartmentCheck.Status.ANSWERED)
-        bulk_create_with_history(findings, Finding)
-        check.answered_at = timezone.now()
-        check.overdue = False
-        check.fallback_reason = ""
-        _save(check, None)
-        _complete_if_last(None, request)
-    return True
 
 
 @dataclass
@@ -493,25 +434,29 @@ def _complete_if_last(actor, request: VerificationRequest) -> bool:
     request.status = VerificationRequest.Status.COMPLETED
     request.completed_at = timezone.now()
     _save(request, actor)
-    _tell_requesters([request.pk])
+    _tell_requester(request)
     return True
 
 
-def _tell_requesters(request_ids: Sequence[int]) -> None:
-    """Tell each clerk who filed one of these (completed) requests that every department
-    has answered. A batch's requests are followed on the batch's page, not one message
-    each."""
-    if not request_ids:
+def _tell_requester(request: VerificationRequest) -> None:
+    """Tell the clerk who filed this (completed) request that every department has
+    answered. A batch's requests are followed on the batch's page, not one message each."""
+    if request.batch_id:
         return
-    for request in VerificationRequest.objects.filter(
-        pk__in=request_ids, batch__isnull=True
-    ).select_related("requested_by"):
-        notify(
-            users=[request.requested_by],
-            message=_("Every department has answered verification request %(pk)s.")
-            % {"pk": request.pk},
-            url=request.get_absolute_url(),
-        )
+    notify(
+        users=[request.requested_by],
+        message=_("Every department has answered verification request %(pk)s.")
+        % {"pk": request.pk},
+        url=request.get_absolute_url(),
+    )
+
+
+def _tell_requesters(request_ids: Sequence[int]) -> None:
+    """_tell_requester for each of these requests (completed by a set-based answer)."""
+    if request_ids:
+        requests = VerificationRequest.objects.filter(pk__in=request_ids, batch__isnull=True)
+        for request in requests.select_related("requested_by"):
+            _tell_requester(request)
 
 
 @transaction.atomic

@@ -17,13 +17,9 @@ from django.db import connection
 BENCH_SECONDS = 300
 
 
-def _configured_database_url() -> str:
-    return os.environ.get("DATABASE_URL", "")
-
-
 @pytest.mark.broker
 def test_a_small_run_prints_its_figures_and_leaves_nothing_behind():
-    url = _configured_database_url()
+    url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         pytest.skip("the benchmark runs on PostgreSQL: set DATABASE_URL")
     households, departments = 40, 3
