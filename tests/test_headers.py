@@ -168,3 +168,20 @@ def test_every_page_loads_the_site_script_and_tells_htmx_to_stay_within_the_poli
     assert '"allowScriptTags": false' in config.group(1)
     # The indicator styles htmx no longer injects come from the site's stylesheet.
     assert ".htmx-indicator" in (STATIC / "css" / "site.css").read_text(encoding="utf-8")
+
+
+def test_a_refused_form_answers_in_the_site_s_own_page(clerk):
+    """Django's page for a form without a valid CSRF token has an inline style block; the
+    site's own page has none, and tells the clerk what to do in their language."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(clerk)
+    client.get(reverse("home"))  # the CSRF cookie, as a browser would hold it
+
+    response = client.post(reverse("logout"), {"csrfmiddlewaretoken": "expired" * 5})
+
+    assert response.status_code == 403
+    content = response.content.decode()
+    assert 'data-testid="csrf-failure"' in content
+    assert "页面已过期" in content
+    assert not INLINE.search(content)
+    assert _policy(response)["style-src"] == ["'self'"]
