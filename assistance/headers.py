@@ -6,6 +6,8 @@ settings); Referrer-Policy and Cross-Origin-Opener-Policy from Django's own
 
 - ``Permissions-Policy``: the site uses no camera, microphone, location, payment or USB,
   so the browser is told to refuse them to every page (and to anything injected into one).
+- ``Cross-Origin-Resource-Policy: same-origin``: no other site can embed a response (an
+  authorisation scan as an image, an export as a script) into its own pages.
 - ``Cache-Control: no-store`` (with ``Pragma: no-cache`` for HTTP/1.0 proxies) on every
   response Django itself produces. Almost every page, export and download shows personal
   data, and the few that do not (the sign-in page) carry a CSRF token: nothing Django
@@ -21,6 +23,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import add_never_cache_headers
 
 PERMISSIONS_POLICY_HEADER = "Permissions-Policy"
+RESOURCE_POLICY_HEADER = "Cross-Origin-Resource-Policy"
 
 
 def permissions_policy_value(features: dict[str, list[str]]) -> str:
@@ -30,7 +33,8 @@ def permissions_policy_value(features: dict[str, list[str]]) -> str:
 
 
 class SecurityHeadersMiddleware:
-    """Adds Permissions-Policy and forbids caching of every response Django produces."""
+    """Adds Permissions-Policy and Cross-Origin-Resource-Policy, and forbids caching of
+    every response Django produces."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]):
         self.get_response = get_response
@@ -41,6 +45,7 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         if self.permissions_policy:
             response.headers.setdefault(PERMISSIONS_POLICY_HEADER, self.permissions_policy)
+        response.headers.setdefault(RESOURCE_POLICY_HEADER, "same-origin")
         # Overrides whatever a view said (public becomes private, any max-age 0): a download
         # of an extract kept for an hour would still sit in the browser's cache after the
         # clerk signed out.
