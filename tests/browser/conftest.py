@@ -15,7 +15,7 @@ from django.core.management import call_command
 from assistance.roles import Role
 from tests.factories import PASSWORD, LiaisonFactory, UserFactory
 
-from .helpers import BROWSER_LOCALE, LANGUAGES
+from .helpers import BROWSER_LOCALE, LANGUAGES, PolicyWatch
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 # As root Chromium needs --no-sandbox; without the background-networking flags it tries to
@@ -112,8 +112,10 @@ def browser_locale(lang):
 @pytest.fixture
 def open_page(browser, live_server, browser_locale):
     """Opens a page in a browser context of its own (its own cookies: one person signed
-    in); every context is closed at the end of the test."""
+    in); every context is closed at the end of the test, which then fails if any page it
+    loaded lacked the Content-Security-Policy or broke it (``PolicyWatch``)."""
     contexts = []
+    watches = []
 
     def open_():
         context = browser.new_context(
@@ -122,11 +124,17 @@ def open_page(browser, live_server, browser_locale):
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
         contexts.append(context)
+        watches.append(PolicyWatch(context, live_server.url))
         return context.new_page()
 
     yield open_
     for context in contexts:
         context.close()
+    # Every journey doubles as a test of the Content-Security-Policy: each page it loaded
+    # carried the header, and nothing on them broke it.
+    problems = [problem for watch in watches for problem in watch.problems]
+    if problems:
+        pytest.fail("Content-Security-Policy:\n" + "\n".join(problems), pytrace=False)
 
 
 @pytest.fixture

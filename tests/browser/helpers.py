@@ -80,3 +80,57 @@ def document_text(path) -> str:
     document = docx.Document(str(path))
     cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
     return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+# Reports every securitypolicyviolation event of every document to the test (through a
+# binding Playwright installs, which the page's own policy does not govern).
+_VIOLATION_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__reportPolicyViolation(
+    `${event.effectiveDirective} blocked ${event.blockedURI || "inline"}`
+    + ` at ${event.sourceFile}:${event.lineNumber} ${event.sample || ""}`
+  );
+}, true);
+"""
+
+
+class PolicyWatch:
+    """Watches one browser context for what the Content-Security-Policy must never meet:
+
+    - a page (a document response from the site) that arrives without the policy header;
+    - a policy violation, as the ``securitypolicyviolation`` event reports it or as Chromium
+      writes it to the console ("Refused to execute inline script …");
+    - an uncaught error in a page's script.
+
+    ``problems`` lists them; the ``open_page`` fixture fails the test when there are any.
+    """
+
+    def __init__(self, context, base_url: str):
+        self.base_url = base_url
+        self.problems: list[str] = []
+        self.pages_checked = 0
+        context.expose_function("__reportPolicyViolation", self._violation)
+        context.add_init_script(_VIOLATION_LISTENER)
+        context.on("console", self._console)
+        context.on("response", self._response)
+        context.on("weberror", self._error)
+
+    def _violation(self, text):
+        self.problems.append(f"policy violation: {text}")
+
+    def _console(self, message):
+        text = message.text
+        if "Content Security Policy" in text or "Content-Security-Policy" in text:
+            self.problems.append(f"console {message.type}: {text}")
+
+    def _error(self, web_error):
+        self.problems.append(f"script error: {web_error.error}")
+
+    def _response(self, response):
+        if response.request.resource_type != "document":
+            return
+        if not response.url.startswith(self.base_url):
+            return
+        self.pages_checked += 1
+        if "content-security-policy" not in response.headers:
+            self.problems.append(f"no Content-Security-Policy on {response.status} {response.url}")

@@ -15,9 +15,11 @@ a unit that did not attend.
 
 import datetime
 import io
+from pathlib import Path
 
 import pytest
 from django.contrib.messages import get_messages
+from django.contrib.staticfiles import finders
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -1217,7 +1219,11 @@ def test_the_minutes_page_prints(client, issued, clerk):
 
     content = client.get(issued.get_absolute_url()).content.decode()
 
-    assert "@media print" in content
+    # The print layout and the print button come from static files (no inline style or script).
+    assert "css/minutes.css" in content
+    stylesheet = Path(finders.find("css/minutes.css")).read_text(encoding="utf-8")
+    assert "@media print" in stylesheet
+    assert 'data-action="print"' in content
     assert 'data-testid="minutes-document"' in content
     # The workflow (actions, consent, versions) is left off the paper.
     assert 'class="col-xl-4 d-print-none"' in content

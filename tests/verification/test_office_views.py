@@ -6,9 +6,11 @@ purpose, the report and its Word export, and list pages whose query count does n
 
 import datetime
 import io
+from pathlib import Path
 
 import pytest
 from django.contrib.messages import get_messages
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -868,8 +870,11 @@ def test_report_highlights_records_that_bear_on_eligibility(
     for member in submitted.household.members.all():
         assert member.masked_id in content
         assert member.id_number not in content
-    assert 'onclick="window.print()"' in content
-    assert "@media print" in content
+    # Printing and the print layout come from static files (no inline script or style).
+    assert 'data-action="print"' in content
+    assert "css/report.css" in content
+    stylesheet = Path(finders.find("css/report.css")).read_text(encoding="utf-8")
+    assert "@media print" in stylesheet
     log = AccessLog.objects.get()
     assert (log.user, log.subject, log.purpose) == (clerk, submitted, "review")
 
