@@ -13,7 +13,9 @@ from .roles import Role, primary_role, user_roles
 # (url name, label, roles that see it; None = every signed-in user)
 NAVIGATION = [
     ("home", _("Home"), None),
-    ("members:group_list", _("Leading groups"), None),
+    # The register is the office's directory, read by everyone who works in it; the
+    # security administrator keeps accounts only.
+    ("members:group_list", _("Leading groups"), set(Role) - {Role.SECURITY_ADMINISTRATOR}),
     (
         "verification:request_list",
         _("Verification requests"),
@@ -41,8 +43,9 @@ NAVIGATION = [
     ("liaison_unit", _("My unit"), {Role.UNIT_LIAISON}),
     ("members:change_log", _("Change log"), {Role.AUDITOR, Role.ADMINISTRATOR}),
     ("access_log", _("Access log"), {Role.AUDITOR}),
+    ("account_changes", _("Account changes"), {Role.AUDITOR}),
     ("notifications", _("Notifications"), None),
-    ("admin:index", _("Administration"), {Role.ADMINISTRATOR}),
+    ("admin:index", _("Administration"), {Role.ADMINISTRATOR, Role.SECURITY_ADMINISTRATOR}),
 ]
 
 
