@@ -97,7 +97,8 @@ def roles_change_check(*, actor, user, roles) -> None:
         if granting in roles and granted in roles:
             raise AccountRuleError(
                 _(
-                    "One account cannot be both %(first)s and %(second)s: the first grants the second."
+                    "One account cannot be both %(first)s and %(second)s: the first grants "
+                    "the second."
                 )
                 % {"first": Role(granting).label, "second": Role(granted).label}
             )
