@@ -18,6 +18,16 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 
 
+@pytest.fixture(autouse=True)
+def english(client, settings):
+    """Messages are matched by their English msgids; one test checks the Chinese."""
+    from django.utils import translation
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def security(db):
     return UserFactory(username="security", roles=[Role.SECURITY_ADMINISTRATOR], is_staff=True)
