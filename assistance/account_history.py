@@ -128,6 +128,11 @@ def _describe(record, before, groups_of) -> list[str]:
         changes.append(_("History started: the account as it stood"))
     if record.history_change_reason == PASSWORD_CHANGED:
         changes.append(_("Password changed"))
+    # The superuser flag is set on the command line only; the auditor sees when it was.
+    if record.is_superuser and (before is None or not before.is_superuser):
+        changes.append(_("Superuser status given"))
+    elif before is not None and before.is_superuser and not record.is_superuser:
+        changes.append(_("Superuser status taken away"))
     if before is not None:
         for field in COMPARED_FIELDS:
             old, new = getattr(before, field), getattr(record, field)

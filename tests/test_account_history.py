@@ -139,3 +139,16 @@ def test_auditor_home_links_to_the_account_changes(client, auditor):
     client.force_login(auditor)
     page = client.get(reverse("home")).content.decode()
     assert reverse("account_changes") in page
+
+
+def test_a_superuser_made_on_the_command_line_is_shown(client, auditor):
+    from django.core.management import call_command
+
+    call_command(
+        "createsuperuser", username="root", email="root@example.invalid", interactive=False
+    )
+    row = next(r for r in _changes(client, auditor) if r["account"] == "root")
+    texts = [str(c) for c in row["changes"]]
+    assert "Account created" in texts
+    assert "Superuser status given" in texts
+    assert row["actor"] is None
