@@ -99,3 +99,7 @@ class AccessLogAdmin(admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         # The list is the whole record; a page per entry would only be another door to it.
         return obj is None and super().has_view_permission(request)
+
+
+# Accounts and roles: Django's pages replaced by the security administrator's.
+from . import auth_admin  # noqa: E402, F401

@@ -10,10 +10,14 @@ from members.selectors import liaison_unit
 from .models import Notification
 from .roles import Role, primary_role, user_roles
 
+# The register is the office's directory, read by everyone who works in it; the security
+# administrator keeps accounts only (三权分立) and is not led into it.
+NOT_SECURITY_ADMINISTRATOR = "not security administrator"
+
 # (url name, label, roles that see it; None = every signed-in user)
 NAVIGATION = [
     ("home", _("Home"), None),
-    ("members:group_list", _("Leading groups"), None),
+    ("members:group_list", _("Leading groups"), NOT_SECURITY_ADMINISTRATOR),
     (
         "verification:request_list",
         _("Verification requests"),
@@ -41,8 +45,9 @@ NAVIGATION = [
     ("liaison_unit", _("My unit"), {Role.UNIT_LIAISON}),
     ("members:change_log", _("Change log"), {Role.AUDITOR, Role.ADMINISTRATOR}),
     ("access_log", _("Access log"), {Role.AUDITOR}),
+    ("account_changes", _("Account changes"), {Role.AUDITOR}),
     ("notifications", _("Notifications"), None),
-    ("admin:index", _("Administration"), {Role.ADMINISTRATOR}),
+    ("admin:index", _("Administration"), {Role.ADMINISTRATOR, Role.SECURITY_ADMINISTRATOR}),
 ]
 
 
@@ -73,7 +78,10 @@ def _items(request):
     roles = user_roles(request.user)
     items = []
     for name, label, allowed in NAVIGATION:
-        if allowed is not None and not roles & allowed:
+        if allowed == NOT_SECURITY_ADMINISTRATOR:
+            if Role.SECURITY_ADMINISTRATOR in roles:
+                continue
+        elif allowed is not None and not roles & allowed:
             continue
         if name == "liaison_unit":
             unit = liaison_unit(request.user)

@@ -110,3 +110,10 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.message
+
+
+# History of accounts (users, their role grants and password changes) for the auditor.
+# The user model is Django's, so its history is attached here rather than declared on it.
+from .account_history import register_account_history  # noqa: E402
+
+register_account_history()

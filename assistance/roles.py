@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", _("Administrator")
+    SECURITY_ADMINISTRATOR = "security_administrator", _("Security administrator")
     CONVENER = "convener", _("Convener")
     OFFICE_DIRECTOR = "office_director", _("Office director")
     OFFICE_CLERK = "office_clerk", _("Office clerk")
@@ -22,10 +23,15 @@ class Role(models.TextChoices):
 # When a user holds several roles, the home page is that of the first role in this order.
 ROLE_PRIORITY = list(Role)
 
+# The three duties (三权分立, 等保2.0 level 3): the system administrator keeps the register
+# and the catalogues; the security administrator keeps accounts and role grants; the auditor
+# reads the logs in the office's own pages. No role's group holds another duty's permissions.
+
 # Model permissions (app_label, codename prefix or full codename) each role's group gets.
 # Only administrators edit the register in the admin site; everyone else works in the
-# office's own pages, whose access is decided by role and unit.
-ADMINISTRATOR_APPS = ("members", "auth")
+# office's own pages, whose access is decided by role and unit. Never ``auth``: accounts
+# and role grants belong to the security administrator.
+ADMINISTRATOR_APPS = ("members",)
 # ... and these models of other apps: the verification catalogue and the working-day
 # calendar. Never the households, checks or the access log (confidential or append-only).
 ADMINISTRATOR_MODELS = (
@@ -35,6 +41,15 @@ ADMINISTRATOR_MODELS = (
     ("meetings", "meeting"),
     ("assistance", "calendaryear"),
     ("assistance", "calendarday"),
+)
+# The security administrator's permissions, as (app_label, codename): accounts are created,
+# changed and read, never deleted (a deactivated account keeps its history and its work);
+# groups are the roles, read only, since what a role may do is set in this module.
+SECURITY_ADMINISTRATOR_PERMISSIONS = (
+    ("auth", "add_user"),
+    ("auth", "change_user"),
+    ("auth", "view_user"),
+    ("auth", "view_group"),
 )
 
 
@@ -61,15 +76,25 @@ def primary_role(user) -> str | None:
     return next((role for role in ROLE_PRIORITY if role in roles), None)
 
 
+def role_permissions(role: str):
+    """The exact model permissions the group of ``role`` should hold."""
+    if role == Role.ADMINISTRATOR:
+        chosen = Q(content_type__app_label__in=ADMINISTRATOR_APPS)
+        for app_label, model in ADMINISTRATOR_MODELS:
+            chosen |= Q(content_type__app_label=app_label, content_type__model=model)
+    elif role == Role.SECURITY_ADMINISTRATOR:
+        chosen = Q(pk__in=[])
+        for app_label, codename in SECURITY_ADMINISTRATOR_PERMISSIONS:
+            chosen |= Q(content_type__app_label=app_label, codename=codename)
+    else:
+        return Permission.objects.none()
+    return Permission.objects.filter(chosen)
+
+
 def sync_role_groups() -> None:
-    """Create one group per role; give the administrators' group the register's model
-    permissions. Safe to run again: it only adds what is missing."""
+    """Create one group per role and give each group exactly its permissions, taking away
+    any it should no longer hold (run after every migrate, so a database set up when the
+    administrator still held the ``auth`` permissions is corrected). Safe to run again."""
     for role in Role:
-        Group.objects.get_or_create(name=role.value)
-    admins = Group.objects.get(name=Role.ADMINISTRATOR)
-    chosen = Q()
-    for app_label, model in ADMINISTRATOR_MODELS:
-        chosen |= Q(content_type__app_label=app_label, content_type__model=model)
-    admins.permissions.add(
-        *Permission.objects.filter(Q(content_type__app_label__in=ADMINISTRATOR_APPS) | chosen)
-    )
+        group, _created = Group.objects.get_or_create(name=role.value)
+        group.permissions.set(role_permissions(role))

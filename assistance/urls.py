@@ -21,6 +21,7 @@ urlpatterns = [
     path("meetings/", include("meetings.urls")),
     path("notifications/", views.notification_list, name="notifications"),
     path("access-log/", views.access_log, name="access_log"),
+    path("accounts/changes/", views.account_changes, name="account_changes"),
 ]
 
 if settings.DEBUG:

@@ -1,5 +1,5 @@
-"""The home page, one per role, the language switch, the user's notifications and the
-auditors' access log."""
+"""The home page, one per role, the language switch, the user's notifications, and the
+auditors' access log and account change log."""
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -15,6 +15,7 @@ from members import selectors as member_selectors
 from verification import selectors as verification_selectors
 from verification import services as verification_services
 
+from . import account_history
 from .models import AccessLog, Notification
 from .roles import Role, has_role, primary_role
 
@@ -28,7 +29,7 @@ def home(request):
     if role == Role.UNIT_LIAISON:
         unit = member_selectors.liaison_unit(request.user)
         context["unit"] = member_selectors.unit_get(unit.code) if unit else None
-    else:
+    elif role != Role.SECURITY_ADMINISTRATOR:  # keeps accounts only, not the register
         context["groups"] = member_selectors.group_summaries()
     if role in ROLES_FOLLOWING_LIAISONS:
         context["units_without_liaison"] = member_selectors.units_without_liaison()
@@ -113,4 +114,28 @@ def access_log(request):
             "user_id": user_id,
             "query": query.urlencode(),
         },
+    )
+
+
+# --- Account changes ------------------------------------------------------------------------
+
+ACCOUNT_CHANGES_PAGE_SIZE = 50
+
+
+def account_changes(request):
+    """Every change to accounts, role grants and passwords: who changed whose account, what
+    and when (UTC). For auditors only; everyone else gets a 404. The query count does not
+    grow with the page (``account_history.account_changes``)."""
+    if not has_role(request.user, Role.AUDITOR):
+        raise Http404
+    from .models import HistoricalUser
+
+    records = HistoricalUser.objects.select_related("history_user").order_by(
+        "-history_date", "-history_id"
+    )
+    page = Paginator(records, ACCOUNT_CHANGES_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "assistance/account_changes.html",
+        {"page": page, "rows": account_history.account_changes(page.object_list)},
     )

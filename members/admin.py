@@ -1,7 +1,13 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
+
+from assistance.accounts import AccountRuleError, held_roles, roles_change_check
+from assistance.roles import Role
 
 from .models import AssistanceProgram, Duty, LeadingGroup, Liaison, MemberUnit, Position
 from .services import liaison_appoint, unit_set_active
@@ -20,11 +26,48 @@ class DutyInline(admin.TabularInline):
     fields = ["order", "category", "text"]
 
 
-class LiaisonInline(admin.TabularInline):
+class LiaisonForm(forms.ModelForm):
+    """Checks, before anything is saved, that the person may be given the liaison role by
+    the one appointing them (``assistance.accounts``: never oneself, never an account that
+    grants roles)."""
+
+    actor = None  # set per request by the admin classes below
+
+    def clean_user(self):
+        user = self.cleaned_data.get("user")
+        if user is None or (self.instance.pk and self.instance.user_id == user.pk):
+            return user
+        try:
+            roles_change_check(
+                actor=self.actor, user=user, roles=held_roles(user) | {Role.UNIT_LIAISON}
+            )
+        except AccountRuleError as error:
+            raise ValidationError(error.message) from error
+        return user
+
+
+class LiaisonUserChoices:
+    """A plain list of active accounts to appoint from: the system administrator holds no
+    permission on accounts, so the admin's account search (autocomplete) is not theirs."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = (
+                get_user_model().objects.filter(is_active=True).order_by("username")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class LiaisonInline(LiaisonUserChoices, admin.TabularInline):
     model = Liaison
+    form = LiaisonForm
     extra = 0
     fields = ["user", "title", "phone", "active"]
-    autocomplete_fields = ["user"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = type("LiaisonForm", (formset.form,), {"actor": request.user})
+        return formset
 
 
 @admin.register(LeadingGroup)
@@ -134,13 +177,21 @@ class DutyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Liaison)
-class LiaisonAdmin(SimpleHistoryAdmin):
+class LiaisonAdmin(LiaisonUserChoices, SimpleHistoryAdmin):
+    form = LiaisonForm
     list_display = ["user", "unit", "title", "phone", "active"]
     list_filter = ["active", "unit__group"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "unit__name"]
     list_select_related = ["user", "unit"]
-    autocomplete_fields = ["user", "unit"]
-    readonly_fields = ["notified_at"]
+    autocomplete_fields = ["unit"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Another person is another appointment (a new liaison), which grants the role.
+        return ["notified_at", "user"] if obj is not None else ["notified_at"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type("LiaisonForm", (form,), {"actor": request.user})
 
     def save_model(self, request, obj, form, change):
         if change:

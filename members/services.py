@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from assistance.accounts import role_grant
 from assistance.roles import Role
 
 from .models import Liaison, MemberUnit
@@ -41,7 +42,10 @@ def unit_set_active(*, actor, unit: MemberUnit, active: bool) -> bool:
 @transaction.atomic
 def liaison_appoint(*, actor, user, unit: MemberUnit, title: str = "", phone: str = "") -> Liaison:
     """Make ``user`` the liaison of ``unit`` (replacing any unit they acted for) and give
-    them the unit-liaison role."""
+    them the unit-liaison role, under the rules of role grants (``assistance.accounts``):
+    the administrator grants only this role, never to themselves or to an account that
+    grants roles. Raises ``AccountRuleError`` otherwise."""
+    role_grant(actor=actor, user=user, role=Role.UNIT_LIAISON)
     liaison = Liaison.objects.select_for_update().filter(user=user).first() or Liaison(user=user)
     if liaison.pk and liaison.unit_id != unit.pk:
         user.groups.remove(unit_permission_group(liaison.unit))
@@ -53,7 +57,7 @@ def liaison_appoint(*, actor, user, unit: MemberUnit, title: str = "", phone: st
     liaison.full_clean()
     liaison.notified_at = None
     liaison.save()
-    user.groups.add(Group.objects.get(name=Role.UNIT_LIAISON), unit_permission_group(unit))
+    user.groups.add(unit_permission_group(unit))
     from .tasks import liaison_notify_appointed
 
     liaison_notify_appointed.delay_on_commit(liaison.pk)

@@ -18,7 +18,7 @@ EXPECTED = {
     Role.OFFICE_CLERK: EVERYONE | OFFICE | MEETINGS,
     Role.OFFICE_DIRECTOR: EVERYONE | OFFICE | MEETINGS | {"verification:overdue_list"},
     Role.CONVENER: EVERYONE | MEETINGS,
-    Role.AUDITOR: EVERYONE | {"members:change_log", "access_log"},
+    Role.AUDITOR: EVERYONE | {"members:change_log", "access_log", "account_changes"},
     Role.ADMINISTRATOR: EVERYONE | {"members:change_log", "admin:index"},
     Role.UNIT_LIAISON: EVERYONE
     | MEETINGS
@@ -43,6 +43,16 @@ def test_navigation_per_role(client, personas, unit, role):
     response = client.get(reverse("home"))
     shown = {item["url"] for item in response.context["nav_items"]}
     assert shown == _urls(EXPECTED[role], unit)
+
+
+def test_navigation_of_the_security_administrator(client):
+    from tests.factories import UserFactory
+
+    security = UserFactory(roles=[Role.SECURITY_ADMINISTRATOR], is_staff=True)
+    client.force_login(security)
+    response = client.get(reverse("home"))
+    shown = {item["url"] for item in response.context["nav_items"]}
+    assert shown == _urls({"home", "notifications", "admin:index"}, None)
 
 
 @pytest.mark.parametrize("role", [Role.OFFICE_CLERK, Role.UNIT_LIAISON, None])

@@ -3,12 +3,12 @@ show. Safe to run again: it loads the notices only into an empty register and cr
 accounts only where missing."""
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
 
+from assistance.accounts import role_grant
 from assistance.roles import Role, sync_role_groups
 from members.models import LeadingGroup, Liaison, MemberUnit
 from members.services import liaison_appoint
@@ -21,6 +21,7 @@ DEMO_PASSWORD = "demo-pass-2026"
 # (username, full name, role, is_staff) — invented people.
 DEMO_ACCOUNTS = [
     ("admin", "李文", Role.ADMINISTRATOR, True),
+    ("security", "黄静", Role.SECURITY_ADMINISTRATOR, True),
     ("clerk", "张小慧", Role.OFFICE_CLERK, False),
     ("director", "刘建国", Role.OFFICE_DIRECTOR, False),
     ("convener", "陈志远", Role.CONVENER, False),
@@ -81,7 +82,7 @@ class Command(BaseCommand):
         accounts = []
         for username, full_name, role, is_staff in DEMO_ACCOUNTS:
             user = self._user(username, full_name, is_staff=is_staff)
-            user.groups.add(Group.objects.get(name=role))
+            role_grant(actor=None, user=user, role=role)
             accounts.append((username, f"{role.label} · {full_name}"))
         for username, full_name, group_code, unit_name, title, phone in DEMO_LIAISONS:
             unit = MemberUnit.objects.filter(group__code=group_code, name=unit_name).first()
