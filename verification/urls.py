@@ -46,4 +46,5 @@ urlpatterns = [
     path("checks/<int:pk>/return/", liaison.check_return, name="check_return"),
     path("snapshots/", registry.snapshot_list, name="snapshot_list"),
     path("snapshots/uploads/", registry.snapshot_uploads, name="snapshot_uploads"),
+    path("snapshots/<int:pk>/file/", registry.snapshot_download, name="snapshot_download"),
 ]

@@ -8,7 +8,6 @@ purpose, and every such view is written to the access log.
 """
 
 import datetime
-import mimetypes
 from itertools import groupby
 
 from django.contrib import messages
@@ -26,7 +25,7 @@ from django.db.models import (
     Subquery,
     When,
 )
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
@@ -34,6 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from assistance.files import file_response
 from assistance.forms import add_service_errors
 from assistance.models import AccessLog
 from assistance.services import access_log_record
@@ -60,6 +60,7 @@ from ..models import (
     VerificationRequest,
 )
 from ..permissions import (
+    get_authorization_for_user,
     get_check_for_user,
     get_household_for_user,
     get_request_for_user,
@@ -341,31 +342,19 @@ def authorization_create(request, pk, member_pk):
 
 
 def authorization_scan(request, pk):
-    """Stream a scan to the office, never through MEDIA_URL; each view is logged."""
-    require_office(request.user)
-    authorization = get_object_or_404(Authorization.objects.select_related("member"), pk=pk)
-    try:
-        handle = authorization.scan.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
+    """Stream a scan to the office, never through a public URL; each download is logged."""
+    authorization = get_authorization_for_user(request.user, pk)
     member = authorization.member
-    access_log_record(
-        user=request.user,
+    suffix = authorization.scan.name.rsplit(".", 1)[-1].lower()
+    return file_response(
+        request,
+        authorization.scan,
+        filename=f"authorization-{authorization.pk}.{suffix}",
         obj=authorization,
         purpose=AccessLog.Purpose.REVIEW,
         description=_("Authorisation scan of member #%(pk)s (%(masked)s)")
         % {"pk": member.pk, "masked": member.masked_id},
-        path=request.path,
     )
-    suffix = authorization.scan.name.rsplit(".", 1)[-1].lower()
-    filename = f"authorization-{authorization.pk}.{suffix}"
-    response = FileResponse(
-        handle,
-        filename=filename,
-        content_type=mimetypes.guess_type(filename)[0] or "application/octet-stream",
-    )
-    patch_cache_control(response, private=True, no_store=True)
-    return response
 
 
 # --- Requests ---------------------------------------------------------------------------------
@@ -481,8 +470,11 @@ def _render_request_detail(request, verification_request, *, reply_forms=None, s
     }
     if request.htmx and request.GET.get("fragment") == "checks":
         return render(request, "verification/partials/request_checks.html", context)
+    covered = set(verification_request.members.values_list("pk", flat=True))
     members = list(verification_request.household.members.order_by("pk"))
-    context["members"] = members
+    context["members"] = [m for m in members if m.pk in covered]
+    # Added to the household after the request was filed: no department sees them here.
+    context["not_covered"] = [m for m in members if m.pk not in covered]
     return render(request, "verification/request_detail.html", context, status=status)
 
 
