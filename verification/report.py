@@ -345,3 +345,42 @@ def report_docx(report: Report) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+# --- Spreadsheet ------------------------------------------------------------------------------
+
+
+def report_table(report: Report) -> list[list]:
+    """The report's findings as rows for a spreadsheet (heading first): one row per member,
+    department and item, ID numbers masked. Written out by ``assistance.spreadsheets``,
+    which neutralises any cell a spreadsheet would read as a formula (the details are
+    typed by liaisons)."""
+    rows: list[list] = [
+        [
+            _("Name"),
+            _("ID number"),
+            _("Department"),
+            _("Item"),
+            _("Result"),
+            _("Details"),
+            _("Amount (yuan)"),
+            _("Bears on eligibility"),
+        ]
+    ]
+    for section in report.members:
+        member = section.member
+        for row in section.rows:
+            finding = row.finding
+            rows.append(
+                [
+                    member.name,
+                    member.masked_id,
+                    row.check.unit.name,
+                    row.item.name,
+                    row_result_text(row),
+                    finding.details if finding else "",
+                    finding.amount if finding else None,
+                    _("yes") if row.highlighted else "",
+                ]
+            )
+    return rows
