@@ -1,20 +1,33 @@
-"""Resident ID numbers (公民身份号码, GB 11643-1999): validation with a message for each
-kind of mistake, and masking for lists, reports and notifications."""
+"""Resident ID numbers (公民身份号码, GB 11643-1999): normalisation, validation with a
+message for each kind of mistake, masking for lists, reports and notifications, and the
+model field that stores only the normalised ASCII form.
+
+Every ID number that enters the system (forms, models, registry snapshots, searches) goes
+through ``normalize_id_number`` first: a number typed with full-width digits (１１０１…),
+spaces or a lower-case x is the same person as the plain one, and must be stored and
+compared as such, or it slips past the one-member-per-household rule."""
 
 import datetime
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARACTERS = "10X98765432"
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+# ASCII digits only: Python's \d also matches other scripts' digits (Arabic-Indic, …).
+_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
-def normalize_id_number(value: str) -> str:
-    """Strip spaces and upper-case a trailing x, as clerks type it either way."""
-    return re.sub(r"\s+", "", value or "").upper()
+def normalize_id_number(value) -> str:
+    """The ASCII form of an ID number as typed: compatibility forms folded (NFKC turns
+    full-width digits, X and spaces into plain ones), every kind of white space removed
+    (including the full-width space), a trailing x upper-cased. Anything still not ASCII
+    digits and X is left for ``validate_id_number`` to refuse."""
+    value = unicodedata.normalize("NFKC", str(value or ""))
+    return re.sub(r"\s+", "", value).upper()
 
 
 def check_character(first17: str) -> str:
@@ -35,7 +48,7 @@ def validate_id_number(value: str) -> None:
             code="id_length",
             params={"length": len(value)},
         )
-    if not _SHAPE.match(value):
+    if not _SHAPE.fullmatch(value):
         raise ValidationError(
             _("An ID number is 17 digits followed by a digit or X."), code="id_characters"
         )
@@ -70,3 +83,30 @@ def mask_id_number(value: str) -> str:
     if len(value) <= 10:
         return "*" * len(value)
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+class IdNumberField(models.CharField):
+    """A CharField for resident ID numbers that normalises (``normalize_id_number``) what it
+    is given, whether it comes from a form, a service or a query, so only the ASCII form
+    is ever stored or looked up; validated with ``validate_id_number``."""
+
+    default_validators = [validate_id_number]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 18)
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value if value is None else normalize_id_number(value)
+
+    def pre_save(self, model_instance, add):
+        value = getattr(model_instance, self.attname)
+        if value is not None:
+            value = normalize_id_number(value)
+            setattr(model_instance, self.attname, value)
+        return value
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        return value if value is None else normalize_id_number(value)

@@ -181,6 +181,11 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # Scans of authorisations: PDF, JPEG or PNG, at most this many bytes.
 AUTHORIZATION_SCAN_MAX_BYTES = env_int("AUTHORIZATION_SCAN_MAX_BYTES", 5 * 1024 * 1024)
+# The longest an authorisation (授权书) may be valid from its signing, in years. Neither
+# 民发〔2021〕57号 nor the seed notices fix a term; 5 years covers an application and its
+# yearly re-checks, while a longer date is almost always a typing mistake. A district whose
+# rules set another term sets this.
+AUTHORIZATION_MAX_VALID_YEARS = env_int("AUTHORIZATION_MAX_VALID_YEARS", 5)
 MEETING_ATTACHMENT_MAX_BYTES = env_int("MEETING_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 # Registry snapshots departments upload (CSV or XLSX).
 SNAPSHOT_MAX_BYTES = env_int("SNAPSHOT_MAX_BYTES", 50 * 1024 * 1024)

@@ -12,7 +12,7 @@ from django.http import Http404
 from assistance.roles import Role, has_role
 from members.selectors import liaison_unit
 
-from .models import AgendaItem, Decision, Meeting, Minutes
+from .models import AgendaItem, Attachment, Decision, Meeting, Minutes
 
 STAFF_ROLES = (Role.OFFICE_CLERK, Role.OFFICE_DIRECTOR, Role.CONVENER)
 
@@ -99,6 +99,19 @@ def get_minutes_for_user(user, pk) -> Minutes:
 
 def get_decision_for_user(user, pk) -> Decision:
     return _get(decisions_for_user(user).select_related("minutes__meeting", "lead_unit"), pk)
+
+
+def get_attachment_for_user(user, pk) -> Attachment:
+    """An attachment for whoever may see what it is attached to (the agenda item, or the
+    decision whose progress update carries it); 404 for anyone else."""
+    attachment = _get(Attachment.objects.select_related("update"), pk)
+    if attachment.agenda_item_id:
+        get_item_for_user(user, attachment.agenda_item_id)
+    elif attachment.update_id:
+        get_decision_for_user(user, attachment.update.decision_id)
+    else:
+        raise Http404
+    return attachment
 
 
 def require_staff(user) -> None:

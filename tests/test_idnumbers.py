@@ -147,3 +147,25 @@ def test_masking_keeps_the_first_six_and_last_four():
     assert mask_id_number("") == ""
     # Too short to show anything safely.
     assert mask_id_number("1234567890") == "**********"
+
+
+# --- Other forms of digits ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "１１０１０５１９４９１２３１００２Ｘ",  # full-width digits and X
+        "１１０１０５１９４９１２３１００２ｘ",  # full-width lower-case x
+        "110105\u300019491231\u3000002x",  # full-width spaces
+        " 110105 19491231 002X\n",
+    ],
+)
+def test_other_forms_normalise_to_the_ascii_number(typed):
+    assert normalize_id_number(typed) == "11010519491231002X"
+    validate_id_number(typed)
+
+
+def test_digits_of_other_scripts_are_refused():
+    with pytest.raises(ValidationError):
+        validate_id_number("١١٠١٠٥١٩٤٩١٢٣١٠٠٢X")

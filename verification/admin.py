@@ -4,6 +4,7 @@ site: they are seen only in the office's and the departments' own pages, where e
 of personal data is decided per object and logged."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import RegistrySnapshot, UnitConnector, VerificationItem
@@ -67,6 +68,15 @@ class RegistrySnapshotAdmin(SimpleHistoryAdmin):
     list_select_related = ["unit", "uploaded_by"]
     search_fields = ["unit__name"]
     actions = None
+    # The file holds full ID numbers and amounts: the admin's file widget would print a
+    # raw link to it, so it shows the stored name only; the file itself is downloaded on
+    # the unit's uploads page, behind its gateway and logged.
+    exclude = ["file"]
+    readonly_fields = ["file_name"]
+
+    @admin.display(description=_("file"))
+    def file_name(self, obj):
+        return obj.file.name
 
     def has_add_permission(self, request):
         return False

@@ -32,14 +32,12 @@ from assistance.celery import send_or_leave_for_sweep
 from assistance.services import notify
 from assistance.workdays import WorkdayCalendar
 from members.models import LeadingGroup, MemberUnit
-from members.services import unit_permission_group
 
 from .connectors import current_snapshot
 from .models import (
     AssistanceType,
     Authorization,
     DepartmentCheck,
-    DepartmentCheckGroupObjectPermission,
     Finding,
     Household,
     HouseholdMember,
@@ -47,7 +45,7 @@ from .models import (
     VerificationBatch,
     VerificationRequest,
 )
-from .services import VerificationError, check_permissions, default_items
+from .services import VerificationError, default_items
 from .sql import column as _column
 from .sql import marks as _marks
 from .sql import qn as _qn
@@ -349,7 +347,13 @@ def batch_prepare(*, batch_id: int) -> int:
     eligible = _authorized(cohort, today).order_by("pk").values_list("pk", flat=True)
 
     through = DepartmentCheck.items.through
+    covered = VerificationRequest.members.through
     request_t, check_t = _table(VerificationRequest), _table(DepartmentCheck)
+    member_t, auth_t = _table(HouseholdMember), _table(Authorization)
+    m_household = _column(HouseholdMember, "household")
+    a_member, a_signed, a_until = (
+        _column(Authorization, f) for f in ("member", "signed_on", "valid_until")
+    )
     r_batch, r_household = (_column(VerificationRequest, f) for f in ("batch", "household"))
     c_request, c_unit = (_column(DepartmentCheck, f) for f in ("request", "unit"))
     # The departments (unit, deadline, provisional) and their items (unit, item), as rows.
@@ -399,6 +403,17 @@ def batch_prepare(*, batch_id: int) -> int:
                 f"JOIN (VALUES {items_sql}) AS i ON i.column1 = c.{c_unit} WHERE {mine}",
                 [*(v for row in item_rows for v in row), batch.pk, *chunk],
             )
+            # The members each request covers: those with an authorisation covering today
+            # (every member, as the cohort was chosen, unless one was added since).
+            _insert_select(
+                covered,
+                covered(),
+                {"verificationrequest": "r.id", "householdmember": "m.id"},
+                f"FROM {request_t} r JOIN {member_t} m ON m.{m_household} = r.{r_household} "
+                f"WHERE {mine} AND EXISTS (SELECT 1 FROM {auth_t} a WHERE a.{a_member} = m.id "
+                f"AND a.{a_signed} <= %s AND a.{a_until} >= %s)",
+                [batch.pk, *chunk, today, today],
+            )
         return created
 
     with _preparing_alone(batch.pk) as alone:
@@ -411,7 +426,7 @@ def batch_prepare(*, batch_id: int) -> int:
             settings.VERIFICATION_BATCH_THREADS,
         )
         if created:
-            _analyze(VerificationRequest, DepartmentCheck, through)
+            _analyze(VerificationRequest, DepartmentCheck, through, covered)
     household_count = VerificationRequest.objects.filter(batch=batch).count()
     VerificationBatch.objects.filter(pk=batch.pk).update(
         household_count=household_count, skipped_count=skipped
@@ -498,6 +513,7 @@ def answer_from_snapshot(
         if not ids:
             return 0, []
         through = DepartmentCheck.items.through
+        covered = VerificationRequest.members.through
         record_t = _table(RegistryRecord)
         snap, number, item, details, amount = (
             _column(RegistryRecord, f)
@@ -523,16 +539,16 @@ def answer_from_snapshot(
                 ),
                 "amount": f"r.{amount}",
             },
-            # Each member of the household × each item of the check, with the snapshot's
+            # Each member the request covers × each item of the check, with the snapshot's
             # record for them if any (the newest of several). Both key lists let the
             # database walk indexes rather than whole tables.
             f"FROM {_table(DepartmentCheck)} c "
             f"JOIN {_table(through)} ci ON ci.{t_check} = c.id "
-            f"JOIN {_table(VerificationRequest)} q "
-            f"ON q.id = c.{_column(DepartmentCheck, 'request')} "
+            f"JOIN {_table(covered)} rm "
+            f"ON rm.{_column(covered, 'verificationrequest')} = "
+            f"c.{_column(DepartmentCheck, 'request')} "
             f"JOIN {_table(HouseholdMember)} m "
-            f"ON m.{_column(HouseholdMember, 'household')} = "
-            f"q.{_column(VerificationRequest, 'household')} "
+            f"ON m.id = rm.{_column(covered, 'householdmember')} "
             f"LEFT JOIN {record_t} r ON r.{snap} = %s "
             f"AND r.{number} = m.{_column(HouseholdMember, 'id_number')} "
             f"AND r.{item} = ci.{t_item} "
@@ -557,30 +573,18 @@ def answer_from_snapshot(
     return len(ids), completed
 
 
-def _deliver_chunk(check_ids: list[int], unit: MemberUnit, reason: str, perms) -> int:
-    """Deliver a chunk of checks to the liaison's inbox (with the connector's reason) and
-    give the unit's group its view and answer permissions on them, in one transaction."""
+def _deliver_chunk(check_ids: list[int], reason: str) -> int:
+    """Deliver a chunk of checks to the liaison's inbox (with the connector's reason) in
+    one statement; the unit's liaisons see them by the gateway's rule, no rows granted."""
     with _chunk_transaction():
-        ids = _move_queued(
-            check_ids,
-            status=DepartmentCheck.Status.DELIVERED,
-            delivered_at=timezone.now(),
-            fallback_reason=reason[:300],
+        return len(
+            _move_queued(
+                check_ids,
+                status=DepartmentCheck.Status.DELIVERED,
+                delivered_at=timezone.now(),
+                fallback_reason=reason[:300],
+            )
         )
-        if not ids:
-            return 0
-        group = unit_permission_group(unit)
-        grant = DepartmentCheckGroupObjectPermission
-        _insert_select(
-            grant,
-            grant(group=group),
-            {"content_object": "c.id", "permission": "p.column1"},
-            f"FROM {_table(DepartmentCheck)} c "
-            f"CROSS JOIN (VALUES {', '.join(['(%s)'] * len(perms))}) AS p "
-            f"WHERE c.id IN ({_marks(ids)})",
-            [*(perm.pk for perm in perms), *ids],
-        )
-    return len(ids)
 
 
 def batch_process_unit(*, batch_id: int, unit_id: int) -> int:
@@ -588,7 +592,6 @@ def batch_process_unit(*, batch_id: int, unit_id: int) -> int:
     none is queued or the batch is cancelled. Returns how many checks it moved."""
     unit = MemberUnit.objects.get(pk=unit_id)
     snapshot, reason = current_snapshot(unit_id)
-    perms = check_permissions()
     running = VerificationBatch.objects.filter(pk=batch_id, status=VerificationBatch.Status.RUNNING)
     queued = (
         DepartmentCheck.objects.filter(
@@ -601,7 +604,7 @@ def batch_process_unit(*, batch_id: int, unit_id: int) -> int:
     def work(ids: list[int]) -> int:
         if snapshot is not None:
             return answer_from_snapshot(ids, snapshot)[0]
-        return _deliver_chunk(ids, unit, reason, perms)
+        return _deliver_chunk(ids, reason)
 
     # The batch is looked at before each chunk: a cancel stops the department there.
     chunks = _keyset_chunks(queued, settings.VERIFICATION_BATCH_CHUNK, running.exists)

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assistance.idnumbers import check_character
+from assistance.spreadsheets import csv_bytes
 from members.models import LeadingGroup, MemberUnit
 
 from . import services
@@ -69,14 +70,14 @@ def demo_connectors(*, liaison_of, members) -> None:
         UnitConnector.objects.update_or_create(
             unit=unit, defaults={"kind": UnitConnector.Kind.SNAPSHOT}
         )
-        lines = ["身份证号码,事项代码,详情,金额"]
-        lines += [
-            f"{members[i].id_number},{item},{details},{amount}" for i, item, details, amount in rows
+        table = [("身份证号码", "事项代码", "详情", "金额")]
+        table += [
+            (members[i].id_number, item, details, amount) for i, item, details, amount in rows
         ]
         snapshot_import(
             actor=liaison_of(unit),
             unit=unit,
-            upload=ContentFile("\n".join(lines).encode("utf-8"), name=f"{code}.csv"),
+            upload=ContentFile(csv_bytes(table), name=f"{code}.csv"),
             taken_on=timezone.localdate(),
         )
 

@@ -21,6 +21,7 @@ from .models import (
     DepartmentCheck,
     HouseholdMember,
     VerificationRequest,
+    authorization_date_errors,
 )
 from .services import MemberData
 
@@ -221,11 +222,10 @@ class AuthorizationForm(BootstrapMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
-        signed_on, valid_until = data.get("signed_on"), data.get("valid_until")
-        if signed_on and valid_until and valid_until < signed_on:
-            self.add_error(
-                "valid_until", gettext("An authorisation cannot expire before it is signed.")
-            )
+        for field, message in authorization_date_errors(
+            member=self.member, signed_on=data.get("signed_on"), valid_until=data.get("valid_until")
+        ).items():
+            self.add_error(field, message)
         signer = data.get("signer")
         if signer == Authorization.Signer.GUARDIAN and not data.get("guardian_name", "").strip():
             self.add_error("guardian_name", gettext("Name the guardian who signed."))

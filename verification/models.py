@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
-from assistance.idnumbers import birth_date, mask_id_number, normalize_id_number, validate_id_number
+from assistance.idnumbers import IdNumberField, birth_date, mask_id_number, normalize_id_number
 from members.models import LeadingGroup, MemberUnit
 
 ADULT_AGE = 18
@@ -93,9 +93,7 @@ class HouseholdMember(models.Model):
     relation = models.CharField(
         _("relation to the applicant"), max_length=20, choices=Relation.choices
     )
-    id_number = models.CharField(
-        _("ID number"), max_length=18, validators=[validate_id_number], db_index=True
-    )
+    id_number = IdNumberField(_("ID number"), db_index=True)
     has_capacity = models.BooleanField(
         _("has full civil capacity"),
         default=True,
@@ -203,10 +201,50 @@ class Authorization(models.Model):
         return self.signed_on <= day <= self.valid_until
 
     def clean(self):
+        errors = authorization_date_errors(
+            member=self.member if self.member_id else None,
+            signed_on=self.signed_on,
+            valid_until=self.valid_until,
+        )
         if self.member_id and self.signer == self.Signer.SELF and self.member.needs_guardian:
-            raise ValidationError(
-                {"signer": _("This member is a minor or lacks capacity: a guardian must sign.")}
+            errors.setdefault(
+                "signer", _("This member is a minor or lacks capacity: a guardian must sign.")
             )
+        if errors:
+            raise ValidationError(errors)
+
+
+def authorization_date_errors(
+    *, member: HouseholdMember | None, signed_on, valid_until
+) -> dict[str, str]:
+    """The impossible dates of an authorisation, by field: signed in the future or before
+    the member was born, expiring before it was signed, or valid for longer than
+    ``AUTHORIZATION_MAX_VALID_YEARS`` allows. Used by the model and the form alike."""
+    errors = {}
+    if signed_on is None or valid_until is None:
+        return errors
+    if signed_on > timezone.localdate():
+        errors["signed_on"] = _("An authorisation cannot be signed in the future.")
+    elif member is not None and member.birth_date and signed_on < member.birth_date:
+        errors["signed_on"] = _(
+            "The member was born on %(born)s: an authorisation cannot be signed before that."
+        ) % {"born": member.birth_date.isoformat()}
+    years = settings.AUTHORIZATION_MAX_VALID_YEARS
+    if valid_until < signed_on:
+        errors["valid_until"] = _("An authorisation cannot expire before it is signed.")
+    elif valid_until > _years_after(signed_on, years):
+        errors["valid_until"] = _(
+            "An authorisation is valid for at most %(years)d years from its signing: "
+            "until %(limit)s at the latest."
+        ) % {"years": years, "limit": _years_after(signed_on, years).isoformat()}
+    return errors
+
+
+def _years_after(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year + years, day=28)
 
 
 class VerificationItem(models.Model):
@@ -319,6 +357,12 @@ class VerificationRequest(models.Model):
     )
     submitted_at = models.DateTimeField(_("submitted"), default=timezone.now, db_index=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    # Exactly the members whose signed authorisation covered them when the request was
+    # filed: the departments see, and answer for, these and no one else. A member added to
+    # the household later needs a new request.
+    members = models.ManyToManyField(
+        HouseholdMember, verbose_name=_("members covered"), related_name="requests", blank=True
+    )
     history = HistoricalRecords()
 
     class Meta:

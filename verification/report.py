@@ -9,7 +9,7 @@ import datetime
 import io
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -73,6 +73,9 @@ class Report:
     checks: list[DepartmentCheck]
     members: list[MemberSection]
     generated_at: datetime.datetime
+    # Members of the household the request does not cover (added after it was filed):
+    # named so the clerk files a new request, never checked or shown with findings.
+    not_covered: list[HouseholdMember] = field(default_factory=list)
 
     @property
     def answered_count(self) -> int:
@@ -90,7 +93,12 @@ class Report:
 def build_report(request: VerificationRequest) -> Report:
     """Everything the report shows, in four queries whatever the size of the household."""
     household = request.household
-    members = list(household.members.order_by("pk"))
+    # The members the request covers, not whoever joined the household since.
+    covered = VerificationRequest.members.through.objects.filter(
+        verificationrequest_id=request.pk, householdmember_id=OuterRef("pk")
+    )
+    everyone = list(household.members.annotate(covered=Exists(covered)).order_by("pk"))
+    members = [m for m in everyone if m.covered]
     checks = list(
         request.checks.select_related("unit")
         .prefetch_related(
@@ -124,6 +132,7 @@ def build_report(request: VerificationRequest) -> Report:
         checks=checks,
         members=sections,
         generated_at=timezone.now(),
+        not_covered=[m for m in everyone if not m.covered],
     )
 
 
@@ -255,6 +264,11 @@ def report_docx(report: Report) -> bytes:
             _("Not answered yet: %(units)s.")
             % {"units": "、".join(c.unit.name for c in report.pending_checks)}
         )
+    if report.not_covered:
+        document.add_paragraph(
+            _("Not covered by this request (added after it was filed): %(members)s.")
+            % {"members": "、".join(f"{m.name} ({m.masked_id})" for m in report.not_covered)}
+        )
 
     document.add_heading(_("Members"), level=1)
     _table(
@@ -331,3 +345,42 @@ def report_docx(report: Report) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+# --- Spreadsheet ------------------------------------------------------------------------------
+
+
+def report_table(report: Report) -> list[list]:
+    """The report's findings as rows for a spreadsheet (heading first): one row per member,
+    department and item, ID numbers masked. Written out by ``assistance.spreadsheets``,
+    which neutralises any cell a spreadsheet would read as a formula (the details are
+    typed by liaisons)."""
+    rows: list[list] = [
+        [
+            _("Name"),
+            _("ID number"),
+            _("Department"),
+            _("Item"),
+            _("Result"),
+            _("Details"),
+            _("Amount (yuan)"),
+            _("Bears on eligibility"),
+        ]
+    ]
+    for section in report.members:
+        member = section.member
+        for row in section.rows:
+            finding = row.finding
+            rows.append(
+                [
+                    member.name,
+                    member.masked_id,
+                    row.check.unit.name,
+                    row.item.name,
+                    row_result_text(row),
+                    finding.details if finding else "",
+                    finding.amount if finding else None,
+                    _("yes") if row.highlighted else "",
+                ]
+            )
+    return rows

@@ -6,7 +6,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
@@ -18,12 +17,10 @@ from assistance.celery import send_or_leave_for_sweep
 from assistance.services import notify
 from assistance.workdays import WorkdayCalendar
 from members.models import LeadingGroup, MemberUnit
-from members.services import unit_permission_group
 
 from .models import (
     Authorization,
     DepartmentCheck,
-    DepartmentCheckGroupObjectPermission,
     Finding,
     Household,
     HouseholdMember,
@@ -176,30 +173,6 @@ def default_items(office: LeadingGroup) -> list[VerificationItem]:
     )
 
 
-def check_permissions() -> list[Permission]:
-    """What a unit's group holds on each of its checks: view and answer."""
-    return list(
-        Permission.objects.filter(
-            content_type__app_label="verification",
-            codename__in=["view_departmentcheck", "answer_departmentcheck"],
-        )
-    )
-
-
-def _grant_check_permissions(checks: Sequence[DepartmentCheck]) -> None:
-    """Give each check's unit group the right to view and answer it (guardian rows,
-    written in one statement)."""
-    perms = check_permissions()
-    groups = {unit.pk: unit_permission_group(unit) for unit in {c.unit for c in checks}}
-    DepartmentCheckGroupObjectPermission.objects.bulk_create(
-        DepartmentCheckGroupObjectPermission(
-            permission=perm, group=groups[check.unit_id], content_object=check
-        )
-        for check in checks
-        for perm in perms
-    )
-
-
 @transaction.atomic
 def request_submit(
     *,
@@ -257,7 +230,9 @@ def request_submit(
         for check in checks
         for item in by_unit[check.unit_id]
     )
-    _grant_check_permissions(checks)
+    # Every member is covered (checked above under the household's lock): these, and only
+    # these, are what the departments see and answer for.
+    request.members.set(household.members.all())
     transaction.on_commit(lambda: enqueue_checks(checks))
     return request
 
@@ -386,12 +361,16 @@ class FindingData:
 
 
 def _validate_findings(check: DepartmentCheck, findings: Sequence[FindingData]) -> None:
-    expected = {
-        (m, i)
-        for m in check.request.household.members.values_list("pk", flat=True)
-        for i in check.items.values_list("pk", flat=True)
-    }
+    covered = set(check.request.members.values_list("pk", flat=True))
+    expected = {(m, i) for m in covered for i in check.items.values_list("pk", flat=True)}
     given = [(f.member_id, f.item_id) for f in findings]
+    if any(member_id not in covered for member_id, _item in given):
+        raise VerificationError(
+            _(
+                "This answer names a member this request does not cover (no signed "
+                "authorisation when it was filed): the department cannot answer for them."
+            )
+        )
     if len(given) != len(set(given)) or set(given) != expected:
         raise VerificationError(
             _("Answer every item for every member of the household, once each.")

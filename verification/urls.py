@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import batches, liaison, office, registry
+from .views import batches, liaison, office, registry, reports
 
 app_name = "verification"
 urlpatterns = [
@@ -28,8 +28,9 @@ urlpatterns = [
     path("requests/", office.request_list, name="request_list"),
     path("requests/<int:pk>/", office.request_detail, name="request_detail"),
     path("requests/<int:pk>/cancel/", office.request_cancel, name="request_cancel"),
-    path("requests/<int:pk>/report/", office.request_report, name="request_report"),
-    path("requests/<int:pk>/report.docx", office.request_report_docx, name="request_report_docx"),
+    path("requests/<int:pk>/report/", reports.request_report, name="request_report"),
+    path("requests/<int:pk>/report.docx", reports.request_report_docx, name="request_report_docx"),
+    path("requests/<int:pk>/report.xlsx", reports.request_report_xlsx, name="request_report_xlsx"),
     path("checks/<int:pk>/reply/", office.check_reply, name="check_reply"),
     path("overdue/", office.overdue_list, name="overdue_list"),
     path("batches/", batches.batch_list, name="batch_list"),
@@ -46,4 +47,5 @@ urlpatterns = [
     path("checks/<int:pk>/return/", liaison.check_return, name="check_return"),
     path("snapshots/", registry.snapshot_list, name="snapshot_list"),
     path("snapshots/uploads/", registry.snapshot_uploads, name="snapshot_uploads"),
+    path("snapshots/<int:pk>/file/", registry.snapshot_download, name="snapshot_download"),
 ]

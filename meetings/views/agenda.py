@@ -8,15 +8,13 @@ on the page it came from and changes nothing. Which buttons a page offers follow
 user's role and the state, but only as a courtesy: the services decide.
 """
 
-import mimetypes
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Case, Count, F, IntegerField, Q, When
-from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -25,8 +23,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from assistance.files import file_response
 from assistance.forms import add_service_errors
 from assistance.idnumbers import mask_id_number
+from assistance.models import AccessLog
 from assistance.roles import Role, has_role
 from members.models import LeadingGroup
 from members.selectors import liaison_unit
@@ -45,9 +45,9 @@ from ..forms import (
     ReviewForm,
     attendance_formset,
 )
-from ..models import AgendaItem, Attachment, Attendance, Meeting
+from ..models import AgendaItem, Attendance, Meeting
 from ..permissions import (
-    get_decision_for_user,
+    get_attachment_for_user,
     get_item_for_user,
     get_meeting_for_user,
     is_staff,
@@ -589,26 +589,17 @@ def item_review(request, pk):
 
 def attachment_download(request, pk):
     """Stream an attachment to whoever may see what it is attached to; 404 to anyone else,
-    never through MEDIA_URL."""
-    attachment = get_object_or_404(Attachment.objects.select_related("update"), pk=pk)
-    if attachment.agenda_item_id:
-        get_item_for_user(request.user, attachment.agenda_item_id)
-    elif attachment.update_id:
-        get_decision_for_user(request.user, attachment.update.decision_id)
-    else:
-        raise Http404
-    try:
-        handle = attachment.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
+    never through a public URL; each download is logged."""
+    attachment = get_attachment_for_user(request.user, pk)
+    return file_response(
+        request,
+        attachment.file,
         filename=attachment.name,
-        content_type=mimetypes.guess_type(attachment.file.name)[0] or "application/octet-stream",
+        obj=attachment,
+        purpose=AccessLog.Purpose.REVIEW,
+        description=_("Meeting attachment #%(pk)s “%(name)s”")
+        % {"pk": attachment.pk, "name": attachment.name},
     )
-    patch_cache_control(response, private=True, no_store=True)
-    return response
 
 
 # --- Files --------------------------------------------------------------------------------

@@ -222,6 +222,25 @@ def test_liaison_may_download_the_other_units_attachment_once_on_the_approved_ag
     )
 
 
+def test_attachment_downloads_are_private_and_logged(client, liaison, auditor, world):
+    from assistance.models import AccessLog
+
+    attachment = world["attachment"]
+    url = reverse("meetings:attachment_download", args=[attachment.pk])
+    client.force_login(auditor)
+    assert client.get(url).status_code == 404
+    assert not AccessLog.objects.exists()
+    client.force_login(liaison)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["Content-Type"] == "application/pdf"
+    log = AccessLog.objects.get()
+    assert (log.user, log.subject, log.path) == (liaison, attachment, url)
+
+
 def test_liaison_gets_404_on_another_units_items_not_on_the_agenda(client, liaison, items, unit):
     client.force_login(liaison)
     for key in ("accepted", "rejected"):

@@ -20,7 +20,7 @@ def grid(check: DepartmentCheck, *, result=Finding.Result.NO_RECORD, details="",
     """POST data answering every member × item of ``check`` with ``result``; ``overrides``
     maps field names (``result_<member>_<item>``, ``details_…``, ``amount_…``) to values."""
     data = {}
-    for member in check.request.household.members.order_by("pk"):
+    for member in check.request.members.order_by("pk"):
         for item in check.items.all():
             key = f"{member.pk}_{item.pk}"
             data[f"result_{key}"] = result

@@ -6,7 +6,6 @@ whose query count does not grow with the unit's checks."""
 import datetime
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -14,7 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assistance.models import AccessLog, Notification
-from members.services import unit_permission_group
 from tests.verification.factories import (
     VerificationItemFactory,
     authorize_all,
@@ -24,7 +22,6 @@ from tests.verification.helpers import first_key, grid, submit
 from verification import services
 from verification.models import (
     DepartmentCheck,
-    DepartmentCheckGroupObjectPermission,
     Finding,
     VerificationRequest,
 )
@@ -531,20 +528,6 @@ def _seed_checks(household, unit, actor, count):
         through(departmentcheck_id=check.pk, verificationitem_id=item.pk)
         for check in checks
         for item in items
-    )
-    permissions = list(
-        Permission.objects.filter(
-            content_type__app_label="verification",
-            codename__in=["view_departmentcheck", "answer_departmentcheck"],
-        )
-    )
-    group = unit_permission_group(unit)
-    DepartmentCheckGroupObjectPermission.objects.bulk_create(
-        DepartmentCheckGroupObjectPermission(
-            permission=permission, group=group, content_object=check
-        )
-        for check in checks
-        for permission in permissions
     )
 
 

@@ -249,8 +249,10 @@ def test_a_request_is_refused_naming_exactly_the_members_without_authorisation(
 
 
 def test_an_authorisation_signed_after_today_does_not_cover_today(clerk, household, items, today):
-    today(D(2026, 3, 2))
+    # Recorded on the day it was signed; the request is then judged on the day before.
+    today(D(2026, 3, 3))
     authorize_all(actor=clerk, household=household, signed_on=D(2026, 3, 3))
+    today(D(2026, 3, 2))
     with pytest.raises(services.AuthorizationMissing) as caught:
         services.request_submit(actor=clerk, household=household)
     assert len(caught.value.members) == 3

@@ -24,7 +24,13 @@ from members.selectors import liaison_unit
 
 from .. import services
 from ..answer_forms import CorrectionForm, FindingsForm, ReturnForm
-from ..models import DepartmentCheck, Finding, HouseholdMember, VerificationItem
+from ..models import (
+    DepartmentCheck,
+    Finding,
+    HouseholdMember,
+    VerificationItem,
+    VerificationRequest,
+)
 from ..permissions import checks_for_liaison, get_check_for_user, is_office
 
 INBOX_PAGE_SIZE = 50
@@ -35,12 +41,13 @@ RECENTLY_ANSWERED = 20
 
 
 def _member_count():
-    """The number of members of the check's household, as a subquery (no join that would
-    multiply the rows)."""
+    """The number of members the check's request covers, as a subquery (no join that
+    would multiply the rows)."""
+    covered = VerificationRequest.members.through
     members = (
-        HouseholdMember.objects.filter(household_id=OuterRef("request__household_id"))
+        covered.objects.filter(verificationrequest_id=OuterRef("request_id"))
         .order_by()
-        .values("household_id")
+        .values("verificationrequest_id")
         .annotate(n=Count("pk"))
         .values("n")
     )
@@ -103,7 +110,9 @@ class _CheckData:
 
 def _check_data(check: DepartmentCheck) -> _CheckData:
     return _CheckData(
-        members=list(check.request.household.members.order_by("pk")),
+        # Only the members the request covers: a member added to the household since has
+        # no authorisation on this request and is never shown to the department.
+        members=list(check.request.members.order_by("pk")),
         items=list(check.items.order_by("order", "pk")),
         # The item comes along: a finding asks it whether it bears on eligibility.
         findings={(f.member_id, f.item_id): f for f in check.findings.select_related("item")},

@@ -8,7 +8,6 @@ purpose, and every such view is written to the access log.
 """
 
 import datetime
-import mimetypes
 from itertools import groupby
 
 from django.contrib import messages
@@ -26,7 +25,6 @@ from django.db.models import (
     Subquery,
     When,
 )
-from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
@@ -34,7 +32,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from assistance.files import file_response
 from assistance.forms import add_service_errors
+from assistance.idnumbers import mask_id_number
 from assistance.models import AccessLog
 from assistance.services import access_log_record
 from assistance.workdays import WorkdayCalendar
@@ -60,14 +60,16 @@ from ..models import (
     VerificationRequest,
 )
 from ..permissions import (
+    get_authorization_for_user,
     get_check_for_user,
     get_household_for_user,
     get_request_for_user,
     require_office,
 )
-from ..report import DOCX_CONTENT_TYPE, build_report, report_docx
 
 PAGE_SIZE = 50
+# An ID number belongs to a handful of households at most; this only bounds the log.
+ID_SEARCH_LOGGED = PAGE_SIZE
 OVERDUE_PAGE_SIZE = 100
 # How often the department table of a request under way refreshes itself.
 REFRESH_SECONDS = 10
@@ -147,6 +149,7 @@ def household_list(request):
             households = households.filter(
                 Exists(HouseholdMember.objects.filter(household=OuterRef("pk"), id_number=number))
             )
+            _log_id_search(request, number, households)
         else:
             households = households.none()
     elif filters.is_valid():
@@ -178,6 +181,23 @@ def household_list(request):
             "query": _query_without_page(request),
         },
     )
+
+
+def _log_id_search(request, number: str, households) -> None:
+    """A search by a full ID number is a read of personal data: one access-log entry per
+    household found (or, when none is, one on the searching account, so a probe for who
+    is registered leaves a trace too). The number is described masked, never in full."""
+    description = _("Search by full ID number %(masked)s") % {"masked": mask_id_number(number)}
+    found = list(households.values_list("pk", flat=True)[:ID_SEARCH_LOGGED])
+    subjects = list(Household.objects.filter(pk__in=found)) or [request.user]
+    for subject in subjects:
+        access_log_record(
+            user=request.user,
+            obj=subject,
+            purpose=AccessLog.Purpose.REGISTRATION,
+            description=description,
+            path=request.path,
+        )
 
 
 def household_create(request):
@@ -341,31 +361,19 @@ def authorization_create(request, pk, member_pk):
 
 
 def authorization_scan(request, pk):
-    """Stream a scan to the office, never through MEDIA_URL; each view is logged."""
-    require_office(request.user)
-    authorization = get_object_or_404(Authorization.objects.select_related("member"), pk=pk)
-    try:
-        handle = authorization.scan.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
+    """Stream a scan to the office, never through a public URL; each download is logged."""
+    authorization = get_authorization_for_user(request.user, pk)
     member = authorization.member
-    access_log_record(
-        user=request.user,
+    suffix = authorization.scan.name.rsplit(".", 1)[-1].lower()
+    return file_response(
+        request,
+        authorization.scan,
+        filename=f"authorization-{authorization.pk}.{suffix}",
         obj=authorization,
         purpose=AccessLog.Purpose.REVIEW,
         description=_("Authorisation scan of member #%(pk)s (%(masked)s)")
         % {"pk": member.pk, "masked": member.masked_id},
-        path=request.path,
     )
-    suffix = authorization.scan.name.rsplit(".", 1)[-1].lower()
-    filename = f"authorization-{authorization.pk}.{suffix}"
-    response = FileResponse(
-        handle,
-        filename=filename,
-        content_type=mimetypes.guess_type(filename)[0] or "application/octet-stream",
-    )
-    patch_cache_control(response, private=True, no_store=True)
-    return response
 
 
 # --- Requests ---------------------------------------------------------------------------------
@@ -481,8 +489,11 @@ def _render_request_detail(request, verification_request, *, reply_forms=None, s
     }
     if request.htmx and request.GET.get("fragment") == "checks":
         return render(request, "verification/partials/request_checks.html", context)
+    covered = set(verification_request.members.values_list("pk", flat=True))
     members = list(verification_request.household.members.order_by("pk"))
-    context["members"] = members
+    context["members"] = [m for m in members if m.pk in covered]
+    # Added to the household after the request was filed: no department sees them here.
+    context["not_covered"] = [m for m in members if m.pk not in covered]
     return render(request, "verification/request_detail.html", context, status=status)
 
 
@@ -528,43 +539,6 @@ def request_cancel(request, pk):
         "verification/request_cancel.html",
         {"vr": verification_request, "household": verification_request.household},
     )
-
-
-# --- Report -----------------------------------------------------------------------------------
-
-
-def _log_report(request, verification_request, what: str) -> None:
-    # The findings are personal data: each read of a report is logged like a full ID.
-    access_log_record(
-        user=request.user,
-        obj=verification_request,
-        purpose=AccessLog.Purpose.REVIEW,
-        description=what % {"pk": verification_request.pk},
-        path=request.path,
-    )
-
-
-def request_report(request, pk):
-    verification_request = get_request_for_user(request.user, pk)
-    report = build_report(verification_request)
-    _log_report(request, verification_request, _("Verification report of request #%(pk)s"))
-    response = render(request, "verification/report.html", {"report": report})
-    patch_cache_control(response, private=True, no_store=True)
-    return response
-
-
-def request_report_docx(request, pk):
-    verification_request = get_request_for_user(request.user, pk)
-    report = build_report(verification_request)
-    _log_report(
-        request, verification_request, _("Verification report of request #%(pk)s (Word export)")
-    )
-    response = HttpResponse(report_docx(report), content_type=DOCX_CONTENT_TYPE)
-    response["Content-Disposition"] = (
-        f'attachment; filename="verification-report-{verification_request.pk}.docx"'
-    )
-    patch_cache_control(response, private=True, no_store=True)
-    return response
 
 
 # --- Overdue ----------------------------------------------------------------------------------

@@ -9,10 +9,13 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from assistance.files import file_response
+from assistance.models import AccessLog
 from members.selectors import liaison_unit
 
 from ..connectors import SnapshotInvalid, send_snapshot_check, snapshot_receive
 from ..models import RegistrySnapshot, UnitConnector
+from ..permissions import get_snapshot_for_user
 from ..snapshot_forms import SnapshotForm
 
 PAGE_SIZE = 20
@@ -84,3 +87,21 @@ def snapshot_uploads(request):
     """The uploads table alone, for the page to refresh itself while one is checked."""
     unit = _unit_or_404(request.user)
     return render(request, "verification/partials/snapshot_uploads.html", _uploads(request, unit))
+
+
+def snapshot_download(request, pk):
+    """The uploaded file of a snapshot (imported, refused or being checked), for its
+    unit's liaisons and the office; 404 for anyone else. Each download is logged: the
+    file holds full ID numbers and amounts."""
+    snapshot = get_snapshot_for_user(request.user, pk)
+    suffix = snapshot.file.name.rsplit(".", 1)[-1].lower()
+    return file_response(
+        request,
+        snapshot.file,
+        filename=f"registry-snapshot-{snapshot.unit.code}-{snapshot.taken_on:%Y%m%d}"
+        f"-{snapshot.pk}.{suffix}",
+        obj=snapshot,
+        purpose=AccessLog.Purpose.VERIFICATION,
+        description=_("Registry snapshot #%(pk)s of %(unit)s (extract of %(date)s)")
+        % {"pk": snapshot.pk, "unit": snapshot.unit.name, "date": snapshot.taken_on.isoformat()},
+    )

@@ -765,6 +765,7 @@ class Command(BaseCommand):
             AssistanceType,
             DepartmentCheck,
             Household,
+            HouseholdMember,
             VerificationItem,
             VerificationRequest,
         )
@@ -806,6 +807,15 @@ class Command(BaseCommand):
                 through(departmentcheck_id=check.pk, verificationitem_id=item_id)
                 for check in checks
                 for item_id in items[check.unit_id]
+            )
+            # Each request covers its household's members, as request_submit records.
+            covered = VerificationRequest.members.through
+            by_household = {request.household_id: request.pk for request in requests}
+            covered.objects.bulk_create(
+                covered(verificationrequest_id=by_household[household_id], householdmember_id=pk)
+                for pk, household_id in HouseholdMember.objects.filter(
+                    household_id__in=households
+                ).values_list("pk", "household_id")
             )
         ids = [c.pk for c in checks]
         started = time.monotonic()
