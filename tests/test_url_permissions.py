@@ -62,6 +62,7 @@ class Case:
     variant: str = ""
     public: bool = False  # reachable without signing in
     data: Callable = lambda w: {}  # what a POST sends
+    full_ids: frozenset = frozenset()  # who sees full ID numbers here (lists show them masked)
 
 
 def pk(attr):
@@ -106,7 +107,14 @@ URLS: dict[str, list[Case]] = {
     ],
     "verification:household_create": [Case(OFFICE, methods=BOTH)],
     "verification:household_detail": [
-        Case(OFFICE, pk("household"), BOTH, data=lambda w: {"purpose": "verification"})
+        # Shown in full on request, with a purpose, and logged.
+        Case(
+            OFFICE,
+            pk("household"),
+            BOTH,
+            data=lambda w: {"purpose": "verification"},
+            full_ids=OFFICE,
+        )
     ],
     "verification:member_create": [Case(OFFICE, pk("household"), BOTH)],
     "verification:member_update": [Case(OFFICE, household_member, BOTH)],
@@ -130,16 +138,22 @@ URLS: dict[str, list[Case]] = {
     "verification:batch_changes": [Case(OFFICE, pk("batch"))],
     # --- Verification: the departments
     "verification:inbox": [Case(LIAISONS)],
-    "verification:check_detail": [
-        Case(OFFICE | LIAISON, pk("check"), variant="answered by hand"),
-        Case(OFFICE | LIAISON, pk("batch_check"), variant="answered from a snapshot"),
-    ],
+    # The unit's liaison looks people up by their full ID numbers; the office sees them
+    # masked.
     **{
         f"verification:check_{action}": [
-            Case(LIAISON, pk("check"), BOTH, "answered by hand", data=answer_grid),
-            Case(LIAISON, pk("batch_check"), BOTH, "answered from a snapshot", data=answer_grid),
+            Case(allowed, pk(check), methods, variant, data=answer_grid, full_ids=LIAISON)
+            for check, variant in (
+                ("check", "answered by hand"),
+                ("batch_check", "answered from a snapshot"),
+            )
         ]
-        for action in ("answer", "correct", "return")
+        for action, allowed, methods in (
+            ("detail", OFFICE | LIAISON, GET),
+            ("answer", LIAISON, BOTH),
+            ("correct", LIAISON, BOTH),
+            ("return", LIAISON, BOTH),
+        )
     },
     "verification:snapshot_list": [Case(LIAISONS, methods=BOTH)],
     "verification:snapshot_uploads": [Case(LIAISONS)],
@@ -338,6 +352,9 @@ def test_url_as_persona(world, name, case, persona, method):
         if persona in NEVER_PERSONAL:
             leaked = world.personal.found_in(body)
             assert leaked == [], f"{method} {url} as {persona} shows personal data: {leaked}"
+        if persona not in case.full_ids:
+            shown = [n for n in world.personal.id_numbers if n.encode() in body]
+            assert shown == [], f"{method} {url} as {persona} shows full ID numbers: {shown}"
     else:
         assert status in (403, 404), f"{method} {url} as {persona}: {status} (should be denied)"
         leaked = world.personal.found_in(body)
