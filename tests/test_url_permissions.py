@@ -52,12 +52,16 @@ NEVER_PERSONAL = frozenset(
 GET, POST, BOTH = ("GET",), ("POST",), ("GET", "POST")
 
 
+def no_args(w):
+    return {}
+
+
 @dataclass(frozen=True)
 class Case:
     """One way to call a URL: who may, with which arguments, by which methods."""
 
     allowed: frozenset
-    kwargs: Callable = lambda w: {}
+    kwargs: Callable = no_args
     methods: tuple = GET
     variant: str = ""
     public: bool = False  # reachable without signing in
@@ -361,6 +365,29 @@ def test_url_as_persona(world, name, case, persona, method):
         assert leaked == [], f"{method} {url} as {persona} shows personal data: {leaked}"
     if watch:
         assert changed_tables(before, database_state()) == [], f"POST {url} as {persona}"
+
+
+def _missing_params():
+    """Every URL naming an object, by each persona who may call it with one that exists."""
+    for name, cases in URLS.items():
+        case = cases[0]
+        if case.kwargs is no_args:
+            continue
+        for persona in sorted(case.allowed - {"anonymous"}):
+            yield pytest.param(name, case, persona, id=f"{name}-{persona}")
+
+
+@pytest.mark.parametrize(("name", "case", "persona"), list(_missing_params()))
+def test_an_object_that_does_not_exist_is_404(world, name, case, persona):
+    """The same 404 as for an object one may not see (never a 500, never a hint)."""
+    kwargs = {
+        key: 10**9 if isinstance(value, int) else "no-such-code"
+        for key, value in case.kwargs(world).items()
+    }
+    url = reverse(name, kwargs=kwargs)
+    client = client_for(world, persona)
+    response = client.get(url) if "GET" in case.methods else client.post(url, case.data(world))
+    assert response.status_code == 404, f"{url} as {persona}: {response.status_code}"
 
 
 def media_url() -> str:
