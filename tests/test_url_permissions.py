@@ -102,6 +102,7 @@ URLS: dict[str, list[Case]] = {
     ],
     "notifications": [Case(SIGNED_IN, methods=BOTH)],
     "access_log": [Case(frozenset({"auditor"}))],
+    "account_changes": [Case(frozenset({"auditor"}))],
     # --- The register: every signed-in user reads it
     "members:group_list": [Case(SIGNED_IN)],
     "members:group_detail": [Case(SIGNED_IN, lambda w: {"code": w.group.code})],
@@ -134,6 +135,7 @@ URLS: dict[str, list[Case]] = {
     "verification:request_cancel": [Case(OFFICE, pk("request"), BOTH)],
     "verification:request_report": [Case(OFFICE, pk("request"))],
     "verification:request_report_docx": [Case(OFFICE, pk("request"))],
+    "verification:request_report_xlsx": [Case(OFFICE, pk("request"))],
     "verification:check_reply": [
         Case(OFFICE, pk("check"), POST, data=lambda w: {"reply": "已补充材料。"})
     ],
@@ -164,6 +166,10 @@ URLS: dict[str, list[Case]] = {
         )
     },
     "verification:snapshot_list": [Case(LIAISONS, methods=BOTH)],
+    # The extract itself holds full ID numbers: the office's and its own unit's only.
+    "verification:snapshot_download": [
+        Case(OFFICE | LIAISON, pk("snapshot"), full_ids=OFFICE | LIAISON)
+    ],
     "verification:snapshot_uploads": [Case(LIAISONS)],
     # --- Meetings: the list, the plan, one meeting (the police are invited, tax is not)
     "meetings:meeting_list": [Case(STAFF | LIAISONS)],
