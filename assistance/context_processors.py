@@ -41,6 +41,8 @@ NAVIGATION = [
     ("liaison_unit", _("My unit"), {Role.UNIT_LIAISON}),
     ("members:change_log", _("Change log"), {Role.AUDITOR, Role.ADMINISTRATOR}),
     ("access_log", _("Access log"), {Role.AUDITOR}),
+    ("login_log", _("Login log"), {Role.AUDITOR}),
+    ("audit_events", _("Bulk changes"), {Role.AUDITOR}),
     ("notifications", _("Notifications"), None),
     ("admin:index", _("Administration"), {Role.ADMINISTRATOR}),
 ]

@@ -21,6 +21,8 @@ urlpatterns = [
     path("meetings/", include("meetings.urls")),
     path("notifications/", views.notification_list, name="notifications"),
     path("access-log/", views.access_log, name="access_log"),
+    path("login-log/", views.login_log, name="login_log"),
+    path("audit-events/", views.audit_events, name="audit_events"),
 ]
 
 if settings.DEBUG:

@@ -51,6 +51,39 @@ def _plain_static_storage(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# The access log and the login log are append-only in the database (triggers). A test that
+# commits (transactional_db) is cleaned up by emptying every table, which the triggers
+# refuse: they are lifted just before that and put back just after.
+_LOG_TABLES = ("assistance_accesslog", "assistance_loginlog")
+
+
+@pytest.fixture(autouse=True)
+def _log_protection_restored(request, django_db_blocker):
+    yield
+    if "transactional_db" in request.fixturenames:
+        from django.db import connection
+
+        from assistance.logchain import protection_install
+
+        with django_db_blocker.unblock():
+            protection_install(connection, _LOG_TABLES)
+
+
+@pytest.fixture(autouse=True)
+def _log_protection_lifted_for_flush(request, _log_protection_restored):
+    if "transactional_db" not in request.fixturenames:
+        yield
+        return
+    # Set up after transactional_db, so torn down before its flush.
+    request.getfixturevalue("transactional_db")
+    yield
+    from django.db import connection
+
+    from assistance.logchain import protection_remove
+
+    protection_remove(connection, _LOG_TABLES)
+
+
 @pytest.fixture
 def password():
     return PASSWORD

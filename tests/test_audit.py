@@ -6,6 +6,7 @@ the admin; each user reads and clears their own notifications."""
 import datetime
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.db import connection
@@ -42,11 +43,20 @@ def _english(client, admin_client):
 def _entry(
     user, obj, *, at=None, purpose=AccessLog.Purpose.VERIFICATION, what="核对 110105********002X"
 ):
-    entry = access_log_record(user=user, obj=obj, purpose=purpose, description=what, path="/x/")
-    if at is not None:
-        AccessLog.objects.filter(pk=entry.pk).update(at=at)
-        entry.refresh_from_db()
-    return entry
+    if at is None:
+        return access_log_record(
+            user=user, obj=obj, purpose=purpose, description=what, path="/x/"
+        )
+    # Entries cannot be changed once written, so one with a past time is written so.
+    return AccessLog.objects.create(
+        user=user,
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=obj.pk,
+        object_repr=what,
+        purpose=purpose,
+        path="/x/",
+        at=at,
+    )
 
 
 # --- The access-log page --------------------------------------------------------------------
