@@ -40,6 +40,8 @@ def _tamper(sql, params=()):
     disabled by the superuser on PostgreSQL). The test's transaction undoes it all."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # Run the deferred foreign-key checks now: ALTER TABLE waits for none.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for table in TABLES:
                 cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         else:
