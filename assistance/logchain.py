@@ -159,9 +159,6 @@ class ChainedEntry(models.Model):
     class Meta:
         abstract = True
 
-    def chain_values(self) -> dict:
-        return {name: getattr(self, name) for name in self.CHAIN_FIELDS}
-
     def save(self, *args, **kwargs):
         # Linking belongs to every write of an entry, whoever writes it, so it lives here
         # rather than in one service that another writer could bypass.
@@ -175,3 +172,6 @@ class ChainedEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError(self._meta.verbose_name_plural)
+
+    def chain_values(self) -> dict:
+        return {name: getattr(self, name) for name in self.CHAIN_FIELDS}

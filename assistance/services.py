@@ -5,6 +5,7 @@ import ipaddress
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mass_mail
 
@@ -79,6 +80,7 @@ SYSTEM_ACTOR = "system: {job}"
 def audit_event_record(
     *,
     actor=None,
+    actor_id: int | None = None,
     job: str = "",
     action: str,
     model,
@@ -86,17 +88,19 @@ def audit_event_record(
     count: int | None = None,
     summary: str,
 ) -> AuditEvent:
-    """One audit event for a bulk or set-based change: by ``actor`` (a user), or, when no
-    user started the work, by the system ``job`` named. ``ids`` (or just ``count``) say
-    which rows of ``model`` changed; the event keeps their number and range."""
+    """One audit event for a bulk or set-based change: by ``actor`` (a user, or the key of
+    one: ``actor_id``), or, when no user started the work, by the system ``job`` named.
+    ``ids`` (or just ``count``) say which rows of ``model`` changed; the event keeps their
+    number and range, never one row per changed record."""
+    if actor is None and actor_id is not None:
+        actor = get_user_model()._default_manager.filter(pk=actor_id).first()
     if actor is None and not job:
         raise ValueError("A bulk change names its user or the system job that made it.")
     ids = sorted(ids) if ids is not None else []
+    name = actor.get_username() if actor is not None else SYSTEM_ACTOR.format(job=job)
     return AuditEvent.objects.create(
         actor=actor,
-        actor_name=(actor.get_username() if actor is not None else SYSTEM_ACTOR.format(job=job))[
-            :150
-        ],
+        actor_name=name[:150],
         action=action,
         object_type=model._meta.label,
         count=len(ids) if count is None else count,

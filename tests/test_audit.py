@@ -6,9 +6,9 @@ the admin; each user reads and clears their own notifications."""
 import datetime
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -44,9 +44,7 @@ def _entry(
     user, obj, *, at=None, purpose=AccessLog.Purpose.VERIFICATION, what="核对 110105********002X"
 ):
     if at is None:
-        return access_log_record(
-            user=user, obj=obj, purpose=purpose, description=what, path="/x/"
-        )
+        return access_log_record(user=user, obj=obj, purpose=purpose, description=what, path="/x/")
     # Entries cannot be changed once written, so one with a past time is written so.
     return AccessLog.objects.create(
         user=user,
@@ -362,7 +360,5 @@ def test_access_log_records_and_filters_the_action(client, auditor, liaison, uni
 
 def test_access_log_refuses_an_unknown_action(liaison, unit):
     with pytest.raises(ValueError):
-        access_log_record(
-            user=liaison, obj=unit, purpose="audit", description="x", action="delete"
-        )
+        access_log_record(user=liaison, obj=unit, purpose="audit", description="x", action="delete")
     assert not AccessLog.objects.exists()

@@ -68,7 +68,9 @@ def test_login_log_is_chained_too(liaison):
 def test_bulk_writes_are_chained(liaison, unit, entries):
     ct = entries[0].content_type
     AccessLog.objects.bulk_create(
-        AccessLog(user=liaison, content_type=ct, object_id=unit.pk, object_repr=str(n), purpose="audit")
+        AccessLog(
+            user=liaison, content_type=ct, object_id=unit.pk, object_repr=str(n), purpose="audit"
+        )
         for n in range(4)
     )
     assert _verify("--log", "access")[0]
@@ -94,9 +96,12 @@ def test_an_intact_chain_verifies(entries, liaison):
 )
 def test_the_database_refuses_changes_and_deletions(entries, liaison, sql):
     login_log_record(event=LoginLog.Event.SUCCESS, user=liaison)
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql)
     assert AccessLog.objects.filter(object_repr="tampered").count() == 0
     assert AccessLog.objects.count() == 3
     assert LoginLog.objects.filter(username="liaison").count() == 1
@@ -107,9 +112,12 @@ def test_the_database_refuses_changes_and_deletions(entries, liaison, sql):
 def test_postgresql_refuses_truncate(db, table):
     # No entry is written first: PostgreSQL would refuse a TRUNCATE with pending foreign-key
     # checks anyway, and the statement trigger fires on an empty table too.
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {table} CASCADE")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(f"TRUNCATE {table} CASCADE")
 
 
 def test_the_application_cannot_change_or_delete_entries(entries):

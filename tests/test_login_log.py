@@ -124,15 +124,11 @@ def test_auditor_reads_and_filters_the_login_log(client, auditor, clerk, liaison
     assert [e.username for e in failed] == ["ghost"]
     by_clerk = client.get(url, {"user": clerk.pk}).context["page"]
     assert {e.event for e in by_clerk} == {"success", "logout"}
-    assert [e.username for e in client.get(url, {"username": "GHOST"}).context["page"]] == [
-        "ghost"
-    ]
+    assert [e.username for e in client.get(url, {"username": "GHOST"}).context["page"]] == ["ghost"]
     assert set(client.get(url).context["users"]) == {clerk, auditor}
 
 
-def test_login_log_query_count_does_not_grow(
-    client, auditor, clerk, django_assert_max_num_queries
-):
+def test_login_log_query_count_does_not_grow(client, auditor, clerk, django_assert_max_num_queries):
     client.force_login(auditor)
     url = reverse("login_log")
     with django_assert_max_num_queries(LOGIN_LOG_QUERIES):
