@@ -4,6 +4,7 @@ tasks is attributed to the user who started it, never to whoever's request the t
 happens to serve."""
 
 import datetime
+from types import SimpleNamespace
 
 import pytest
 from celery import shared_task
@@ -14,18 +15,21 @@ from assistance.celery import ACTOR_HEADER, _name_the_starter
 from assistance.models import AuditEvent, CalendarYear
 from tests.verification.factories import authorize_all
 from tests.verification.helpers import submit as submit_request
-from tests.verification.test_batches import (  # noqa: F401 (held is a fixture)
-    held,
-    make_households,
-    prepared,
-    upload_snapshot,
-)
+from tests.verification.test_batches import make_households, prepared, upload_snapshot
 from verification import batches, services, tasks
 from verification.models import DepartmentCheck, VerificationRequest
 
 pytestmark = pytest.mark.django_db
 
 Action = AuditEvent.Action
+
+
+@pytest.fixture
+def held(monkeypatch):
+    """Prepare batches without sending the departments their tasks (as in test_batches)."""
+    monkeypatch.setattr(
+        tasks, "batch_process_unit_task", SimpleNamespace(apply_async=lambda args, queue: None)
+    )
 
 
 def _events(action):
