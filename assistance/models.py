@@ -125,6 +125,12 @@ class LoginLog(ChainedEntry):
         FAILURE = "failure", _("Sign-in failed")
         LOGOUT = "logout", _("Signed out")
 
+    class Reason(models.TextChoices):
+        # Others (a lockout, a second factor refused) may be written by other sign-in steps.
+        WRONG_PASSWORD = "wrong password", _("Wrong password")
+        UNKNOWN_ACCOUNT = "unknown account", _("No such account")
+        ACCOUNT_DISABLED = "account disabled", _("Account disabled")
+
     at = models.DateTimeField(_("when (UTC)"), default=timezone.now, db_index=True)
     event = models.CharField(_("result"), max_length=10, choices=Event.choices)
     # As typed, so attempts on accounts that do not exist are recorded too.
@@ -139,9 +145,9 @@ class LoginLog(ChainedEntry):
         related_name="login_logs",
     )
     # Normalised text rather than an inet column, so the hash sees what the database keeps.
-    ip_address = models.CharField(_("address"), max_length=45, blank=True)
+    ip_address = models.CharField(_("IP address"), max_length=45, blank=True)
     user_agent = models.CharField(_("browser"), max_length=300, blank=True)
-    reason = models.CharField(_("reason"), max_length=100, blank=True)
+    reason = models.CharField(_("reason"), max_length=100, blank=True, choices=Reason.choices)
 
     class Meta:
         verbose_name = _("login log entry")

@@ -6,13 +6,15 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 
 
 def _failure_reason(username: str) -> str:
+    from .models import LoginLog
+
     # For the auditor only: the sign-in page itself still says nothing about which it was.
     user = get_user_model()._default_manager.filter(username=username).first()
     if user is None:
-        return "unknown account"
+        return LoginLog.Reason.UNKNOWN_ACCOUNT
     if not user.is_active:
-        return "account disabled"
-    return "wrong password"
+        return LoginLog.Reason.ACCOUNT_DISABLED
+    return LoginLog.Reason.WRONG_PASSWORD
 
 
 def on_logged_in(sender, request, user, **kwargs):

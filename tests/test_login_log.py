@@ -117,7 +117,7 @@ def test_auditor_reads_and_filters_the_login_log(client, auditor, clerk, liaison
     response = client.get(url)
     assert response.status_code == 200
     body = response.content.decode()
-    assert "ghost" in body and "unknown account" in body and BROWSER[:40] in body
+    assert "ghost" in body and "No such account" in body and BROWSER[:40] in body
     # 4 entries: clerk in and out, ghost, and the auditor's own sign-in.
     assert response.context["page"].paginator.count == 4
     failed = client.get(url, {"event": "failure"}).context["page"]

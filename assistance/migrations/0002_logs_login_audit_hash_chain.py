@@ -60,9 +60,9 @@ class Migration(migrations.Migration):
                 ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='when (UTC)')),
                 ('event', models.CharField(choices=[('success', 'Signed in'), ('failure', 'Sign-in failed'), ('logout', 'Signed out')], max_length=10, verbose_name='result')),
                 ('username', models.CharField(blank=True, max_length=150, verbose_name='account name')),
-                ('ip_address', models.CharField(blank=True, max_length=45, verbose_name='address')),
+                ('ip_address', models.CharField(blank=True, max_length=45, verbose_name='IP address')),
                 ('user_agent', models.CharField(blank=True, max_length=300, verbose_name='browser')),
-                ('reason', models.CharField(blank=True, max_length=100, verbose_name='reason')),
+                ('reason', models.CharField(blank=True, choices=[('wrong password', 'Wrong password'), ('unknown account', 'No such account'), ('account disabled', 'Account disabled')], max_length=100, verbose_name='reason')),
                 ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='login_logs', to=settings.AUTH_USER_MODEL, verbose_name='user')),
             ],
             options={
