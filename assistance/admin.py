@@ -83,9 +83,9 @@ class CalendarDayAdmin(RecountDeadlinesMixin, SimpleHistoryAdmin):
 class AccessLogAdmin(admin.ModelAdmin):
     """The list only: there is no page to add, change or delete an entry, and no action."""
 
-    list_display = ["at", "user", "purpose", "object_repr", "path"]
+    list_display = ["at", "user", "action", "purpose", "object_repr", "path"]
     list_display_links = None
-    list_filter = ["purpose", "at"]
+    list_filter = ["action", "purpose", "at"]
     list_select_related = ["user"]
     search_fields = ["user__username", "user__first_name", "object_repr", "path"]
     date_hierarchy = "at"

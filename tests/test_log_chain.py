@@ -175,3 +175,38 @@ def test_the_first_entry_deleted_is_found(entries):
     ok, output = _verify("--log", "access")
     assert not ok
     assert f"entry {entries[1].pk}" in output
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_links_the_entries_written_before_it(liaison, unit):
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("assistance", "0001_initial")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps.get_model("assistance", "AccessLog")
+    content_type = ContentType.objects.get_for_model(unit)
+    for n in range(3):
+        old.objects.create(
+            user_id=liaison.pk,
+            content_type_id=content_type.pk,
+            object_id=unit.pk,
+            object_repr=f"核对 {n}",
+            purpose="audit",
+        )
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    first, second, third = AccessLog.objects.order_by("pk")
+    assert (first.prev_hash, second.prev_hash, third.prev_hash) == (
+        GENESIS,
+        first.entry_hash,
+        second.entry_hash,
+    )
+    assert first.action == AccessLog.Action.VIEW
+    ok, output = _verify("--log", "access")
+    assert ok, output
+    # ... and the table is protected again.
+    with pytest.raises(DatabaseError, match="append-only"), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM assistance_accesslog")
