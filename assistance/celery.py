@@ -76,15 +76,15 @@ def _header_actor(request):
 @task_prerun.connect
 def _act_for_the_starter(sender=None, task=None, **kwargs):
     """While the task runs, its changes are made for the user who started it, or for
-    nobody (the system): never for whoever's request the thread served before. A task
-    run in process without a header was started by the caller, who is the current actor."""
+    nobody (the system): never for whoever's request the thread served before. A task run
+    in process for its caller (no header, or the caller's own) keeps the caller's context."""
     from .audit import current_actor_id, enter
 
     if task is None:
         return
     actor_id = _header_actor(task.request)
-    if actor_id is None and getattr(task.request, "is_eager", False):
-        actor_id = current_actor_id()
+    if getattr(task.request, "is_eager", False) and actor_id in (None, current_actor_id()):
+        return
     task.request._previous_actor = enter(actor_id)
 
 
