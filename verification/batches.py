@@ -407,10 +407,11 @@ def batch_prepare(*, batch_id: int) -> int:
                     action=AuditEvent.Action.BATCH_STEP,
                     model=VerificationRequest,
                     count=created,
-                    summary=(
-                        f"Batch {batch.pk}: {created} requests with their checks created for "
-                        f"households {chunk[0]}–{chunk[-1]}"
-                    ),
+                    summary=_(
+                        "Batch %(batch)s: %(count)d requests with their checks created for "
+                        "households %(first)s–%(last)s"
+                    )
+                    % {"batch": batch.pk, "count": created, "first": chunk[0], "last": chunk[-1]},
                 )
         return created
 
@@ -574,10 +575,11 @@ def answer_from_snapshot(
             action=AuditEvent.Action.SNAPSHOT_ANSWER,
             model=DepartmentCheck,
             ids=ids,
-            summary=(
-                f"{len(ids)} checks of unit {snapshot.unit_id} answered from registry snapshot "
-                f"{snapshot.pk}; {len(completed)} requests completed"
-            ),
+            summary=_(
+                "%(count)d checks answered from registry snapshot %(snapshot)s; "
+                "%(completed)d requests completed"
+            )
+            % {"count": len(ids), "snapshot": snapshot.pk, "completed": len(completed)},
         )
     return len(ids), completed
 
@@ -613,9 +615,8 @@ def _deliver_chunk(
             action=AuditEvent.Action.BATCH_STEP,
             model=DepartmentCheck,
             ids=ids,
-            summary=(
-                f"Batch {batch_id}: {len(ids)} checks delivered to the inbox of unit {unit.code}"
-            ),
+            summary=_("Batch %(batch)s: %(count)d checks delivered to the inbox of %(unit)s")
+            % {"batch": batch_id, "count": len(ids), "unit": unit.name},
         )
     return len(ids)
 
@@ -757,7 +758,8 @@ def batch_cancel(*, actor, batch: VerificationBatch) -> VerificationBatch:
         action=AuditEvent.Action.BATCH_CANCEL,
         model=DepartmentCheck,
         count=checks,
-        summary=f"Batch {batch.pk} cancelled: {checks} open checks and {requests} requests",
+        summary=_("Batch %(batch)s cancelled: %(checks)d open checks and %(requests)d requests")
+        % {"batch": batch.pk, "checks": checks, "requests": requests},
     )
     batch.status = VerificationBatch.Status.CANCELLED
     batch.finished_at = timezone.now()

@@ -613,7 +613,10 @@ def checks_mark_overdue(*, today: datetime.date | None = None) -> OverdueSweep:
                 action=AuditEvent.Action.OVERDUE_SWEEP,
                 model=DepartmentCheck,
                 count=marked,
-                summary=f"{marked} open checks past their deadline (before {today}) marked overdue",
+                summary=_(
+                    "%(count)d open checks past their deadline (before %(day)s) marked overdue"
+                )
+                % {"count": marked, "day": today.isoformat()},
             )
         due = list(
             DepartmentCheck.objects.select_for_update(skip_locked=True)
@@ -632,7 +635,8 @@ def checks_mark_overdue(*, today: datetime.date | None = None) -> OverdueSweep:
                 action=AuditEvent.Action.OVERDUE_REMINDERS,
                 model=DepartmentCheck,
                 ids=[pk for pk, _ in due],
-                summary=f"Liaisons of {len(by_unit)} units reminded of {len(due)} overdue checks",
+                summary=_("Liaisons of %(units)d units reminded of %(count)d overdue checks")
+                % {"units": len(by_unit), "count": len(due)},
             )
         inbox = reverse("verification:inbox")
         for unit_id, pks in by_unit.items():
@@ -691,6 +695,7 @@ def deadlines_recount(*, actor=None) -> int:
                 action=AuditEvent.Action.DEADLINE_RECOUNT,
                 model=DepartmentCheck,
                 ids=[check.pk for check in changed],
-                summary=f"{len(changed)} provisional deadlines counted again on the calendar",
+                summary=_("%(count)d provisional deadlines counted again on the calendar")
+                % {"count": len(changed)},
             )
     return len(changed)
