@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 from celery import shared_task
 from django.urls import reverse
+from django.utils import translation
 
 from assistance.audit import acting_as
 from assistance.celery import ACTOR_HEADER, _name_the_starter
@@ -22,6 +23,13 @@ from verification.models import DepartmentCheck, VerificationRequest
 pytestmark = pytest.mark.django_db
 
 Action = AuditEvent.Action
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # Summaries are written in the site's language at the time; these tests read English.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
