@@ -17,15 +17,19 @@ class RecountDeadlinesMixin:
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        self._recount(request)
+
+    @staticmethod
+    def _recount(request):
         from verification.tasks import deadlines_recount_task
 
-        transaction.on_commit(deadlines_recount_task.delay)
+        # The administrator's change starts the recount: it is recorded as theirs.
+        actor_id = request.user.pk
+        transaction.on_commit(lambda: deadlines_recount_task.delay(actor_id=actor_id))
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        from verification.tasks import deadlines_recount_task
-
-        transaction.on_commit(deadlines_recount_task.delay)
+        self._recount(request)
 
     def changelist_view(self, request, extra_context=None):
         from verification.services import provisional_deadline_years
@@ -79,9 +83,9 @@ class CalendarDayAdmin(RecountDeadlinesMixin, SimpleHistoryAdmin):
 class AccessLogAdmin(admin.ModelAdmin):
     """The list only: there is no page to add, change or delete an entry, and no action."""
 
-    list_display = ["at", "user", "purpose", "object_repr", "path"]
+    list_display = ["at", "user", "action", "purpose", "object_repr", "path"]
     list_display_links = None
-    list_filter = ["purpose", "at"]
+    list_filter = ["action", "purpose", "at"]
     list_select_related = ["user"]
     search_fields = ["user__username", "user__first_name", "object_repr", "path"]
     date_hierarchy = "at"

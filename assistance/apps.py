@@ -17,3 +17,6 @@ class AssistanceConfig(AppConfig):
         # Role groups are reference data: they exist on every database that is migrated,
         # after all apps' permissions have been created.
         post_migrate.connect(_sync_roles, dispatch_uid="assistance_sync_roles")
+        from . import signals
+
+        signals.connect()

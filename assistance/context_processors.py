@@ -46,6 +46,8 @@ NAVIGATION = [
     ("members:change_log", _("Change log"), {Role.AUDITOR, Role.ADMINISTRATOR}),
     ("access_log", _("Access log"), {Role.AUDITOR}),
     ("account_changes", _("Account changes"), {Role.AUDITOR}),
+    ("login_log", _("Login log"), {Role.AUDITOR}),
+    ("audit_events", _("Bulk changes"), {Role.AUDITOR}),
     ("notifications", _("Notifications"), None),
     ("admin:index", _("Administration"), {Role.ADMINISTRATOR, Role.SECURITY_ADMINISTRATOR}),
 ]

@@ -1,5 +1,6 @@
 """Cross-cutting records: the working-day calendar the administrators maintain, the access
-log of personal data, and in-app notifications."""
+log of personal data, the login log, the audit events of bulk work, and in-app
+notifications."""
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -8,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from .logchain import ChainedEntry
 
 
 class CalendarYear(models.Model):
@@ -52,15 +55,34 @@ class CalendarDay(models.Model):
         return f"{self.date} {self.name}"
 
 
-class AccessLog(models.Model):
-    """One view of personal data in full (an ID number unmasked): who, what, when (UTC) and
-    why. Written by the pages that show such data; nobody edits or deletes it."""
+class AccessLog(ChainedEntry):
+    """One view of personal data in full (an ID number unmasked), one search by a full ID
+    number, or one download or export of a file holding personal data: who, what, when
+    (UTC) and why. Written by the pages that show such data; append-only in the database
+    and hash-chained (see ``assistance.logchain``)."""
+
+    CHAIN_FIELDS = (
+        "at",
+        "user_id",
+        "content_type_id",
+        "object_id",
+        "object_repr",
+        "purpose",
+        "action",
+        "path",
+    )
 
     class Purpose(models.TextChoices):
         REGISTRATION = "registration", _("Registering or correcting the household")
         VERIFICATION = "verification", _("Answering a verification check")
         REVIEW = "review", _("Reviewing the application")
         AUDIT = "audit", _("Audit")
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Viewed")
+        SEARCH = "search", _("Searched")
+        DOWNLOAD = "download", _("Downloaded")
+        EXPORT = "export", _("Exported")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -75,6 +97,9 @@ class AccessLog(models.Model):
     # What was seen, described without the data itself (masked), so the log leaks nothing.
     object_repr = models.CharField(_("object"), max_length=200)
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    action = models.CharField(
+        _("action"), max_length=10, choices=Action.choices, default=Action.VIEW, db_index=True
+    )
     path = models.CharField(_("page"), max_length=300, blank=True)
 
     class Meta:
@@ -86,6 +111,96 @@ class AccessLog(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.object_repr}"
+
+
+class LoginLog(ChainedEntry):
+    """One sign-in, failed sign-in or sign-out: when (UTC), the account name typed, the
+    account it matched, the address and browser it came from. Written from Django's
+    authentication signals; append-only in the database and hash-chained."""
+
+    CHAIN_FIELDS = ("at", "event", "username", "user_id", "ip_address", "user_agent", "reason")
+
+    class Event(models.TextChoices):
+        SUCCESS = "success", _("Signed in")
+        FAILURE = "failure", _("Sign-in failed")
+        LOGOUT = "logout", _("Signed out")
+
+    class Reason(models.TextChoices):
+        # Others (a lockout, a second factor refused) may be written by other sign-in steps.
+        WRONG_PASSWORD = "wrong password", _("Wrong password")
+        UNKNOWN_ACCOUNT = "unknown account", _("No such account")
+        ACCOUNT_DISABLED = "account disabled", _("Account disabled")
+
+    at = models.DateTimeField(_("when (UTC)"), default=timezone.now, db_index=True)
+    event = models.CharField(_("result"), max_length=10, choices=Event.choices)
+    # As typed, so attempts on accounts that do not exist are recorded too.
+    username = models.CharField(_("account name"), max_length=150, blank=True)
+    # Users who ever signed in are deactivated, never deleted: the log keeps its links.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="login_logs",
+    )
+    # Normalised text rather than an inet column, so the hash sees what the database keeps.
+    ip_address = models.CharField(_("IP address"), max_length=45, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    reason = models.CharField(_("reason"), max_length=100, blank=True, choices=Reason.choices)
+
+    class Meta:
+        verbose_name = _("login log entry")
+        verbose_name_plural = _("login log")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["user", "at"]), models.Index(fields=["event", "at"])]
+        default_permissions = ("view",)
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.event}"
+
+
+class AuditEvent(models.Model):
+    """One bulk or set-based change (an overdue sweep, a deadline recount, a batch step
+    answered from a snapshot...): who or what did it, what kind of rows, how many and
+    which ids. One row per sweep or chunk, never per changed row, so batches keep their
+    speed; the rows themselves carry no per-row history for such changes."""
+
+    class Action(models.TextChoices):
+        OVERDUE_SWEEP = "overdue_sweep", _("Overdue checks marked")
+        OVERDUE_REMINDERS = "overdue_reminders", _("Overdue reminders sent")
+        DEADLINE_RECOUNT = "deadline_recount", _("Deadlines counted again")
+        SNAPSHOT_ANSWER = "snapshot_answer", _("Checks answered from a registry snapshot")
+        BATCH_STEP = "batch_step", _("Batch step")
+        BATCH_CANCEL = "batch_cancel", _("Batch cancelled")
+
+    at = models.DateTimeField(_("when (UTC)"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+    )
+    # The user's name, or the named system job when no user started the work.
+    actor_name = models.CharField(_("by"), max_length=150)
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
+    object_type = models.CharField(_("kind of record"), max_length=100)
+    count = models.PositiveIntegerField(_("rows changed"), default=0)
+    first_id = models.PositiveBigIntegerField(_("first id"), null=True, blank=True)
+    last_id = models.PositiveBigIntegerField(_("last id"), null=True, blank=True)
+    summary = models.CharField(_("what changed"), max_length=300)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["action", "at"])]
+        default_permissions = ("view",)
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"
 
 
 class Notification(models.Model):

@@ -20,6 +20,8 @@ urlpatterns = [
     path("notifications/", views.notification_list, name="notifications"),
     path("access-log/", views.access_log, name="access_log"),
     path("accounts/changes/", views.account_changes, name="account_changes"),
+    path("login-log/", views.login_log, name="login_log"),
+    path("audit-events/", views.audit_events, name="audit_events"),
 ]
 
 # No route serves MEDIA_ROOT, in any mode: uploads hold personal data, and each is served

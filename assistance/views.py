@@ -1,5 +1,5 @@
-"""The home page, one per role, the language switch, the user's notifications, and the
-auditors' access log and account change log."""
+"""The home page, one per role, the language switch, the user's notifications and the
+auditors' logs (access log, login log, audit events of bulk work, account changes)."""
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -16,7 +16,7 @@ from verification import selectors as verification_selectors
 from verification import services as verification_services
 
 from . import account_history
-from .models import AccessLog, Notification
+from .models import AccessLog, AuditEvent, LoginLog, Notification
 from .roles import Role, has_role, primary_role
 
 # Roles whose home page lists the units that still have to name a liaison.
@@ -74,45 +74,69 @@ def notification_list(request):
     return render(request, "assistance/notification_list.html", {"page": page})
 
 
-# --- Access log -----------------------------------------------------------------------------
+# --- The auditors' logs ----------------------------------------------------------------------
 
-ACCESS_LOG_PAGE_SIZE = 50
+LOG_PAGE_SIZE = 50
+
+
+def _auditor_only(request):
+    # Auditors alone read the logs; to everyone else the pages do not exist.
+    if not has_role(request.user, Role.AUDITOR):
+        raise Http404
+
+
+def _choice(request, name, choices) -> str:
+    value = request.GET.get(name, "")
+    return value if value in choices.values else ""
+
+
+def _user_filter(request):
+    user_id = request.GET.get("user", "")
+    return int(user_id) if user_id.isdigit() else None
+
+
+def _people_in(queryset, field):
+    # Only people who appear in the log are offered as a filter.
+    return (
+        get_user_model()
+        .objects.filter(pk__in=queryset.exclude(**{f"{field}__isnull": True}).values(field))
+        .order_by("username")
+    )
+
+
+def _log_page(request, entries):
+    page = Paginator(entries, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {"page": page, "query": query.urlencode()}
 
 
 def access_log(request):
-    """Who saw personal data in full, when (UTC) and why: for auditors only, and a 404 for
-    everyone else (the page is not even admitted to exist)."""
-    if not has_role(request.user, Role.AUDITOR):
-        raise Http404
+    """Who saw, searched for, downloaded or exported personal data in full, when (UTC) and
+    why: for auditors only, and a 404 for everyone else (the page is not even admitted to
+    exist)."""
+    _auditor_only(request)
     entries = AccessLog.objects.select_related("user").order_by("-at", "-pk")
-    purpose = request.GET.get("purpose", "")
-    if purpose not in AccessLog.Purpose.values:
-        purpose = ""
+    purpose = _choice(request, "purpose", AccessLog.Purpose)
     if purpose:
         entries = entries.filter(purpose=purpose)
-    user_id = request.GET.get("user", "")
-    user_id = int(user_id) if user_id.isdigit() else None
+    action = _choice(request, "action", AccessLog.Action)
+    if action:
+        entries = entries.filter(action=action)
+    user_id = _user_filter(request)
     if user_id is not None:
         entries = entries.filter(user_id=user_id)
-    # Only people who appear in the log are offered as a filter.
-    users = (
-        get_user_model()
-        .objects.filter(pk__in=AccessLog.objects.values("user_id"))
-        .order_by("username")
-    )
-    page = Paginator(entries, ACCESS_LOG_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "assistance/access_log.html",
         {
-            "page": page,
-            "users": users,
+            **_log_page(request, entries),
+            "users": _people_in(AccessLog.objects.all(), "user_id"),
             "purposes": AccessLog.Purpose.choices,
             "purpose": purpose,
+            "actions": AccessLog.Action.choices,
+            "action": action,
             "user_id": user_id,
-            "query": query.urlencode(),
         },
     )
 
@@ -126,8 +150,7 @@ def account_changes(request):
     """Every change to accounts, role grants and passwords: who changed whose account, what
     and when (UTC). For auditors only; everyone else gets a 404. The query count does not
     grow with the page (``account_history.account_changes``)."""
-    if not has_role(request.user, Role.AUDITOR):
-        raise Http404
+    _auditor_only(request)
     from .models import HistoricalUser
 
     records = HistoricalUser.objects.select_related("history_user").order_by(
@@ -138,4 +161,48 @@ def account_changes(request):
         request,
         "assistance/account_changes.html",
         {"page": page, "rows": account_history.account_changes(page.object_list)},
+    )
+
+
+def login_log(request):
+    """Every sign-in, failed sign-in and sign-out: when (UTC), which account, from which
+    address and browser. Auditors only; a 404 for everyone else."""
+    _auditor_only(request)
+    entries = LoginLog.objects.select_related("user").order_by("-at", "-pk")
+    event = _choice(request, "event", LoginLog.Event)
+    if event:
+        entries = entries.filter(event=event)
+    user_id = _user_filter(request)
+    if user_id is not None:
+        entries = entries.filter(user_id=user_id)
+    # Failed attempts on accounts that do not exist have no user: search the name typed.
+    username = request.GET.get("username", "").strip()[:150]
+    if username:
+        entries = entries.filter(username__iexact=username)
+    return render(
+        request,
+        "assistance/login_log.html",
+        {
+            **_log_page(request, entries),
+            "users": _people_in(LoginLog.objects.all(), "user_id"),
+            "events": LoginLog.Event.choices,
+            "event": event,
+            "user_id": user_id,
+            "username": username,
+        },
+    )
+
+
+def audit_events(request):
+    """Bulk and set-based changes (sweeps, recounts, batch steps): when, by whom or by
+    which system job, what and how many. Auditors only; a 404 for everyone else."""
+    _auditor_only(request)
+    entries = AuditEvent.objects.select_related("actor").order_by("-at", "-pk")
+    action = _choice(request, "action", AuditEvent.Action)
+    if action:
+        entries = entries.filter(action=action)
+    return render(
+        request,
+        "assistance/audit_events.html",
+        {**_log_page(request, entries), "actions": AuditEvent.Action.choices, "action": action},
     )

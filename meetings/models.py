@@ -179,6 +179,8 @@ class Attachment(models.Model):
     )
     uploaded_at = models.DateTimeField(default=timezone.now)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
@@ -349,6 +351,8 @@ class MinutesReceipt(models.Model):
     )
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("receipt of minutes")
         verbose_name_plural = _("receipts of minutes")
@@ -442,6 +446,8 @@ class DecisionUpdate(models.Model):
     text = models.TextField(_("progress"))
     reports_done = models.BooleanField(_("reports the decision done"), default=False)
     created_at = models.DateTimeField(_("reported"), default=timezone.now)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("progress update")

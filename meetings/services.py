@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from assistance.roles import Role, has_role
 from assistance.services import notify
@@ -69,6 +70,13 @@ def _move(obj, status):
             _("This is “%(status)s” and cannot be changed that way.") % {"status": current.label}
         )
     obj.status = status
+
+
+def _create(obj, actor):
+    """Insert ``obj`` as it is (already validated), its history row naming ``actor``."""
+    obj._history_user = actor
+    obj.save(force_insert=True)
+    return obj
 
 
 def _save(obj, actor, *, reason: str = ""):
@@ -312,6 +320,7 @@ def agenda_item_attach(*, actor, item: AgendaItem, files=(), remove=()) -> list[
         raise WrongState(_("Only a draft or returned item can be edited."))
     for old in item.attachments.filter(pk__in=[a.pk for a in remove]):
         name, storage = old.file.name, old.file.storage
+        old._history_user = actor  # the deletion's history row names who removed it
         old.delete()
         transaction.on_commit(lambda name=name, storage=storage: storage.delete(name))
     saved = []
@@ -322,6 +331,7 @@ def agenda_item_attach(*, actor, item: AgendaItem, files=(), remove=()) -> list[
             uploaded_by=actor,
             name=PurePath(upload.name).name[:200],
         )
+        attachment._history_user = actor
         attachment.full_clean()
         attachment.save()
         saved.append(attachment)
@@ -698,8 +708,12 @@ def minutes_issue(*, actor, minutes: Minutes, reported_to_government: bool = Tru
         minutes.reported_to_government_at = now
     _save(minutes, actor)
     units = list(minutes.meeting.group.units.filter(active=True, is_member=True))
-    MinutesReceipt.objects.bulk_create(
-        [MinutesReceipt(minutes=minutes, unit=unit) for unit in units], ignore_conflicts=True
+    # The minutes are locked: no receipt appears between this read and the insert.
+    issued_to = set(minutes.receipts.values_list("unit_id", flat=True))
+    bulk_create_with_history(
+        [MinutesReceipt(minutes=minutes, unit=unit) for unit in units if unit.pk not in issued_to],
+        MinutesReceipt,
+        default_user=actor,
     )
     calendar = WorkdayCalendar()
     today = timezone.localdate(now)
@@ -730,6 +744,7 @@ def minutes_acknowledge(*, actor, minutes: Minutes, unit: MemberUnit) -> Minutes
     if receipt.acknowledged_at is None:
         receipt.acknowledged_by = actor
         receipt.acknowledged_at = timezone.now()
+        receipt._history_user = actor
         receipt.save(update_fields=["acknowledged_by", "acknowledged_at"])
     return receipt
 
@@ -765,12 +780,18 @@ def decision_update_post(
         raise MeetingError(_("Describe the progress."))
     if reports_done and unit.pk != decision.lead_unit_id:
         raise NotAllowed(_("Only the lead unit reports a decision done."))
-    update = DecisionUpdate.objects.create(
-        decision=decision, unit=unit, author=actor, text=text.strip(), reports_done=reports_done
+    update = _create(
+        DecisionUpdate(
+            decision=decision, unit=unit, author=actor, text=text.strip(), reports_done=reports_done
+        ),
+        actor,
     )
     for upload in attachments:
-        Attachment.objects.create(
-            update=update, file=upload, name=PurePath(upload.name).name[:200], uploaded_by=actor
+        _create(
+            Attachment(
+                update=update, file=upload, name=PurePath(upload.name).name[:200], uploaded_by=actor
+            ),
+            actor,
         )
     if reports_done and decision.status == Decision.Status.OPEN:
         _move(decision, Decision.Status.REPORTED_DONE)
@@ -805,7 +826,7 @@ def decision_send_back(*, actor, decision: Decision, comment: str) -> Decision:
         raise MeetingError(_("Say what is still to be done."))
     _move(decision, Decision.Status.OPEN)
     _save(decision, actor, reason=comment)
-    DecisionUpdate.objects.create(decision=decision, unit=None, author=actor, text=comment.strip())
+    _create(DecisionUpdate(decision=decision, unit=None, author=actor, text=comment.strip()), actor)
     _notify_after_commit(
         _liaisons_of([decision.lead_unit]),
         _("The office sent a decision back: %(comment)s") % {"comment": comment.strip()[:100]},

@@ -51,6 +51,59 @@ def _plain_static_storage(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# The access log and the login log are append-only in the database (triggers). A test that
+# commits (transactional_db) is cleaned up by emptying every table, which the triggers
+# refuse: they are lifted just before that, and every test that uses the database puts
+# them back first if they are missing (inside its transaction when it has one).
+_LOG_TABLES = ("assistance_accesslog", "assistance_loginlog")
+
+
+def _db_use(request) -> str:
+    """'commits', 'rolls back' or '' (no database) for the test of ``request``."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if (
+        "transactional_db" in names
+        or "live_server" in names
+        or (marker is not None and marker.kwargs.get("transaction"))
+    ):
+        return "commits"
+    if marker is not None or "db" in names:
+        return "rolls back"
+    return ""
+
+
+def _log_protection_missing(connection) -> bool:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'assistance_%%' "
+                "AND NOT tgisinternal AND tgenabled <> 'D'"
+            )
+            return cursor.fetchone()[0] < 2 * len(_LOG_TABLES)
+        cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'")
+        return cursor.fetchone()[0] < 2 * len(_LOG_TABLES)
+
+
+@pytest.fixture(autouse=True)
+def _log_protection(request):
+    use = _db_use(request)
+    if not use:
+        yield
+        return
+    # Set up after the database fixture, so torn down before its flush.
+    request.getfixturevalue("_django_db_helper")
+    from django.db import connection
+
+    from assistance.logchain import protection_install, protection_remove
+
+    if _log_protection_missing(connection):
+        protection_install(connection, _LOG_TABLES)
+    yield
+    if use == "commits":
+        protection_remove(connection, _LOG_TABLES)
+
+
 @pytest.fixture
 def password():
     return PASSWORD

@@ -8,6 +8,7 @@ import datetime
 import pytest
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -42,11 +43,18 @@ def _english(client, admin_client):
 def _entry(
     user, obj, *, at=None, purpose=AccessLog.Purpose.VERIFICATION, what="核对 110105********002X"
 ):
-    entry = access_log_record(user=user, obj=obj, purpose=purpose, description=what, path="/x/")
-    if at is not None:
-        AccessLog.objects.filter(pk=entry.pk).update(at=at)
-        entry.refresh_from_db()
-    return entry
+    if at is None:
+        return access_log_record(user=user, obj=obj, purpose=purpose, description=what, path="/x/")
+    # Entries cannot be changed once written, so one with a past time is written so.
+    return AccessLog.objects.create(
+        user=user,
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=obj.pk,
+        object_repr=what,
+        purpose=purpose,
+        path="/x/",
+        at=at,
+    )
 
 
 # --- The access-log page --------------------------------------------------------------------
@@ -323,3 +331,34 @@ def test_unread_badge_costs_one_count_query(client, liaison):
     assert len(on_notifications) == 1
     assert on_notifications[0].startswith("SELECT COUNT(*)")
     assert 'data-testid="unread-count">3' in page
+
+
+# --- Actions in the access log --------------------------------------------------------------
+
+
+def test_access_log_records_and_filters_the_action(client, auditor, liaison, unit):
+    viewed = _entry(liaison, unit)
+    downloaded = access_log_record(
+        user=liaison,
+        obj=unit,
+        purpose=AccessLog.Purpose.VERIFICATION,
+        description="授权书扫描件",
+        action=AccessLog.Action.DOWNLOAD,
+    )
+    assert viewed.action == AccessLog.Action.VIEW  # existing callers: a view
+    assert downloaded.action == AccessLog.Action.DOWNLOAD
+    client.force_login(auditor)
+    url = reverse("access_log")
+    response = client.get(url)
+    cells = response.content.decode().split('data-testid="access-log-action">')[1:]
+    assert sorted(c.split("<")[0] for c in cells) == ["Downloaded", "Viewed"]
+    only = client.get(url, {"action": "download"}).context["page"]
+    assert [e.pk for e in only] == [downloaded.pk]
+    # An unknown action is ignored, not an error.
+    assert client.get(url, {"action": "nonsense"}).context["page"].paginator.count == 2
+
+
+def test_access_log_refuses_an_unknown_action(liaison, unit):
+    with pytest.raises(ValueError):
+        access_log_record(user=liaison, obj=unit, purpose="audit", description="x", action="delete")
+    assert not AccessLog.objects.exists()

@@ -18,7 +18,8 @@ EXPECTED = {
     Role.OFFICE_CLERK: EVERYONE | OFFICE | MEETINGS,
     Role.OFFICE_DIRECTOR: EVERYONE | OFFICE | MEETINGS | {"verification:overdue_list"},
     Role.CONVENER: EVERYONE | MEETINGS,
-    Role.AUDITOR: EVERYONE | {"members:change_log", "access_log", "account_changes"},
+    Role.AUDITOR: EVERYONE
+    | {"members:change_log", "access_log", "account_changes", "login_log", "audit_events"},
     Role.ADMINISTRATOR: EVERYONE | {"members:change_log", "admin:index"},
     Role.UNIT_LIAISON: EVERYONE
     | MEETINGS

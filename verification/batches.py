@@ -29,7 +29,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assistance.celery import send_or_leave_for_sweep
-from assistance.services import notify
+from assistance.models import AuditEvent
+from assistance.services import audit_event_record, notify
 from assistance.workdays import WorkdayCalendar
 from members.models import LeadingGroup, MemberUnit
 
@@ -414,6 +415,19 @@ def batch_prepare(*, batch_id: int) -> int:
                 f"AND a.{a_signed} <= %s AND a.{a_until} >= %s)",
                 [batch.pk, *chunk, today, today],
             )
+            if created:
+                audit_event_record(
+                    actor_id=batch.created_by_id,
+                    job="batch re-verification",
+                    action=AuditEvent.Action.BATCH_STEP,
+                    model=VerificationRequest,
+                    count=created,
+                    summary=_(
+                        "Batch %(batch)s: %(count)d requests with their checks created for "
+                        "households %(first)s–%(last)s"
+                    )
+                    % {"batch": batch.pk, "count": created, "first": chunk[0], "last": chunk[-1]},
+                )
         return created
 
     with _preparing_alone(batch.pk) as alone:
@@ -486,7 +500,7 @@ def _move_queued(check_ids: list[int], waiting: str = QUEUED, **values) -> list[
 
 
 def answer_from_snapshot(
-    check_ids: list[int], snapshot, *, waiting: str = QUEUED
+    check_ids: list[int], snapshot, *, waiting: str = QUEUED, actor_id: int | None = None
 ) -> tuple[int, list[int]]:
     """Answer checks from a snapshot in one transaction of a few statements: one finding
     per member and item of each check, "record found" with the record's details and amount
@@ -494,8 +508,9 @@ def answer_from_snapshot(
     each naming the snapshot; then the requests whose last open check this was are
     completed. Only checks still ``waiting`` are touched: queued ones, or delivered ones
     whose worker stopped before answering them. Used for a batch's chunks and for a single
-    request's check alike. Returns how many checks it answered and the keys of the
-    requests it completed."""
+    request's check alike. One audit event records the step, by ``actor_id`` (the clerk
+    who filed the request or the batch) or the snapshot connector. Returns how many
+    checks it answered and the keys of the requests it completed."""
     now = timezone.now()
     # A check already delivered keeps the time it was.
     delivered = {"delivered_at": now} if waiting == QUEUED else {}
@@ -570,27 +585,58 @@ def answer_from_snapshot(
             VerificationRequest.objects.filter(pk__in=completed).update(
                 status=VerificationRequest.Status.COMPLETED, completed_at=now
             )
+        audit_event_record(
+            actor_id=actor_id,
+            job="snapshot connector",
+            action=AuditEvent.Action.SNAPSHOT_ANSWER,
+            model=DepartmentCheck,
+            ids=ids,
+            summary=_(
+                "%(count)d checks answered from registry snapshot %(snapshot)s; "
+                "%(completed)d requests completed"
+            )
+            % {"count": len(ids), "snapshot": snapshot.pk, "completed": len(completed)},
+        )
     return len(ids), completed
 
 
-def _deliver_chunk(check_ids: list[int], reason: str) -> int:
+def _deliver_chunk(
+    check_ids: list[int], unit: MemberUnit, reason: str, *, batch_id, actor_id
+) -> int:
     """Deliver a chunk of checks to the liaison's inbox (with the connector's reason) in
-    one statement; the unit's liaisons see them by the gateway's rule, no rows granted."""
+    one statement, and record one audit event for the chunk; the unit's liaisons see them
+    by the gateway's rule, no rows granted."""
     with _chunk_transaction():
-        return len(
-            _move_queued(
-                check_ids,
-                status=DepartmentCheck.Status.DELIVERED,
-                delivered_at=timezone.now(),
-                fallback_reason=reason[:300],
-            )
+        ids = _move_queued(
+            check_ids,
+            status=DepartmentCheck.Status.DELIVERED,
+            delivered_at=timezone.now(),
+            fallback_reason=reason[:300],
         )
+        if not ids:
+            return 0
+        audit_event_record(
+            actor_id=actor_id,
+            job="batch re-verification",
+            action=AuditEvent.Action.BATCH_STEP,
+            model=DepartmentCheck,
+            ids=ids,
+            summary=_("Batch %(batch)s: %(count)d checks delivered to the inbox of %(unit)s")
+            % {"batch": batch_id, "count": len(ids), "unit": unit.name},
+        )
+    return len(ids)
 
 
 def batch_process_unit(*, batch_id: int, unit_id: int) -> int:
     """Process one department's checks of a batch, a chunk at a time (keyset order), until
     none is queued or the batch is cancelled. Returns how many checks it moved."""
     unit = MemberUnit.objects.get(pk=unit_id)
+    # The clerk who submitted the batch started this work: its steps are recorded as theirs.
+    starter_id = (
+        VerificationBatch.objects.filter(pk=batch_id)
+        .values_list("created_by_id", flat=True)
+        .first()
+    )
     snapshot, reason = current_snapshot(unit_id)
     running = VerificationBatch.objects.filter(pk=batch_id, status=VerificationBatch.Status.RUNNING)
     queued = (
@@ -603,8 +649,8 @@ def batch_process_unit(*, batch_id: int, unit_id: int) -> int:
 
     def work(ids: list[int]) -> int:
         if snapshot is not None:
-            return answer_from_snapshot(ids, snapshot)[0]
-        return _deliver_chunk(ids, reason)
+            return answer_from_snapshot(ids, snapshot, actor_id=starter_id)[0]
+        return _deliver_chunk(ids, unit, reason, batch_id=batch_id, actor_id=starter_id)
 
     # The batch is looked at before each chunk: a cancel stops the department there.
     chunks = _keyset_chunks(queued, settings.VERIFICATION_BATCH_CHUNK, running.exists)
@@ -705,12 +751,21 @@ def batch_cancel(*, actor, batch: VerificationBatch) -> VerificationBatch:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    DepartmentCheck.objects.filter(request__batch=batch, status__in=OPEN).update(
+    checks = DepartmentCheck.objects.filter(request__batch=batch, status__in=OPEN).update(
         status=DepartmentCheck.Status.CANCELLED
     )
-    VerificationRequest.objects.filter(
+    requests = VerificationRequest.objects.filter(
         batch=batch, status=VerificationRequest.Status.SUBMITTED
     ).update(status=VerificationRequest.Status.CANCELLED)
+    audit_event_record(
+        actor=actor,
+        job="batch re-verification",
+        action=AuditEvent.Action.BATCH_CANCEL,
+        model=DepartmentCheck,
+        count=checks,
+        summary=_("Batch %(batch)s cancelled: %(checks)d open checks and %(requests)d requests")
+        % {"batch": batch.pk, "checks": checks, "requests": requests},
+    )
     batch.status = VerificationBatch.Status.CANCELLED
     batch.finished_at = timezone.now()
     batch._history_user = actor

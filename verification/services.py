@@ -13,8 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from assistance.audit import current_actor
 from assistance.celery import send_or_leave_for_sweep
-from assistance.services import notify
+from assistance.models import AuditEvent
+from assistance.services import audit_event_record, notify
 from assistance.workdays import WorkdayCalendar
 from members.models import LeadingGroup, MemberUnit
 
@@ -301,19 +303,22 @@ def check_deliver(*, check_id: int) -> bool:
 
     found = (
         DepartmentCheck.objects.filter(pk=check_id)
-        .values_list("unit_id", "status", "fallback_reason")
+        .values_list("unit_id", "status", "fallback_reason", "request__requested_by_id")
         .first()
     )
     if found is None:
         return False
-    unit_id, status, fallback_reason = found
+    unit_id, status, fallback_reason, requested_by_id = found
     queued = status == DepartmentCheck.Status.QUEUED
     unanswered = status == DepartmentCheck.Status.DELIVERED and not fallback_reason
     if not (queued or unanswered):
         return False
     snapshot, reason = current_snapshot(unit_id)
     if snapshot is not None:
-        answered, completed = answer_from_snapshot([check_id], snapshot, waiting=status)
+        # The clerk who filed the request started this work: the answer is theirs to own.
+        answered, completed = answer_from_snapshot(
+            [check_id], snapshot, waiting=status, actor_id=requested_by_id
+        )
         _tell_requesters(completed)
         return queued and bool(answered)
     if not queued:
@@ -573,10 +578,25 @@ def checks_mark_overdue(*, today: datetime.date | None = None) -> OverdueSweep:
     """Mark open checks past their deadline overdue, and remind each unit's liaisons at
     most once a day. Safe to run as often as beat likes."""
     today = today or timezone.localdate()
+    # Beat runs the sweep for nobody; run by hand (or a task a user started), it is theirs.
+    actor = current_actor()
     with transaction.atomic():
         marked = DepartmentCheck.objects.filter(
             status__in=DepartmentCheck.OPEN, deadline__lt=today, overdue=False
         ).update(overdue=True)
+        if marked:
+            # One event for the whole sweep: the UPDATE leaves no per-row history.
+            audit_event_record(
+                actor=actor,
+                job="overdue sweep",
+                action=AuditEvent.Action.OVERDUE_SWEEP,
+                model=DepartmentCheck,
+                count=marked,
+                summary=_(
+                    "%(count)d open checks past their deadline (before %(day)s) marked overdue"
+                )
+                % {"count": marked, "day": today.isoformat()},
+            )
         due = list(
             DepartmentCheck.objects.select_for_update(skip_locked=True)
             .filter(status__in=DepartmentCheck.OPEN, overdue=True)
@@ -587,6 +607,16 @@ def checks_mark_overdue(*, today: datetime.date | None = None) -> OverdueSweep:
         for pk, unit_id in due:
             by_unit.setdefault(unit_id, []).append(pk)
         DepartmentCheck.objects.filter(pk__in=[pk for pk, _ in due]).update(reminded_on=today)
+        if due:
+            audit_event_record(
+                actor=actor,
+                job="overdue sweep",
+                action=AuditEvent.Action.OVERDUE_REMINDERS,
+                model=DepartmentCheck,
+                ids=[pk for pk, _ in due],
+                summary=_("Liaisons of %(units)d units reminded of %(count)d overdue checks")
+                % {"units": len(by_unit), "count": len(due)},
+            )
         inbox = reverse("verification:inbox")
         for unit_id, pks in by_unit.items():
             message = _("%(count)d verification checks of your unit are overdue.") % {
@@ -616,9 +646,12 @@ def provisional_deadline_years() -> dict[int, int]:
     return dict(rows)
 
 
-def deadlines_recount() -> int:
+def deadlines_recount(*, actor=None) -> int:
     """Count provisional deadlines again, from each request's submission day, once an
-    administrator has entered a year's holidays. Returns how many deadlines changed."""
+    administrator has entered a year's holidays. Returns how many deadlines changed; the
+    change is recorded as one audit event, by ``actor`` (the administrator whose calendar
+    change started it; by default whoever the current task runs for) or the system."""
+    actor = actor if actor is not None else current_actor()
     calendar = WorkdayCalendar()
     checks = list(
         DepartmentCheck.objects.filter(status__in=DepartmentCheck.OPEN, deadline_provisional=True)
@@ -632,5 +665,16 @@ def deadlines_recount() -> int:
         if (deadline.date, deadline.provisional) != (check.deadline, check.deadline_provisional):
             check.deadline, check.deadline_provisional = deadline.date, deadline.provisional
             changed.append(check)
-    DepartmentCheck.objects.bulk_update(changed, ["deadline", "deadline_provisional"])
+    with transaction.atomic():
+        DepartmentCheck.objects.bulk_update(changed, ["deadline", "deadline_provisional"])
+        if changed:
+            audit_event_record(
+                actor=actor,
+                job="deadline recount",
+                action=AuditEvent.Action.DEADLINE_RECOUNT,
+                model=DepartmentCheck,
+                ids=[check.pk for check in changed],
+                summary=_("%(count)d provisional deadlines counted again on the calendar")
+                % {"count": len(changed)},
+            )
     return len(changed)

@@ -22,8 +22,11 @@ def checks_mark_overdue_task() -> dict:
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
-def deadlines_recount_task() -> int:
-    return services.deadlines_recount()
+def deadlines_recount_task(actor_id: int | None = None) -> int:
+    from django.contrib.auth import get_user_model
+
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    return services.deadlines_recount(actor=actor)
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)

@@ -1594,3 +1594,41 @@ def test_every_change_of_the_whole_workflow_names_its_actor(
         ("reported_done", liaison),
         ("closed", director),
     ]
+
+
+# --- History of the work recorded --------------------------------------------------------------
+
+
+def test_receipts_progress_and_files_have_history_naming_who(
+    decision, issued, clerk, liaison, unit, director
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    # Issuing created the receipts: the clerk who issued them is named.
+    receipt = issued.receipts.get(unit=unit)
+    assert [h.history_user for h in receipt.history.all()] == [clerk]
+    services.minutes_acknowledge(actor=liaison, minutes=issued, unit=unit)
+    latest = receipt.history.order_by("-history_id").first()
+    assert (latest.history_type, latest.history_user) == ("~", liaison)
+    assert latest.acknowledged_at is not None
+
+    update = services.decision_update_post(
+        actor=liaison,
+        decision=decision,
+        unit=unit,
+        text="已起草认定办法。",
+        reports_done=True,
+        attachments=[SimpleUploadedFile("办法.pdf", b"%PDF-1.4 test")],
+    )
+    [record] = update.history.all()
+    assert (record.history_type, record.history_user, record.text) == (
+        "+",
+        liaison,
+        "已起草认定办法。",
+    )
+    [attachment] = update.attachments.all()
+    assert [h.history_user for h in attachment.history.all()] == [liaison]
+
+    services.decision_send_back(actor=director, decision=decision, comment="请补充数据。")
+    sent_back = decision.updates.get(unit=None)
+    assert [h.history_user for h in sent_back.history.all()] == [director]
