@@ -12,6 +12,7 @@ import mimetypes
 from django.http import FileResponse, Http404
 from django.utils.cache import patch_cache_control
 
+from .models import AccessLog
 from .services import access_log_record
 
 
@@ -34,7 +35,12 @@ def file_response(
     except (FileNotFoundError, ValueError):
         raise Http404 from None
     access_log_record(
-        user=request.user, obj=obj, purpose=purpose, description=description, path=request.path
+        user=request.user,
+        obj=obj,
+        purpose=purpose,
+        description=description,
+        path=request.path,
+        action=AccessLog.Action.DOWNLOAD,
     )
     content_type = (
         mimetypes.guess_type(filename)[0]

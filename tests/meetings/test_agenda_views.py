@@ -239,6 +239,7 @@ def test_attachment_downloads_are_private_and_logged(client, liaison, auditor, w
     assert response["Content-Type"] == "application/pdf"
     log = AccessLog.objects.get()
     assert (log.user, log.subject, log.path) == (liaison, attachment, url)
+    assert log.action == AccessLog.Action.DOWNLOAD
 
 
 def test_liaison_gets_404_on_another_units_items_not_on_the_agenda(client, liaison, items, unit):

@@ -197,6 +197,7 @@ def _log_id_search(request, number: str, households) -> None:
             purpose=AccessLog.Purpose.REGISTRATION,
             description=description,
             path=request.path,
+            action=AccessLog.Action.SEARCH,
         )
 
 

@@ -16,7 +16,7 @@ from ..report import DOCX_CONTENT_TYPE, build_report, report_docx, report_table
 # --- Report -----------------------------------------------------------------------------------
 
 
-def _log_report(request, verification_request, what: str) -> None:
+def _log_report(request, verification_request, what: str, action=AccessLog.Action.VIEW) -> None:
     # The findings are personal data: each read of a report is logged like a full ID.
     access_log_record(
         user=request.user,
@@ -24,6 +24,7 @@ def _log_report(request, verification_request, what: str) -> None:
         purpose=AccessLog.Purpose.REVIEW,
         description=what % {"pk": verification_request.pk},
         path=request.path,
+        action=action,
     )
 
 
@@ -40,7 +41,10 @@ def request_report_docx(request, pk):
     verification_request = get_request_for_user(request.user, pk)
     report = build_report(verification_request)
     _log_report(
-        request, verification_request, _("Verification report of request #%(pk)s (Word export)")
+        request,
+        verification_request,
+        _("Verification report of request #%(pk)s (Word export)"),
+        AccessLog.Action.EXPORT,
     )
     response = HttpResponse(report_docx(report), content_type=DOCX_CONTENT_TYPE)
     response["Content-Disposition"] = (
@@ -55,7 +59,10 @@ def request_report_xlsx(request, pk):
     verification_request = get_request_for_user(request.user, pk)
     report = build_report(verification_request)
     _log_report(
-        request, verification_request, _("Verification report of request #%(pk)s (Excel export)")
+        request,
+        verification_request,
+        _("Verification report of request #%(pk)s (Excel export)"),
+        AccessLog.Action.EXPORT,
     )
     body = xlsx_bytes(report_table(report), title=_("Findings"))
     response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
