@@ -182,7 +182,7 @@ def test_the_migration_links_the_entries_written_before_it(liaison, unit):
     from django.contrib.contenttypes.models import ContentType
     from django.db.migrations.executor import MigrationExecutor
 
-    before = [("assistance", "0001_initial")]
+    before = [("assistance", "0002_account_history")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old = executor.loader.project_state(before).apps.get_model("assistance", "AccessLog")
