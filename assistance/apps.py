@@ -17,3 +17,10 @@ class AssistanceConfig(AppConfig):
         # Role groups are reference data: they exist on every database that is migrated,
         # after all apps' permissions have been created.
         post_migrate.connect(_sync_roles, dispatch_uid="assistance_sync_roles")
+        # Each sign-in starts the session's clocks and notes what it owes first
+        # (second factor, expired password).
+        from django.contrib.auth.signals import user_logged_in
+
+        from .signin.session import on_signed_in
+
+        user_logged_in.connect(on_signed_in, dispatch_uid="assistance_signin_session")

@@ -41,6 +41,7 @@ NAVIGATION = [
     ("liaison_unit", _("My unit"), {Role.UNIT_LIAISON}),
     ("members:change_log", _("Change log"), {Role.AUDITOR, Role.ADMINISTRATOR}),
     ("access_log", _("Access log"), {Role.AUDITOR}),
+    ("locked_signins", _("Locked sign-ins"), {Role.SECURITY_ADMINISTRATOR}),
     ("notifications", _("Notifications"), None),
     ("admin:index", _("Administration"), {Role.ADMINISTRATOR}),
 ]

@@ -110,3 +110,6 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.message
+
+
+from .signin.models import PasswordRecord  # noqa: E402,F401  (the sign-in's own model)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", _("Administrator")
+    SECURITY_ADMINISTRATOR = "security_administrator", _("Security administrator")
     CONVENER = "convener", _("Convener")
     OFFICE_DIRECTOR = "office_director", _("Office director")
     OFFICE_CLERK = "office_clerk", _("Office clerk")

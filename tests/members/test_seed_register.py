@@ -32,7 +32,7 @@ def test_demo_data_loads_once_and_again_without_change(capsys, django_capture_on
     with django_capture_on_commit_callbacks(execute=True):
         call_command("load_demo")
     out = capsys.readouterr().out
-    assert "demo-pass-2026" in out
+    assert "Demo-pass-2026" in out
     User = get_user_model()
     for role in Role:
         assert User.objects.filter(groups__name=role).exists(), role

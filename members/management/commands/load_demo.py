@@ -16,7 +16,7 @@ from members.services import liaison_appoint
 SEED_FIXTURES = ["mentougou", "zhangbei", "xicheng", "dehong", "huangchuan"]
 # Loaded after the seed notices: what each department checks (from 000's and 004's duties).
 CATALOGUE_FIXTURES = ["verification_items"]
-DEMO_PASSWORD = "demo-pass-2026"
+DEMO_PASSWORD = "Demo-pass-2026"
 
 # (username, full name, role, is_staff) — invented people.
 DEMO_ACCOUNTS = [
