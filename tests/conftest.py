@@ -19,6 +19,7 @@ from tests.factories import (
     LiaisonFactory,
     MemberUnitFactory,
     UserFactory,
+    enrol_second_factor,
 )
 
 
@@ -49,6 +50,13 @@ def _plain_static_storage(settings):
     }
     # Hashing is not what these tests test; the real hasher costs ~0.2 s a user.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def admin_user(admin_user):
+    """pytest-django's superuser (behind ``admin_client``), enrolled in the second factor
+    that every administrator must give."""
+    return enrol_second_factor(admin_user)
 
 
 @pytest.fixture
@@ -100,6 +108,11 @@ def auditor(db):
 @pytest.fixture
 def administrator(db):
     return _persona("administrator", Role.ADMINISTRATOR, is_staff=True)
+
+
+@pytest.fixture
+def security_administrator(db):
+    return _persona("security", Role.SECURITY_ADMINISTRATOR)
 
 
 @pytest.fixture

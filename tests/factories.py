@@ -39,7 +39,6 @@ class UserFactory(factory.django.DjangoModelFactory):
         if not create or extracted is False:
             return
         from django.conf import settings
-        from django_otp.plugins.otp_totp.models import TOTPDevice
 
         required = (
             self.is_staff
@@ -47,9 +46,17 @@ class UserFactory(factory.django.DjangoModelFactory):
             or self.groups.filter(name__in=settings.OTP_REQUIRED_ROLES).exists()
         )
         if extracted or required:
-            self.otp_device = TOTPDevice.objects.create(
-                user=self, name="authenticator", confirmed=True
-            )
+            enrol_second_factor(self)
+
+
+def enrol_second_factor(user):
+    """Give ``user`` a confirmed authenticator and leave it on ``user.otp_device``, so that
+    ``client.force_login(user)`` opens a session the device verified (django-otp's rule
+    for a user object that carries the device that verified it)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user.otp_device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    return user
 
 
 class LeadingGroupFactory(factory.django.DjangoModelFactory):

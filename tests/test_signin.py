@@ -65,12 +65,12 @@ def test_other_address_can_still_sign_in_other_account(client, liaison, other_li
     assert response.status_code == 302
 
 
-def test_security_administrator_unlocks_an_account(client, liaison):
+def test_security_administrator_unlocks_an_account(client, liaison, security_administrator):
     for _ in range(5):
         sign_in(client, "liaison", "wrong")
-    security = UserFactory(username="security", roles=[Role.SECURITY_ADMINISTRATOR])
     admin_client = Client()
-    admin_client.force_login(security)
+    admin_client.force_login(security_administrator)
+    assert "安全管理员" in admin_client.get(reverse("home")).content.decode()
     page = admin_client.get(reverse("locked_signins"))
     assert page.status_code == 200
     assert "liaison" in page.content.decode()
