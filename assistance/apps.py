@@ -20,3 +20,10 @@ class AssistanceConfig(AppConfig):
         from . import signals
 
         signals.connect()
+        # Each sign-in starts the session's clocks and notes what it owes first
+        # (second factor, expired password).
+        from django.contrib.auth.signals import user_logged_in
+
+        from .signin.session import on_signed_in
+
+        user_logged_in.connect(on_signed_in, dispatch_uid="assistance_signin_session")

@@ -48,6 +48,7 @@ NAVIGATION = [
     ("account_changes", _("Account changes"), {Role.AUDITOR}),
     ("login_log", _("Login log"), {Role.AUDITOR}),
     ("audit_events", _("Bulk changes"), {Role.AUDITOR}),
+    ("locked_signins", _("Locked sign-ins"), {Role.SECURITY_ADMINISTRATOR}),
     ("notifications", _("Notifications"), None),
     ("admin:index", _("Administration"), {Role.ADMINISTRATOR, Role.SECURITY_ADMINISTRATOR}),
 ]

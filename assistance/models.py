@@ -232,3 +232,4 @@ class Notification(models.Model):
 from .account_history import register_account_history  # noqa: E402
 
 register_account_history()
+from .signin.models import PasswordRecord  # noqa: E402,F401  (the sign-in's own model)

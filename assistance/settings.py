@@ -7,6 +7,7 @@ with those set, ``manage.py check --deploy`` is clean.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -78,6 +79,10 @@ INSTALLED_APPS = [
     "django_htmx",
     # django-csp: its system checks catch settings left in the pre-4.0 format.
     "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "assistance",
     "members",
     "meetings",
@@ -96,12 +101,19 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks request.user verified when this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
     # Every page needs a signed-in user unless its view says otherwise (the sign-in page).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle and absolute session limits, the second factor and an expired password, for
+    # every page (after the messages, so the reason reaches the sign-in page).
+    "assistance.signin.middleware.SignInGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "assistance.urls"
@@ -150,18 +162,55 @@ CACHES = {
 }
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses any attempt while the account or the address is locked out.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
+# Passwords (等保 level 3): 12 characters or more from three of the four classes, not like
+# the user's name, not a common or all-digit one, changed every PASSWORD_MAX_AGE_DAYS.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 12)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "assistance.signin.passwords.CharacterClassesValidator"},
+    # Validates nothing: records when each password was set, for the maximum age.
+    {"NAME": "assistance.signin.passwords.PasswordAgeValidator"},
 ]
+# Days after which a user is sent to change their password at sign-in (0: never).
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Sessions end after this many minutes without a request, and this many hours after
+# sign-in whatever the activity; the sign-in page then says which one happened.
+SESSION_IDLE_TIMEOUT_MINUTES = env_int("SESSION_IDLE_TIMEOUT_MINUTES", 30)
+SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 12)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failures an account is locked,
+# and so is an address, whichever comes first, for AXES_COOLOFF_MINUTES; a security
+# administrator can unlock sooner (accounts/locked/).
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "assistance.signin.views.lockout_response"
+# Behind a reverse proxy, the number of proxies that add X-Forwarded-For (0: none).
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
+# Second factor (django-otp, TOTP with recovery codes): these roles cannot work without
+# it; anyone else may enrol from their account page.
+OTP_REQUIRED_ROLES = env_list(
+    "OTP_REQUIRED_ROLES",
+    ["administrator", "security_administrator", "office_director", "office_clerk"],
+)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Basic Living Security Office")
+OTP_RECOVERY_CODES = 10
 # Guardian: no anonymous-user row; outsiders get 404 from our own gateways instead.
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False

@@ -3,15 +3,30 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import views
+from .signin import views as signin_views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("accounts/login/", signin_views.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", signin_views.account_security, name="account_security"),
+    path("accounts/password/", signin_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/second-factor/",
+        signin_views.second_factor_verify,
+        name="second_factor_verify",
+    ),
+    path(
+        "accounts/second-factor/enrol/",
+        signin_views.second_factor_enrol,
+        name="second_factor_enrol",
+    ),
+    path(
+        "accounts/second-factor/recovery-codes/",
+        signin_views.recovery_codes_renew,
+        name="recovery_codes_renew",
+    ),
+    path("accounts/locked/", signin_views.locked_signins, name="locked_signins"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("members.urls")),

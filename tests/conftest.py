@@ -19,6 +19,7 @@ from tests.factories import (
     LiaisonFactory,
     MemberUnitFactory,
     UserFactory,
+    enrol_second_factor,
 )
 
 
@@ -105,6 +106,13 @@ def _log_protection(request):
 
 
 @pytest.fixture
+def admin_user(admin_user):
+    """pytest-django's superuser (behind ``admin_client``), enrolled in the second factor
+    that every administrator must give."""
+    return enrol_second_factor(admin_user)
+
+
+@pytest.fixture
 def password():
     return PASSWORD
 
@@ -153,6 +161,11 @@ def auditor(db):
 @pytest.fixture
 def administrator(db):
     return _persona("administrator", Role.ADMINISTRATOR, is_staff=True)
+
+
+@pytest.fixture
+def security_administrator(db):
+    return _persona("security", Role.SECURITY_ADMINISTRATOR)
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ from django.contrib.auth.models import Group
 
 from members.models import AssistanceProgram, Duty, LeadingGroup, Liaison, MemberUnit, Position
 
-PASSWORD = "correct-horse-battery"
+# Meets the password rules: 21 characters, upper and lower case and a symbol.
+PASSWORD = "Correct-horse-battery"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -27,6 +28,35 @@ class UserFactory(factory.django.DjangoModelFactory):
                 self.groups.add(Group.objects.get_or_create(name=role)[0])
         if create:
             self.save()
+
+    @factory.post_generation
+    def second_factor(self, create, extracted, **kwargs):
+        """A user whose role requires a second factor (or who is staff) has enrolled an
+        authenticator, unless the test passes ``second_factor=False``. The device is left on
+        ``user.otp_device``: django-otp's own ``user_logged_in`` receiver then marks a
+        session opened with ``client.force_login(user)`` as verified by it, as a real
+        sign-in through the code page would. ``second_factor=True`` enrols any user."""
+        if not create or extracted is False:
+            return
+        from django.conf import settings
+
+        required = (
+            self.is_staff
+            or self.is_superuser
+            or self.groups.filter(name__in=settings.OTP_REQUIRED_ROLES).exists()
+        )
+        if extracted or required:
+            enrol_second_factor(self)
+
+
+def enrol_second_factor(user):
+    """Give ``user`` a confirmed authenticator and leave it on ``user.otp_device``, so that
+    ``client.force_login(user)`` opens a session the device verified (django-otp's rule
+    for a user object that carries the device that verified it)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user.otp_device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    return user
 
 
 class LeadingGroupFactory(factory.django.DjangoModelFactory):

@@ -6,6 +6,7 @@ from django.utils.translation import gettext
 from playwright.sync_api import expect
 
 from tests.factories import PASSWORD
+from tests.signin_helpers import totp_code
 
 # The page languages every journey runs in, and the browser locale that asks for each.
 LANGUAGES = ["zh-hans", "en"]
@@ -43,9 +44,22 @@ def label(lang, text):
 
 
 def submit_sign_in(page, username, password):
-    """Fill the sign-in form on the current page and submit it."""
+    """Fill the sign-in form on the current page and submit it; where the second step
+    follows (the user enrolled an authenticator), give the code too."""
     page.locator("input[name=username]").fill(username)
     page.locator("input[name=password]").fill(password)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    if "/accounts/second-factor/" in page.url:
+        submit_second_factor(page, username)
+
+
+def submit_second_factor(page, username):
+    """On the second sign-in step, enter the code the user's authenticator shows now."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+    page.locator("input[name=code]").fill(totp_code(device))
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()
 

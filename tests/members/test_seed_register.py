@@ -32,7 +32,16 @@ def test_demo_data_loads_once_and_again_without_change(capsys, django_capture_on
     with django_capture_on_commit_callbacks(execute=True):
         call_command("load_demo")
     out = capsys.readouterr().out
-    assert "demo-pass-2026" in out
+    assert "Demo-pass-2026" in out
+    # Office roles sign in with the published demo key as their second factor.
+    assert "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ" in out
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    enrolled = set(TOTPDevice.objects.values_list("user__username", flat=True))
+    assert enrolled == {"admin", "clerk", "director", "security"}
+    call_command("demo_code")
+    code = capsys.readouterr().out.strip()
+    assert TOTPDevice.objects.get(user__username="clerk").verify_token(code)
     User = get_user_model()
     for role in Role:
         assert User.objects.filter(groups__name=role).exists(), role

@@ -2,6 +2,7 @@
 show. Safe to run again: it loads the notices only into an empty register and creates
 accounts only where missing."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -16,7 +17,12 @@ from members.services import liaison_appoint
 SEED_FIXTURES = ["mentougou", "zhangbei", "xicheng", "dehong", "huangchuan"]
 # Loaded after the seed notices: what each department checks (from 000's and 004's duties).
 CATALOGUE_FIXTURES = ["verification_items"]
-DEMO_PASSWORD = "demo-pass-2026"
+DEMO_PASSWORD = "Demo-pass-2026"
+# Demo accounts whose role requires a second factor share this published key (RFC 6238's
+# test key), so a first look needs no enrolment: add it to any authenticator app, or run
+# `manage.py demo_code`. Never a real account's key.
+DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"
+DEMO_TOTP_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 
 # (username, full name, role, is_staff) — invented people.
 DEMO_ACCOUNTS = [
@@ -61,6 +67,12 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
         for username, description in accounts:
             self.stdout.write(f"  {username:<16} {description}")
+        enrolled = [name for name, _ in accounts if name in self._enrolled]
+        if enrolled:
+            self.stdout.write(
+                f"Second factor for {', '.join(enrolled)}: add the key {DEMO_TOTP_SECRET} "
+                "to an authenticator app, or run `.venv/bin/python manage.py demo_code`."
+            )
 
     def _user(self, username, full_name, *, is_staff=False):
         User = get_user_model()
@@ -77,12 +89,26 @@ class Command(BaseCommand):
             user.save()
         return user
 
+    def _second_factor(self, user):
+        """The published demo authenticator, for accounts whose role requires one."""
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        TOTPDevice.objects.get_or_create(
+            user=user,
+            confirmed=True,
+            defaults={"name": "demo authenticator", "key": DEMO_TOTP_KEY},
+        )
+        self._enrolled.add(user.username)
+
     def _accounts(self):
         admin = self._user("admin", DEMO_ACCOUNTS[0][1], is_staff=True)
         accounts = []
+        self._enrolled = set()
         for username, full_name, role, is_staff in DEMO_ACCOUNTS:
             user = self._user(username, full_name, is_staff=is_staff)
             role_grant(actor=None, user=user, role=role)
+            if is_staff or role in settings.OTP_REQUIRED_ROLES:
+                self._second_factor(user)
             accounts.append((username, f"{role.label} · {full_name}"))
         for username, full_name, group_code, unit_name, title, phone in DEMO_LIAISONS:
             unit = MemberUnit.objects.filter(group__code=group_code, name=unit_name).first()
