@@ -50,6 +50,9 @@ SECURITY_ADMINISTRATOR_PERMISSIONS = (
     ("auth", "change_user"),
     ("auth", "view_user"),
     ("auth", "view_group"),
+    # Locked sign-ins (django-axes): seen and lifted, also at /accounts/locked/.
+    ("axes", "view_accessattempt"),
+    ("axes", "delete_accessattempt"),
 )
 
 

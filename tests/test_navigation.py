@@ -53,7 +53,7 @@ def test_navigation_of_the_security_administrator(client):
     client.force_login(security)
     response = client.get(reverse("home"))
     shown = {item["url"] for item in response.context["nav_items"]}
-    assert shown == _urls({"home", "notifications", "admin:index"}, None)
+    assert shown == _urls({"home", "notifications", "locked_signins", "admin:index"}, None)
 
 
 @pytest.mark.parametrize("role", [Role.OFFICE_CLERK, Role.UNIT_LIAISON, None])

@@ -103,6 +103,15 @@ URLS: dict[str, list[Case]] = {
     "notifications": [Case(SIGNED_IN, methods=BOTH)],
     "access_log": [Case(frozenset({"auditor"}))],
     "account_changes": [Case(frozenset({"auditor"}))],
+    "login_log": [Case(frozenset({"auditor"}))],
+    "audit_events": [Case(frozenset({"auditor"}))],
+    # Each signed-in user's own sign-in security: nobody reaches another's.
+    "account_security": [Case(SIGNED_IN)],
+    "password_change": [Case(SIGNED_IN, methods=BOTH)],
+    "second_factor_verify": [Case(SIGNED_IN, methods=BOTH)],
+    "second_factor_enrol": [Case(SIGNED_IN, methods=BOTH)],
+    "recovery_codes_renew": [Case(SIGNED_IN, methods=POST)],
+    "locked_signins": [Case(frozenset({"security_administrator"}), methods=BOTH)],
     # --- The register: every signed-in user reads it
     "members:group_list": [Case(SIGNED_IN)],
     "members:group_detail": [Case(SIGNED_IN, lambda w: {"code": w.group.code})],
@@ -312,7 +321,17 @@ def client_for(world, persona) -> Client:
 
 # What a refused POST must leave as it was: every row of the project's tables (the
 # sessions and Django's own bookkeeping aside).
-WATCHED_APPS = {"assistance", "members", "meetings", "verification", "auth", "guardian"}
+WATCHED_APPS = {
+    "assistance",
+    "members",
+    "meetings",
+    "verification",
+    "auth",
+    "guardian",
+    "otp_totp",
+    "otp_static",
+    "axes",
+}
 
 
 def database_state():
@@ -420,6 +439,14 @@ ADMIN_MODELS = {
     "assistance.calendaryear": REGISTER,
     "auth.group": ACCOUNTS,
     "auth.user": ACCOUNTS,
+    # Locked sign-ins are lifted by the security administrator; the authenticators
+    # (their keys) and django-axes' own logs stay with the superuser (auditors read the
+    # login log in the site).
+    "axes.accessattempt": ACCOUNTS,
+    "axes.accessfailurelog": NOBODY,
+    "axes.accesslog": NOBODY,
+    "otp_static.staticdevice": NOBODY,
+    "otp_totp.totpdevice": NOBODY,
     "meetings.meeting": REGISTER,
     "members.assistanceprogram": REGISTER,
     "members.duty": REGISTER,
