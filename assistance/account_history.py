@@ -13,6 +13,8 @@ from simple_history import register
 from simple_history.models import HistoricalRecords
 
 PASSWORD_CHANGED = "password changed"
+# A security administrator removed the account's authenticator and recovery codes.
+SECOND_FACTOR_RESET = "second factor reset"
 # The reason on the row the migration wrote for each account that existed before history.
 HISTORY_STARTED = "history started"
 # Saves that touch only these fields are not changes a person made to the account.
@@ -128,6 +130,8 @@ def _describe(record, before, groups_of) -> list[str]:
         changes.append(_("History started: the account as it stood"))
     if record.history_change_reason == PASSWORD_CHANGED:
         changes.append(_("Password changed"))
+    if record.history_change_reason == SECOND_FACTOR_RESET:
+        changes.append(_("Second factor reset: to be set up again at the next sign-in"))
     # The superuser flag is set on the command line only; the auditor sees when it was.
     if record.is_superuser and (before is None or not before.is_superuser):
         changes.append(_("Superuser status given"))

@@ -9,7 +9,7 @@ do is set in code (``assistance.roles``).
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -17,6 +17,7 @@ from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .accounts import (
     AccountRuleError,
@@ -26,6 +27,7 @@ from .accounts import (
     user_roles_set,
 )
 from .roles import Role
+from .signin.services import second_factor_reset
 
 User = get_user_model()
 
@@ -92,8 +94,35 @@ class UserAdmin(DjangoUserAdmin):
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
 
+    actions = ["reset_second_factor"]
+
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.action(
+        description=_("Reset the second factor (lost phone): set up again at next sign-in"),
+        permissions=["change"],
+    )
+    def reset_second_factor(self, request, queryset):
+        done = 0
+        for user in queryset:
+            try:
+                second_factor_reset(actor=request.user, user=user)
+            except AccountRuleError as error:
+                self.message_user(request, f"{user.username}: {error}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "The second factor of %(count)d account was reset.",
+                    "The second factors of %(count)d accounts were reset.",
+                    done,
+                )
+                % {"count": done},
+                messages.SUCCESS,
+            )
 
     @admin.display(description=_("roles"))
     def role_list(self, obj):

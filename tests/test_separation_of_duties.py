@@ -307,3 +307,55 @@ def test_security_administrator_home_and_navigation(client, security):
     assert reverse("admin:auth_group_changelist") in page
     assert reverse("admin:index") in page
     assert reverse("members:group_list") not in page
+
+
+# --- A lost phone: the security administrator resets the second factor ----------------------
+
+
+def test_security_administrator_resets_a_lost_second_factor(client, security, clerk, auditor):
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    StaticDevice.objects.create(user=clerk, name="recovery")
+    assert TOTPDevice.objects.filter(user=clerk, confirmed=True).exists()
+    client.force_login(security)
+    response = client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "reset_second_factor", "_selected_action": [clerk.pk]},
+        follow=True,
+    )
+    assert "The second factor of 1 account was reset." in response.content.decode()
+    assert not TOTPDevice.objects.filter(user=clerk).exists()
+    assert not StaticDevice.objects.filter(user=clerk).exists()
+    # The clerk must set one up again before anything else (a fresh copy: the factory's
+    # left the removed device on the object).
+    client.force_login(User.objects.get(pk=clerk.pk))
+    home = client.get(reverse("home"))
+    assert home.status_code == 302 and home["Location"].startswith(reverse("second_factor_enrol"))
+    # The auditor sees who reset whose second factor.
+    client.force_login(auditor)
+    page = client.get(reverse("account_changes")).content.decode()
+    assert "Second factor reset: to be set up again at the next sign-in" in page
+
+
+def test_nobody_resets_their_own_or_a_superusers_second_factor(security):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from assistance.signin.services import second_factor_reset
+
+    superuser = UserFactory(username="root", is_superuser=True, is_staff=True)
+    for user in (security, superuser):
+        before = TOTPDevice.objects.filter(user=user).count()
+        with pytest.raises(AccountRuleError):
+            second_factor_reset(actor=security, user=user)
+        assert TOTPDevice.objects.filter(user=user).count() == before
+
+
+def test_only_a_security_administrator_resets_a_second_factor(administrator, clerk):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from assistance.signin.services import second_factor_reset
+
+    with pytest.raises(AccountRuleError):
+        second_factor_reset(actor=administrator, user=clerk)
+    assert TOTPDevice.objects.filter(user=clerk).exists()

@@ -113,3 +113,33 @@ def signin_unlock(*, actor, username: str = "", ip_address: str = "") -> int:
     if ip_address:
         removed += reset(ip=ip_address)
     return removed
+
+
+def second_factor_reset(*, actor, user) -> int:
+    """Remove a user's authenticator and recovery codes (a lost phone with no recovery code
+    left), so the user enrols again at the next sign-in. A security administrator's duty,
+    under the account rules (not one's own account, not a superuser's, not another
+    security administrator's), and recorded in the account's history for the auditor.
+    Returns how many devices were removed."""
+    from assistance.account_history import SECOND_FACTOR_RESET
+    from assistance.accounts import AccountRuleError, account_change_check
+
+    if not can_unlock_signins(actor):
+        raise AccountRuleError(_("Only a security administrator resets a second factor."))
+    if actor.pk == user.pk:
+        raise AccountRuleError(
+            _("Nobody resets their own second factor: ask another security administrator.")
+        )
+    account_change_check(actor=actor, user=user)
+    with transaction.atomic():
+        removed = TOTPDevice.objects.filter(user=user).delete()[1].get(
+            TOTPDevice._meta.label, 0
+        ) + StaticDevice.objects.filter(user=user).delete()[1].get(StaticDevice._meta.label, 0)
+        # A row of its own in the account's history, marked by its reason.
+        user._history_user = actor
+        user._change_reason = SECOND_FACTOR_RESET
+        try:
+            user.save(update_fields=["is_active"])
+        finally:
+            del user._change_reason
+    return removed
