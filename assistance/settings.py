@@ -201,8 +201,12 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "assistance.signin.views.lockout_response"
-# Behind a reverse proxy, the number of proxies that add X-Forwarded-For (0: none).
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
+# How many reverse proxies of our own stand before the application: the login log and the
+# lockout then take the client's address from X-Forwarded-For as the outermost of them
+# saw it. 0 (the default) trusts no header and uses REMOTE_ADDR. One setting for both, so
+# the address that is locked out is the address that is logged.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
 # Second factor (django-otp, TOTP with recovery codes): these roles cannot work without
 # it; anyone else may enrol from their account page.
 OTP_REQUIRED_ROLES = env_list(
@@ -330,10 +334,6 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
-# How many reverse proxies of our own stand before the application: the login log then
-# takes the client's address from X-Forwarded-For as the outermost of them saw it. 0 (the
-# default) trusts no header and logs REMOTE_ADDR.
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
