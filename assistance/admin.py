@@ -3,12 +3,12 @@ shows and nobody, not even a superuser, adds to, edits or deletes. Notifications
 each user's own and stay out of the admin."""
 
 from django.contrib import admin, messages
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import AccessLog, CalendarDay, CalendarYear
+from .outbox import send_after_commit
 
 
 class RecountDeadlinesMixin:
@@ -21,11 +21,12 @@ class RecountDeadlinesMixin:
 
     @staticmethod
     def _recount(request):
-        from verification.tasks import deadlines_recount_task
-
         # The administrator's change starts the recount: it is recorded as theirs.
-        actor_id = request.user.pk
-        transaction.on_commit(lambda: deadlines_recount_task.delay(actor_id=actor_id))
+        send_after_commit(
+            "verification.tasks.deadlines_recount_task",
+            what="deadline recount after a calendar change",
+            actor_id=request.user.pk,
+        )
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)

@@ -6,6 +6,7 @@ app's ``tasks.py`` is discovered, so a task lives beside the service it calls.
 
 import logging
 import os
+from importlib import import_module
 
 from celery import Celery
 from celery.signals import before_task_publish, celeryd_after_setup, task_postrun, task_prerun
@@ -96,10 +97,24 @@ def _stop_acting(sender=None, task=None, **kwargs):
         leave(task.request._previous_actor)
 
 
+def task_by_name(name: str):
+    """The registered task called ``name`` ("<app>.tasks.<function>"), importing its module
+    first if no worker or caller has yet (autodiscovery registers tasks lazily)."""
+    try:
+        return app.tasks[name]
+    except KeyError:
+        import_module(name.rpartition(".")[0])
+        return app.tasks[name]
+
+
 def send_or_leave_for_sweep(task, *args, what: str, **options) -> bool:
-    """Send ``task`` (``apply_async`` with ``args`` and ``options``). If the broker cannot
-    be reached, log it and return False instead of failing: the work is recorded in the
-    database and a periodic sweep sends it later, so the user's action still succeeds."""
+    """Send ``task`` (a task name, or a task) with ``args`` and ``options`` (those of
+    ``apply_async``). If the broker cannot be reached, log it and return False instead of
+    failing: the work is recorded in the database (an outbox message, or rows of its own
+    that say it is due) and a periodic sweep sends it later, so the user's action still
+    succeeds. Naming the task keeps services from importing tasks."""
+    if isinstance(task, str):
+        task = task_by_name(task)
     try:
         task.apply_async(args=list(args), **options)
     except (KombuOperationalError, ConnectionError, OSError) as exc:

@@ -203,6 +203,34 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"
 
 
+class OutboxMessage(models.Model):
+    """Work to be sent to Celery, recorded in the transaction that made it due, so that it
+    is not lost when the broker is down at commit: ``assistance.outbox`` sends it once the
+    transaction commits and marks it sent; the sweep sends again whatever is still unsent.
+    For work whose own rows already say it is due (checks still queued, batches not
+    prepared, uploads not checked), the verification sweep reads those rows instead."""
+
+    task = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict, blank=True)
+    queue = models.CharField(_("queue"), max_length=100, blank=True)
+    # The user whose action made the work due: the task acts for them (assistance.audit).
+    actor_id = models.PositiveBigIntegerField(_("started by"), null=True, blank=True)
+    what = models.CharField(_("what"), max_length=200)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["sent_at", "created_at"])]
+        default_permissions = ()
+
+    def __str__(self):
+        return self.what
+
+
 class Notification(models.Model):
     """An in-app message to one user, with a link to the work it is about."""
 

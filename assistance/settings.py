@@ -311,7 +311,14 @@ VERIFICATION_BATCH_THREADS = env_int("VERIFICATION_BATCH_THREADS", 2)
 VERIFICATION_CHANGES_CACHE_SECONDS = env_int("VERIFICATION_CHANGES_CACHE_SECONDS", 3600)
 # Attending units consent to (or comment on) circulated minutes within this many working days.
 MINUTES_CONSENT_WORKING_DAYS = env_int("MINUTES_CONSENT_WORKING_DAYS", 3)
+# Work recorded in the outbox (assistance.outbox) and still unsent this long after its
+# transaction committed is sent again (the broker was down at commit).
+OUTBOX_RESEND_AFTER_MINUTES = env_int("OUTBOX_RESEND_AFTER_MINUTES", 5)
 CELERY_BEAT_SCHEDULE = {
+    "assistance-outbox-resend": {
+        "task": "assistance.tasks.outbox_resend_task",
+        "schedule": 60 * OUTBOX_RESEND_AFTER_MINUTES,
+    },
     "meetings-overdue-decisions": {
         "task": "meetings.tasks.decisions_remind_overdue_task",
         "schedule": env_int("OVERDUE_SWEEP_SECONDS", 3600),

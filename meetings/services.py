@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from assistance.outbox import send_after_commit
 from assistance.roles import Role, has_role
 from assistance.services import notify
 from assistance.workdays import WorkdayCalendar
@@ -413,9 +414,9 @@ def agenda_approve(*, actor, meeting: Meeting) -> Meeting:
         item.status = AgendaItem.Status.APPROVED
         item.order = order
         _save(item, actor)
-    from .tasks import agenda_publish_task
-
-    transaction.on_commit(lambda: agenda_publish_task.delay(meeting.pk))
+    send_after_commit(
+        "meetings.tasks.agenda_publish_task", meeting.pk, what=f"agenda of meeting {meeting.pk}"
+    )
     return meeting
 
 

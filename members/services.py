@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from assistance.accounts import role_grant
+from assistance.outbox import send_after_commit
 from assistance.roles import Role
 
 from .models import Liaison, MemberUnit
@@ -58,9 +59,11 @@ def liaison_appoint(*, actor, user, unit: MemberUnit, title: str = "", phone: st
     liaison.notified_at = None
     liaison.save()
     user.groups.add(unit_permission_group(unit))
-    from .tasks import liaison_notify_appointed
-
-    liaison_notify_appointed.delay_on_commit(liaison.pk)
+    send_after_commit(
+        "members.tasks.liaison_notify_appointed",
+        liaison.pk,
+        what=f"notice of appointment to liaison {liaison.pk}",
+    )
     return liaison
 
 

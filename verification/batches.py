@@ -142,9 +142,21 @@ def _send_prepare(batch_id: int) -> bool:
     """Send the batch to be prepared. If the broker cannot be reached the batch stays
     recorded, running and unprepared, and the resend sweep sends it later: the clerk's
     submission still succeeds."""
-    from .tasks import batch_prepare_task
+    return send_or_leave_for_sweep(
+        "verification.tasks.batch_prepare_task", batch_id, what=f"batch {batch_id}"
+    )
 
-    return send_or_leave_for_sweep(batch_prepare_task, batch_id, what=f"batch {batch_id}")
+
+def _send_process_unit(batch_id: int, unit_id: int, queue: str) -> bool:
+    """Send one department's share of the batch to its own queue; if the broker cannot be
+    reached its checks stay queued and the resend sweep carries the batch on."""
+    return send_or_leave_for_sweep(
+        "verification.tasks.batch_process_unit_task",
+        batch_id,
+        unit_id,
+        what=f"batch {batch_id} for unit {unit_id}",
+        queue=queue,
+    )
 
 
 # --- Set-based writes -------------------------------------------------------------------------
@@ -454,9 +466,7 @@ def batch_prepare(*, batch_id: int) -> int:
         ).update(status=VerificationBatch.Status.COMPLETED, finished_at=timezone.now())
         return created
     for unit_id, unit in units.items():
-        from .tasks import batch_process_unit_task
-
-        batch_process_unit_task.apply_async(args=[batch.pk, unit_id], queue=unit.queue_name)
+        _send_process_unit(batch.pk, unit_id, unit.queue_name)
     return created
 
 
@@ -695,9 +705,9 @@ def batch_finish_if_done(*, batch_id: int) -> bool:
 def _send_changes_warm(batch_id: int) -> None:
     # Only a head start is lost if the broker is down: the changes page computes what it
     # does not find in the cache.
-    from .tasks import batch_changes_warm_task
-
-    send_or_leave_for_sweep(batch_changes_warm_task, batch_id, what=f"batch {batch_id}'s changes")
+    send_or_leave_for_sweep(
+        "verification.tasks.batch_changes_warm_task", batch_id, what=f"batch {batch_id}'s changes"
+    )
 
 
 def batch_resend_stalled(*, cutoff: datetime.datetime) -> int:
@@ -707,8 +717,6 @@ def batch_resend_stalled(*, cutoff: datetime.datetime) -> int:
     which picks up where an interrupted preparation stopped; a prepared one gets, for each
     department with checks still queued, its processing task again. Both are idempotent,
     so a message that does arrive after all changes nothing. Returns how many were sent."""
-    from .tasks import batch_prepare_task, batch_process_unit_task
-
     running = VerificationBatch.objects.filter(
         status=VerificationBatch.Status.RUNNING, created_at__lt=cutoff
     )
@@ -724,8 +732,14 @@ def batch_resend_stalled(*, cutoff: datetime.datetime) -> int:
         .values_list("request__batch_id", "unit_id", "unit__code")
         .distinct()
     )
-    messages = [(batch_prepare_task, (batch_id,), {}) for batch_id in unprepared] + [
-        (batch_process_unit_task, (batch_id, unit_id), {"queue": f"verify.{code}"})
+    messages = [
+        ("verification.tasks.batch_prepare_task", (batch_id,), {}) for batch_id in unprepared
+    ] + [
+        (
+            "verification.tasks.batch_process_unit_task",
+            (batch_id, unit_id),
+            {"queue": f"verify.{code}"},
+        )
         for batch_id, unit_id, code in stalled
     ]
     sent = 0

@@ -326,9 +326,9 @@ def snapshots_resend_unchecked(*, older_than: datetime.timedelta) -> int:
 def send_snapshot_check(snapshot_id: int) -> bool:
     """Send the upload to be checked; if the broker cannot be reached it stays waiting
     and the resend sweep sends it later. Returns whether it was sent."""
-    from .tasks import snapshot_check_task
-
-    return send_or_leave_for_sweep(snapshot_check_task, snapshot_id, what=f"snapshot {snapshot_id}")
+    return send_or_leave_for_sweep(
+        "verification.tasks.snapshot_check_task", snapshot_id, what=f"snapshot {snapshot_id}"
+    )
 
 
 def current_snapshot(unit_id: int) -> tuple[RegistrySnapshot | None, str]:

@@ -244,12 +244,13 @@ def enqueue_checks(checks: Iterable[DepartmentCheck]) -> int:
     the commit; if the broker cannot be reached the checks stay queued in the database
     and the resend sweep sends them later, so the clerk's submission still succeeds.
     Returns how many were sent."""
-    from .tasks import check_deliver_task
-
     sent = 0
     for check in checks:
         if not send_or_leave_for_sweep(
-            check_deliver_task, check.pk, what=f"check {check.pk}", queue=check.unit.queue_name
+            "verification.tasks.check_deliver_task",
+            check.pk,
+            what=f"check {check.pk}",
+            queue=check.unit.queue_name,
         ):
             break  # the broker is down: the rest wait for the sweep too
         sent += 1

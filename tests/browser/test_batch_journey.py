@@ -19,7 +19,7 @@ from tests.verification.factories import (
     authorize_all,
     register_family,
 )
-from verification import batches, tasks
+from verification import batches
 from verification.connectors import snapshot_import
 from verification.models import DepartmentCheck, UnitConnector, VerificationBatch
 
@@ -67,12 +67,11 @@ def held(monkeypatch):
     sent = []
     monkeypatch.setattr(batches, "_send_prepare", lambda batch_id: sent.append(("prepare",)))
 
-    class Held:
-        @staticmethod
-        def apply_async(args, queue):
-            sent.append(("process", *args))
-
-    monkeypatch.setattr(tasks, "batch_process_unit_task", Held)
+    monkeypatch.setattr(
+        batches,
+        "_send_process_unit",
+        lambda batch_id, unit_id, queue: sent.append(("process", batch_id, unit_id)),
+    )
     return sent
 
 

@@ -12,7 +12,6 @@ Tasks run in process: a batch submitted inside ``django_capture_on_commit_callba
 import datetime
 import itertools
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -24,7 +23,7 @@ from django.utils import timezone
 from assistance.models import Notification
 from tests.factories import LeadingGroupFactory, MemberUnitFactory
 from tests.verification.factories import VerificationItemFactory, make_id_number
-from verification import batches, services, tasks
+from verification import batches, services
 from verification.changes import (
     ChangeKind,
     batch_changes,
@@ -153,11 +152,7 @@ def held(monkeypatch):
     """Prepare batches without sending the departments their tasks: a test then runs each
     department itself. Yields the (batch, unit, queue) of every task that would have gone."""
     sent = []
-
-    def apply_async(args, queue):
-        sent.append((*args, queue))
-
-    monkeypatch.setattr(tasks, "batch_process_unit_task", SimpleNamespace(apply_async=apply_async))
+    monkeypatch.setattr(batches, "_send_process_unit", lambda *args: sent.append(args) or True)
     return sent
 
 

@@ -58,3 +58,28 @@ def test_admin_is_warned_and_entering_the_year_recounts(
     assert deadlines == {(datetime.date(2027, 1, 5), False)}
     assert services.provisional_deadline_years() == {}
     assert services.deadlines_recount() == 0  # nothing left to move
+
+
+def test_calendar_recount_survives_the_broker_down_and_acts_for_the_administrator(
+    late_request, admin_client, admin_user, caplog, django_capture_on_commit_callbacks
+):
+    from assistance.models import AuditEvent, OutboxMessage
+    from assistance.outbox import outbox_resend
+    from tests.test_outbox import NOW, broker_unreachable, eager
+
+    with broker_unreachable(caplog), django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:assistance_calendaryear_add"),
+            {"year": "2027", "complete": "on", "note": "国务院办公厅通知"},
+        )
+    assert response.status_code == 302
+    message = OutboxMessage.objects.get()
+    assert (message.task, message.sent_at) == ("verification.tasks.deadlines_recount_task", None)
+    assert message.kwargs == {"actor_id": admin_user.pk} and message.actor_id == admin_user.pk
+    # Not counted again yet: the message never left.
+    assert services.provisional_deadline_years() == {2027: 2}
+    with eager(True):
+        assert outbox_resend(older_than=NOW) == 1
+    assert services.provisional_deadline_years() == {}
+    event = AuditEvent.objects.get(action=AuditEvent.Action.DEADLINE_RECOUNT)
+    assert event.actor == admin_user
