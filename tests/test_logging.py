@@ -38,7 +38,8 @@ def _stderr_of_a_fresh_process(**env):
 
 def test_each_log_line_is_printed_once_with_debug_on():
     stderr = _stderr_of_a_fresh_process(DEBUG="1")
-    for marker in ("Not Found: /marker-request", "marker-autoreload", "marker-app", "marker-celery"):
+    markers = ("Not Found: /marker-request", "marker-autoreload", "marker-app", "marker-celery")
+    for marker in markers:
         assert stderr.count(marker) == 1, stderr
     assert "marker-below-level" not in stderr
     # The start-up banner of Axes came once per runserver process; it is not printed.
