@@ -44,4 +44,4 @@ def test_bin_run_stops_with_the_error_when_loading_the_demo_fails(tmp_path):
     assert "NotADirectoryError" in output  # the error itself, not a vague note
     assert "loading the demo failed" in output
     assert "Starting development server" not in output
-    assert "== 4/4" not in output
+    assert "== 4/4" not in output  # the step before the server starts
