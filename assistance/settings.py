@@ -391,9 +391,21 @@ PERMISSIONS_POLICY = {
     )
 }
 
+# Every line is printed once, by the root's console handler. Django's own default gives the
+# "django" logger a console handler of its own (in DEBUG) and lets it propagate to the root
+# as well, so "Not Found: /x" or "Watching for file changes" came out twice. Here that
+# logger keeps no handler and no level of its own (LOG_LEVEL rules) and only propagates;
+# its other default handler, mail_admins, had nothing to do (ADMINS is not set). The
+# request lines of runserver (django.server) keep Django's default, which does not
+# propagate. Axes's start-up banner is silenced: runserver's reloader starts two
+# processes, and each printed it.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django": {"handlers": [], "level": "NOTSET", "propagate": True},
+        "axes.apps": {"level": "WARNING"},
+    },
 }

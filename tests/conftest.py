@@ -214,11 +214,27 @@ def pytest_collection_modifyitems(config, items):
             _NOT_RUN_WITHOUT_BROKER.append(item.nodeid)
 
 
+def _skipped_for_want_of_postgresql(terminalreporter):
+    """Node ids of the tests skipped because the database is not PostgreSQL, whichever way
+    they skip (a skipif mark, or pytest.skip in a fixture): their reason names PostgreSQL."""
+    nodeids = []
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if "postgresql" in reason.lower() and report.nodeid not in nodeids:
+            nodeids.append(report.nodeid)
+    return nodeids
+
+
 def pytest_terminal_summary(terminalreporter):
     if _NOT_RUN_WITHOUT_BROKER:
         terminalreporter.write_sep("=", "not run: these tests need a broker and a worker")
         for nodeid in _NOT_RUN_WITHOUT_BROKER:
             terminalreporter.write_line(f"NOT RUN (no CELERY_BROKER_URL) {nodeid}")
+    without_postgresql = _skipped_for_want_of_postgresql(terminalreporter)
+    if without_postgresql:
+        terminalreporter.write_sep("=", "not run: these tests need PostgreSQL")
+        for nodeid in without_postgresql:
+            terminalreporter.write_line(f"NOT RUN (no PostgreSQL DATABASE_URL) {nodeid}")
 
 
 @pytest.fixture(autouse=True)
