@@ -12,15 +12,8 @@ from pathlib import Path
 import pytest
 
 from assistance.roles import Role
-from tests.factories import (
-    PASSWORD,
-    DutyFactory,
-    LeadingGroupFactory,
-    LiaisonFactory,
-    MemberUnitFactory,
-    UserFactory,
-    enrol_second_factor,
-)
+from tests import register
+from tests.factories import PASSWORD, enrol_second_factor
 
 
 @pytest.fixture(autouse=True)
@@ -147,69 +140,63 @@ def password():
 
 @pytest.fixture
 def group(db):
-    return LeadingGroupFactory(code="testdistrict", name="测试区困难群众基本生活保障工作领导小组")
+    return register.group()
 
 
 @pytest.fixture
 def unit(group):
-    unit = MemberUnitFactory(group=group, name="区公安分局", code="test-police")
-    DutyFactory(unit=unit, text="依法提供户籍、车辆信息。", category="data_verification")
-    return unit
+    return register.unit(group)
 
 
 @pytest.fixture
 def other_unit(group):
-    return MemberUnitFactory(group=group, name="区税务局", code="test-tax")
-
-
-def _persona(username, *roles, **extra):
-    return UserFactory(username=username, roles=list(roles), **extra)
+    return register.other_unit(group)
 
 
 @pytest.fixture
 def clerk(db):
-    return _persona("clerk", Role.OFFICE_CLERK)
+    return register.persona("clerk")
 
 
 @pytest.fixture
 def director(db):
-    return _persona("director", Role.OFFICE_DIRECTOR)
+    return register.persona("director")
 
 
 @pytest.fixture
 def convener(db):
-    return _persona("convener", Role.CONVENER)
+    return register.persona("convener")
 
 
 @pytest.fixture
 def auditor(db):
-    return _persona("auditor", Role.AUDITOR)
+    return register.persona("auditor")
 
 
 @pytest.fixture
 def administrator(db):
-    return _persona("administrator", Role.ADMINISTRATOR, is_staff=True)
+    return register.persona("administrator")
 
 
 @pytest.fixture
 def security_administrator(db):
-    return _persona("security", Role.SECURITY_ADMINISTRATOR)
+    return register.persona("security_administrator")
 
 
 @pytest.fixture
 def liaison(unit):
-    return LiaisonFactory(unit=unit, user=_persona("liaison", Role.UNIT_LIAISON)).user
+    return register.liaison("liaison", unit)
 
 
 @pytest.fixture
 def other_liaison(other_unit):
-    return LiaisonFactory(unit=other_unit, user=_persona("other-liaison", Role.UNIT_LIAISON)).user
+    return register.liaison("other-liaison", other_unit)
 
 
 @pytest.fixture
 def outsider(db):
     """Signed in, but holding no role."""
-    return _persona("outsider")
+    return register.persona("outsider")
 
 
 @pytest.fixture
