@@ -54,8 +54,10 @@ def _cache_clear(cache):
 def _empty_cache():
     """Each test starts with an empty cache (Redis in CI, CACHE_URL; memory otherwise):
     what one test computed never answers another's question."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
+    # The backend itself: ``django.core.cache.cache`` is a proxy, not a RedisCache.
+    cache = caches["default"]
     _cache_clear(cache)
     yield
     _cache_clear(cache)
