@@ -12,15 +12,8 @@ from pathlib import Path
 import pytest
 
 from assistance.roles import Role
-from tests.factories import (
-    PASSWORD,
-    DutyFactory,
-    LeadingGroupFactory,
-    LiaisonFactory,
-    MemberUnitFactory,
-    UserFactory,
-    enrol_second_factor,
-)
+from tests import register
+from tests.factories import PASSWORD, enrol_second_factor
 
 
 @pytest.fixture(autouse=True)
@@ -29,15 +22,45 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+# --- Parallel runs (pytest-xdist) ------------------------------------------------------------
+# Each xdist process (gw0, gw1, …) has its own test database (pytest-django adds the suffix)
+# but shares the Redis behind CACHE_URL and CELERY_BROKER_URL with the others. Its cache
+# keys carry its name, and it empties only those; the tests that use the broker and a real
+# worker (same queues, purged at start) all run in one process, one after the other.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def pytest_configure(config):
+    if _XDIST_WORKER:
+        from django.conf import settings
+
+        settings.CACHES["default"]["KEY_PREFIX"] = f"test-{_XDIST_WORKER}"
+
+
+def _cache_clear(cache):
+    from django.core.cache.backends.redis import RedisCache
+
+    if isinstance(cache, RedisCache) and cache.key_prefix:
+        # RedisCache.clear() empties the whole Redis database, the other processes' keys too.
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache (Redis in CI, CACHE_URL; memory otherwise):
     what one test computed never answers another's question."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    # The backend itself: ``django.core.cache.cache`` is a proxy, not a RedisCache.
+    cache = caches["default"]
+    _cache_clear(cache)
     yield
-    cache.clear()
+    _cache_clear(cache)
 
 
 @pytest.fixture(autouse=True)
@@ -119,69 +142,63 @@ def password():
 
 @pytest.fixture
 def group(db):
-    return LeadingGroupFactory(code="testdistrict", name="测试区困难群众基本生活保障工作领导小组")
+    return register.group()
 
 
 @pytest.fixture
 def unit(group):
-    unit = MemberUnitFactory(group=group, name="区公安分局", code="test-police")
-    DutyFactory(unit=unit, text="依法提供户籍、车辆信息。", category="data_verification")
-    return unit
+    return register.unit(group)
 
 
 @pytest.fixture
 def other_unit(group):
-    return MemberUnitFactory(group=group, name="区税务局", code="test-tax")
-
-
-def _persona(username, *roles, **extra):
-    return UserFactory(username=username, roles=list(roles), **extra)
+    return register.other_unit(group)
 
 
 @pytest.fixture
 def clerk(db):
-    return _persona("clerk", Role.OFFICE_CLERK)
+    return register.persona("clerk")
 
 
 @pytest.fixture
 def director(db):
-    return _persona("director", Role.OFFICE_DIRECTOR)
+    return register.persona("director")
 
 
 @pytest.fixture
 def convener(db):
-    return _persona("convener", Role.CONVENER)
+    return register.persona("convener")
 
 
 @pytest.fixture
 def auditor(db):
-    return _persona("auditor", Role.AUDITOR)
+    return register.persona("auditor")
 
 
 @pytest.fixture
 def administrator(db):
-    return _persona("administrator", Role.ADMINISTRATOR, is_staff=True)
+    return register.persona("administrator")
 
 
 @pytest.fixture
 def security_administrator(db):
-    return _persona("security", Role.SECURITY_ADMINISTRATOR)
+    return register.persona("security_administrator")
 
 
 @pytest.fixture
 def liaison(unit):
-    return LiaisonFactory(unit=unit, user=_persona("liaison", Role.UNIT_LIAISON)).user
+    return register.liaison("liaison", unit)
 
 
 @pytest.fixture
 def other_liaison(other_unit):
-    return LiaisonFactory(unit=other_unit, user=_persona("other-liaison", Role.UNIT_LIAISON)).user
+    return register.liaison("other-liaison", other_unit)
 
 
 @pytest.fixture
 def outsider(db):
     """Signed in, but holding no role."""
-    return _persona("outsider")
+    return register.persona("outsider")
 
 
 @pytest.fixture
@@ -202,12 +219,17 @@ def personas(clerk, director, convener, auditor, administrator, liaison, outside
 # CELERY_BROKER_URL is set (as in CI) and are reported by name as not run otherwise.
 
 _NOT_RUN_WITHOUT_BROKER = []
+_BROKER_SKIP_REASON = "needs a broker: set CELERY_BROKER_URL (Redis)"
 
 
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "broker" in item.keywords:
+            # One xdist process runs them all (``--dist loadgroup``): see _XDIST_WORKER.
+            item.add_marker(pytest.mark.xdist_group("broker"))
     if os.environ.get("CELERY_BROKER_URL"):
         return
-    skip = pytest.mark.skip(reason="needs a broker: set CELERY_BROKER_URL (Redis)")
+    skip = pytest.mark.skip(reason=_BROKER_SKIP_REASON)
     for item in items:
         if "broker" in item.keywords:
             item.add_marker(skip)
@@ -226,9 +248,18 @@ def _skipped_for_want_of_postgresql(terminalreporter):
 
 
 def pytest_terminal_summary(terminalreporter):
-    if _NOT_RUN_WITHOUT_BROKER:
+    # Under xdist the items are collected in the worker processes: the skips they report
+    # name the tests here.
+    not_run = list(_NOT_RUN_WITHOUT_BROKER)
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = getattr(report, "longrepr", None)
+        if isinstance(longrepr, tuple) and _BROKER_SKIP_REASON in str(longrepr[2]):
+            nodeid = report.nodeid.removesuffix("@broker")
+            if nodeid not in not_run:
+                not_run.append(nodeid)
+    if not_run:
         terminalreporter.write_sep("=", "not run: these tests need a broker and a worker")
-        for nodeid in _NOT_RUN_WITHOUT_BROKER:
+        for nodeid in not_run:
             terminalreporter.write_line(f"NOT RUN (no CELERY_BROKER_URL) {nodeid}")
     without_postgresql = _skipped_for_want_of_postgresql(terminalreporter)
     if without_postgresql:

@@ -30,24 +30,18 @@ Factories (fixtures returning functions), for tests needing more:
 it to ``status`` (draft, submitted, accepted, returned, rejected); ``actor`` defaults to the
 unit's liaison persona where there is one, else ``clerk``.
 
+The fixtures call the plain functions of ``tests/meetings/factories.py``.
+
 ``english`` activates English for messages returned by services outside a request.
-Uploaded attachments are written to a temporary folder (autouse ``_meeting_media``).
+Uploaded attachments are written to a temporary folder (``_media_in_tmp``, autouse, in
+``tests/conftest.py``).
 """
 
-import datetime
-
 import pytest
-from django.utils import timezone, translation
+from django.utils import translation
 
-from meetings import services
-from meetings.models import AgendaItem, Attendance, Meeting
-from tests.factories import MemberUnitFactory
-
-
-@pytest.fixture(autouse=True)
-def _meeting_media(settings, tmp_path):
-    # Attachments are files: keep them out of the project's media folder.
-    settings.MEDIA_ROOT = tmp_path / "media"
+from meetings.models import AgendaItem, Meeting
+from tests.meetings import factories
 
 
 @pytest.fixture
@@ -58,35 +52,16 @@ def english():
 
 @pytest.fixture
 def host_unit(group):
-    unit = MemberUnitFactory(group=group, name="区民政局", code="test-civil-affairs", order=0)
-    group.office_host_unit = unit
-    group.meetings_per_year = 4
-    group.holds_kickoff = True
-    group.holds_year_end = True
-    group.save()
-    return unit
-
-
-def _starts_at(days=14, hour=9, minute=30) -> datetime.datetime:
-    day = timezone.localdate() + datetime.timedelta(days=days)
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+    return factories.host_unit_for(group)
 
 
 @pytest.fixture
 def make_meeting(group, host_unit, unit, clerk, convener):
     def make(**overrides) -> Meeting:
-        data = {
-            "actor": clerk,
-            "group": group,
-            "kind": Meeting.Kind.REGULAR,
-            "title": "2026年第二季度协调会议",
-            "starts_at": _starts_at(),
-            "place": "区政府第一会议室",
-            "convener": convener,
-            "invited_units": [host_unit, unit],
-        }
+        data = {"clerk": clerk, "group": group, "convener": convener}
+        data["invited_units"] = [host_unit, unit]
         data.update(overrides)
-        return services.meeting_schedule(**data)
+        return factories.meeting_schedule(**data)
 
     return make
 
@@ -103,32 +78,9 @@ def make_item(unit, liaison, clerk, director):
 
     def make(meeting, item_unit, *, status=AgendaItem.Status.DRAFT, actor=None, **data):
         actor = actor or authors.get(item_unit.pk, clerk)
-        fields = {
-            "title": f"关于{item_unit.name}提报事项的议题",
-            "background": "近期工作中发现的跨部门问题。",
-            "proposal": "建议由相关单位共同研究解决。",
-            "decision_requested": "请会议研究确定牵头单位和完成时限。",
-        }
-        fields.update(data)
-        item = services.agenda_item_create(
-            actor=actor, meeting=meeting, unit=item_unit, data=services.ItemData(**fields)
+        return factories.item_make(
+            meeting, item_unit, actor=actor, director=director, status=status, **data
         )
-        if status == AgendaItem.Status.DRAFT:
-            return item
-        item = services.agenda_item_submit(actor=actor, item=item)
-        verdict = {
-            AgendaItem.Status.ACCEPTED: services.Review.ACCEPT,
-            AgendaItem.Status.RETURNED: services.Review.RETURN,
-            AgendaItem.Status.REJECTED: services.Review.REJECT,
-        }.get(status)
-        if verdict is not None:
-            comment = "" if verdict == services.Review.ACCEPT else "请补充数据来源。"
-            item = services.agenda_item_review(
-                actor=director, item=item, verdict=verdict, comment=comment
-            )
-        item.refresh_from_db()
-        assert item.status == status, f"cannot make an item {status!r} here"
-        return item
 
     return make
 
@@ -150,31 +102,23 @@ def items(meeting, make_item, unit, host_unit, clerk):
 
 
 @pytest.fixture
-def approved_meeting(
-    meeting, make_item, unit, host_unit, clerk, convener, django_capture_on_commit_callbacks
-):
-    make_item(meeting, unit, status=AgendaItem.Status.ACCEPTED, title="车辆信息核对口径")
-    make_item(
-        meeting, host_unit, status=AgendaItem.Status.ACCEPTED, actor=clerk, title="年度救助资金安排"
+def approved_meeting(meeting, unit, liaison, host_unit, clerk, director, convener):
+    return factories.agenda_approve(
+        meeting,
+        unit=unit,
+        liaison=liaison,
+        host_unit=host_unit,
+        clerk=clerk,
+        director=director,
+        convener=convener,
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        services.agenda_approve(actor=convener, meeting=meeting)
-    meeting.refresh_from_db()
-    return meeting
 
 
 @pytest.fixture
 def held_meeting(approved_meeting, clerk, host_unit, unit):
-    services.attendance_record(
-        actor=clerk,
-        meeting=approved_meeting,
-        rows=[
-            services.AttendanceData(host_unit.pk, Attendance.Presence.PRESENT, "刘建国", "局长"),
-            services.AttendanceData(unit.pk, Attendance.Presence.DELEGATED, "王晓梅", "科员"),
-        ],
+    return factories.attendance_record(
+        approved_meeting, clerk=clerk, host_unit=host_unit, unit=unit
     )
-    approved_meeting.refresh_from_db()
-    return approved_meeting
 
 
 @pytest.fixture

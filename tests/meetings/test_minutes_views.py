@@ -29,14 +29,12 @@ from docx.oxml.ns import qn
 from assistance.roles import Role
 from meetings import services
 from meetings.models import (
-    Attachment,
     Decision,
-    DecisionUpdate,
     Minutes,
-    MinutesReceipt,
     MinutesResponse,
 )
 from tests.factories import LiaisonFactory, UserFactory
+from tests.meetings import factories, minutes_pages
 
 pytestmark = pytest.mark.django_db
 
@@ -50,10 +48,9 @@ EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 60
 FOLLOWUP_QUERIES = 16
 MINUTES_PAGE_QUERIES = 14
 
-TEXT = (
-    "会议听取了区民政局关于第一季度困难群众基本生活保障工作情况的汇报，"
-    "研究了车辆信息核对口径等问题。"
-)
+TEXT = factories.MINUTES_TEXT
+_call, _decision = minutes_pages.call, minutes_pages.decision
+_snapshot, _decision_snapshot = minutes_pages.snapshot, minutes_pages.decision_snapshot
 
 
 @pytest.fixture(autouse=True)
@@ -84,75 +81,36 @@ def _messages(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
-def _decisions(unit, host_unit, other_unit):
-    """Decision 1 led by ``unit`` with the host; decision 2 led by the host with
-    ``other_unit`` cooperating (a member unit that did not attend)."""
-    return [
-        services.DecisionData(
-            text="由区公安分局牵头，统一车辆信息核对口径。",
-            lead_unit_id=unit.pk,
-            cooperating_unit_ids=[host_unit.pk],
-            working_days=10,
-        ),
-        services.DecisionData(
-            text="由区民政局牵头，会同区税务局安排年度救助资金。",
-            lead_unit_id=host_unit.pk,
-            cooperating_unit_ids=[other_unit.pk],
-            working_days=20,
-        ),
-    ]
+_decisions = factories.decisions_for
 
 
 @pytest.fixture
 def drafted(held_meeting, clerk, unit, host_unit, other_unit):
-    return services.minutes_draft(
-        actor=clerk,
-        meeting=held_meeting,
-        text=TEXT,
-        document_number="第3期",
-        decisions=_decisions(unit, host_unit, other_unit),
+    return factories.minutes_drafted(
+        held_meeting, clerk=clerk, unit=unit, host_unit=host_unit, other_unit=other_unit
     )
 
 
 @pytest.fixture
 def circulated(drafted, clerk, director):
-    services.minutes_submit_for_review(actor=clerk, minutes=drafted)
-    return services.minutes_review(actor=director, minutes=drafted, approve=True)
+    return factories.minutes_circulated(drafted, clerk=clerk, director=director)
 
 
 @pytest.fixture
 def signed(circulated, liaison, host_liaison, unit, host_unit, convener):
-    services.minutes_respond(actor=liaison, minutes=circulated, unit=unit, consent=True)
-    services.minutes_respond(actor=host_liaison, minutes=circulated, unit=host_unit, consent=True)
-    return services.minutes_sign(actor=convener, minutes=circulated)
+    return factories.minutes_signed(
+        circulated,
+        liaison=liaison,
+        host_liaison=host_liaison,
+        unit=unit,
+        host_unit=host_unit,
+        convener=convener,
+    )
 
 
 @pytest.fixture
 def issued(signed, clerk):
-    return services.minutes_issue(actor=clerk, minutes=signed)
-
-
-def _decision(minutes, order) -> Decision:
-    return minutes.decisions.get(order=order)
-
-
-def _snapshot(minutes):
-    """What a refused action must leave as it was."""
-    return (
-        dict(Minutes.objects.filter(pk=minutes.pk).values().get()),
-        Minutes.history.filter(id=minutes.pk).count(),
-        list(MinutesResponse.objects.filter(minutes=minutes).order_by("pk").values()),
-        list(MinutesReceipt.objects.filter(minutes=minutes).order_by("pk").values()),
-        list(Decision.objects.filter(minutes=minutes).order_by("pk").values()),
-    )
-
-
-def _decision_snapshot(decision):
-    return (
-        dict(Decision.objects.filter(pk=decision.pk).values().get()),
-        DecisionUpdate.objects.filter(decision=decision).count(),
-        Attachment.objects.filter(update__decision=decision).count(),
-    )
+    return factories.minutes_issued(signed, clerk=clerk)
 
 
 def _draft_data(decisions, *, text=TEXT, number="第3期", initial=0, extra=1):
@@ -180,42 +138,8 @@ def _draft_data(decisions, *, text=TEXT, number="第3期", initial=0, extra=1):
 
 
 # --- Who may see what -----------------------------------------------------------------------
-
-MINUTES_URLS = [
-    # (url name, method, POST data)
-    ("minutes_detail", "get", None),
-    ("minutes_docx", "get", None),
-    ("minutes_submit", "post", {}),
-    ("minutes_review", "post", {"verdict": "approve"}),
-    ("minutes_respond", "post", {"answer": "consent"}),
-    ("minutes_revise", "post", {"comment": "按意见修改"}),
-    ("minutes_sign", "post", {}),
-    ("minutes_issue", "post", {"reported_to_government": "on"}),
-    ("minutes_acknowledge", "post", {}),
-]
-DECISION_URLS = [
-    ("decision_detail", "get", None),
-    ("decision_update", "post", {"text": "已召开专题会议。"}),
-    ("decision_close", "post", {}),
-    ("decision_send_back", "post", {"comment": "请补充材料。"}),
-]
-
-
-def _call(client, name, method, data, pk):
-    url = reverse(f"meetings:{name}", kwargs={"pk": pk})
-    return client.get(url) if method == "get" else client.post(url, data)
-
-
-@pytest.mark.parametrize(("name", "method", "data"), MINUTES_URLS + DECISION_URLS)
-def test_anonymous_is_sent_to_sign_in(client, issued, name, method, data):
-    pk = issued.pk if name.startswith("minutes") else _decision(issued, 1).pk
-    before = _snapshot(issued)
-
-    response = _call(client, name, method, data, pk)
-
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
-    assert _snapshot(issued) == before
+# The URLs for every role on circulated and on issued minutes: test_minutes_access.py and
+# test_minutes_circulated_access.py.
 
 
 @pytest.mark.parametrize("name", ["minutes_draft", "followup"])
@@ -230,45 +154,6 @@ def test_anonymous_is_sent_to_sign_in_from_the_draft_and_follow_up_pages(
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
-
-
-@pytest.mark.parametrize("persona", ["outsider", "auditor", "administrator", "other_liaison"])
-@pytest.mark.parametrize(("name", "method", "data"), MINUTES_URLS)
-def test_minutes_before_issue_are_404_to_everyone_but_staff_and_attending_units(
-    client, request, circulated, persona, name, method, data
-):
-    # ``other_liaison``'s unit is a member unit that did not attend: the circulated
-    # minutes are not theirs to see, let alone to consent to.
-    client.force_login(request.getfixturevalue(persona))
-    before = _snapshot(circulated)
-
-    response = _call(client, name, method, data, circulated.pk)
-
-    assert response.status_code == 404
-    assert _snapshot(circulated) == before
-
-
-@pytest.mark.parametrize("persona", ["liaison", "clerk", "director", "convener"])
-@pytest.mark.parametrize(("name", "method", "data"), MINUTES_URLS)
-def test_circulated_minutes_are_open_to_staff_and_the_attending_units(
-    client, request, circulated, persona, name, method, data
-):
-    client.force_login(request.getfixturevalue(persona))
-
-    response = _call(client, name, method, data, circulated.pk)
-
-    # A GET shows the page; a POST either acts (and redirects) or shows the service's
-    # refusal on the page.
-    assert response.status_code in ((200,) if method == "get" else (200, 302))
-
-
-@pytest.mark.parametrize("persona", ["liaison", "other_liaison", "clerk", "convener"])
-def test_issued_minutes_are_open_to_every_member_unit(client, request, issued, persona):
-    client.force_login(request.getfixturevalue(persona))
-
-    for name in ("minutes_detail", "minutes_docx"):
-        response = client.get(reverse(f"meetings:{name}", kwargs={"pk": issued.pk}))
-        assert response.status_code == 200, name
 
 
 @pytest.mark.parametrize("persona", ["liaison", "other_liaison", "clerk", "convener"])
@@ -301,55 +186,6 @@ def test_the_draft_page_is_the_offices(client, request, held_meeting, persona, s
     assert response.status_code == status
 
 
-@pytest.mark.parametrize("persona", ["outsider", "auditor", "administrator"])
-@pytest.mark.parametrize(("name", "method", "data"), DECISION_URLS)
-def test_decisions_are_404_to_outsiders(client, request, issued, persona, name, method, data):
-    decision = _decision(issued, 1)
-    client.force_login(request.getfixturevalue(persona))
-    before = _decision_snapshot(decision)
-
-    response = _call(client, name, method, data, decision.pk)
-
-    assert response.status_code == 404
-    assert _decision_snapshot(decision) == before
-
-
-@pytest.mark.parametrize(("name", "method", "data"), DECISION_URLS)
-def test_a_decision_is_404_to_a_liaison_whose_unit_it_does_not_concern(
-    client, issued, liaison, other_liaison, name, method, data
-):
-    # Decision 1: led by ``unit`` with the host unit; decision 2: led by the host unit
-    # with ``other_unit``. Each liaison's unit is on one of them only.
-    for user, order in ((other_liaison, 1), (liaison, 2)):
-        decision = _decision(issued, order)
-        client.force_login(user)
-        before = _decision_snapshot(decision)
-
-        response = _call(client, name, method, data, decision.pk)
-
-        assert response.status_code == 404
-        assert _decision_snapshot(decision) == before
-
-
-@pytest.mark.parametrize(("name", "method", "data"), DECISION_URLS)
-def test_a_decision_is_open_to_its_units_liaisons_and_staff(
-    client, request, issued, name, method, data
-):
-    for persona, order in (
-        ("liaison", 1),
-        ("other_liaison", 2),
-        ("clerk", 1),
-        ("director", 2),
-        ("convener", 1),
-    ):
-        decision = _decision(issued, order)
-        client.force_login(request.getfixturevalue(persona))
-
-        response = _call(client, name, method, data, decision.pk)
-
-        assert response.status_code in ((200,) if method == "get" else (200, 302)), persona
-
-
 def test_decisions_of_minutes_not_yet_issued_are_404_to_liaisons(client, signed, liaison):
     client.force_login(liaison)
 
@@ -358,27 +194,6 @@ def test_decisions_of_minutes_not_yet_issued_are_404_to_liaisons(client, signed,
     )
 
     assert response.status_code == 404
-
-
-@pytest.mark.parametrize(
-    ("persona", "status"),
-    [
-        ("clerk", 200),
-        ("director", 200),
-        ("convener", 200),
-        ("liaison", 200),
-        ("other_liaison", 200),
-        ("outsider", 404),
-        ("auditor", 404),
-        ("administrator", 404),
-    ],
-)
-def test_the_follow_up_page(client, request, issued, persona, status):
-    client.force_login(request.getfixturevalue(persona))
-
-    response = client.get(reverse("meetings:followup"))
-
-    assert response.status_code == status
 
 
 # --- The whole procedure ---------------------------------------------------------------------
