@@ -4,7 +4,6 @@ tasks is attributed to the user who started it, never to whoever's request the t
 happens to serve."""
 
 import datetime
-from types import SimpleNamespace
 
 import pytest
 from celery import shared_task
@@ -35,9 +34,7 @@ def _english():
 @pytest.fixture
 def held(monkeypatch):
     """Prepare batches without sending the departments their tasks (as in test_batches)."""
-    monkeypatch.setattr(
-        tasks, "batch_process_unit_task", SimpleNamespace(apply_async=lambda args, queue: None)
-    )
+    monkeypatch.setattr(batches, "_send_process_unit", lambda *args: True)
 
 
 def _events(action):
