@@ -11,6 +11,8 @@ from meetings.models import (
     MinutesReceipt,
     MinutesResponse,
 )
+from tests import register
+from tests.meetings import factories, world
 
 
 def decision(minutes, order) -> Decision:
@@ -59,3 +61,36 @@ DECISION_URLS = [
 def call(client, name, method, data, pk):
     url = reverse(f"meetings:{name}", kwargs={"pk": pk})
     return client.get(url) if method == "get" else client.post(url, data)
+
+
+def circulated_minutes_world() -> dict:
+    """A held meeting (``host_unit`` present, ``unit`` delegated, ``other_unit`` not
+    invited) whose minutes the office director approved and circulated for consent, with
+    the register's personas: what both minutes permission matrices start from."""
+    group = register.group()
+    unit, other_unit, users = world.register_with_personas(group)
+    host_unit = factories.host_unit_for(group)
+    clerk, director, convener = users["clerk"], users["director"], users["convener"]
+    meeting = factories.meeting_schedule(
+        clerk=clerk, group=group, convener=convener, invited_units=[host_unit, unit]
+    )
+    factories.agenda_approve(
+        meeting,
+        unit=unit,
+        liaison=users["liaison"],
+        host_unit=host_unit,
+        clerk=clerk,
+        director=director,
+        convener=convener,
+    )
+    held = factories.attendance_record(meeting, clerk=clerk, host_unit=host_unit, unit=unit)
+    minutes = factories.minutes_drafted(
+        held, clerk=clerk, unit=unit, host_unit=host_unit, other_unit=other_unit
+    )
+    minutes = factories.minutes_circulated(minutes, clerk=clerk, director=director)
+    return {
+        "minutes": minutes,
+        "users": users,
+        "unit": unit,
+        "host_unit": host_unit,
+    }

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from tests import register
 from tests.meetings import factories, world
-from tests.meetings.minutes_pages import DECISION_URLS, MINUTES_URLS
+from tests.meetings.minutes_pages import DECISION_URLS, MINUTES_URLS, circulated_minutes_world
 from tests.meetings.minutes_pages import call as _call
 from tests.meetings.minutes_pages import decision as _decision
 from tests.meetings.minutes_pages import decision_snapshot as _decision_snapshot
@@ -23,38 +23,19 @@ pytestmark = pytest.mark.django_db
 
 
 def _build() -> dict:
-    group = register.group()
-    unit, other_unit, users = world.register_with_personas(group)
-    host_unit = factories.host_unit_for(group)
-    clerk, director, convener = users["clerk"], users["director"], users["convener"]
-    meeting = factories.meeting_schedule(
-        clerk=clerk, group=group, convener=convener, invited_units=[host_unit, unit]
-    )
-    factories.agenda_approve(
-        meeting,
-        unit=unit,
-        liaison=users["liaison"],
-        host_unit=host_unit,
-        clerk=clerk,
-        director=director,
-        convener=convener,
-    )
-    held = factories.attendance_record(meeting, clerk=clerk, host_unit=host_unit, unit=unit)
-    minutes = factories.minutes_drafted(
-        held, clerk=clerk, unit=unit, host_unit=host_unit, other_unit=other_unit
-    )
-    minutes = factories.minutes_circulated(minutes, clerk=clerk, director=director)
+    built = circulated_minutes_world()
+    users, unit, host_unit = built["users"], built["unit"], built["host_unit"]
     # Signs for the host unit, as in test_minutes_views.py.
     users["host_liaison"] = register.liaison("host-liaison", host_unit)
     minutes = factories.minutes_signed(
-        minutes,
+        built["minutes"],
         liaison=users["liaison"],
         host_liaison=users["host_liaison"],
         unit=unit,
         host_unit=host_unit,
-        convener=convener,
+        convener=users["convener"],
     )
-    minutes = factories.minutes_issued(minutes, clerk=clerk)
+    minutes = factories.minutes_issued(minutes, clerk=users["clerk"])
     return {"minutes": minutes, "users": users}
 
 

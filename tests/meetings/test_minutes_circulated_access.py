@@ -10,9 +10,8 @@ fixtures named as the personas return the module's users."""
 
 import pytest
 
-from tests import register
-from tests.meetings import factories, world
-from tests.meetings.minutes_pages import MINUTES_URLS
+from tests.meetings import world
+from tests.meetings.minutes_pages import MINUTES_URLS, circulated_minutes_world
 from tests.meetings.minutes_pages import call as _call
 from tests.meetings.minutes_pages import snapshot as _snapshot
 
@@ -20,28 +19,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _build() -> dict:
-    group = register.group()
-    unit, other_unit, users = world.register_with_personas(group)
-    host_unit = factories.host_unit_for(group)
-    clerk, director, convener = users["clerk"], users["director"], users["convener"]
-    meeting = factories.meeting_schedule(
-        clerk=clerk, group=group, convener=convener, invited_units=[host_unit, unit]
-    )
-    factories.agenda_approve(
-        meeting,
-        unit=unit,
-        liaison=users["liaison"],
-        host_unit=host_unit,
-        clerk=clerk,
-        director=director,
-        convener=convener,
-    )
-    held = factories.attendance_record(meeting, clerk=clerk, host_unit=host_unit, unit=unit)
-    minutes = factories.minutes_drafted(
-        held, clerk=clerk, unit=unit, host_unit=host_unit, other_unit=other_unit
-    )
-    minutes = factories.minutes_circulated(minutes, clerk=clerk, director=director)
-    return {"minutes": minutes, "users": users}
+    built = circulated_minutes_world()
+    return {"minutes": built["minutes"], "users": built["users"]}
 
 
 _built = world.built_once(_build)
