@@ -6,7 +6,6 @@ import datetime
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Case, IntegerField, OuterRef, Subquery, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +14,7 @@ from assistance.forms import BootstrapMixin
 from assistance.idnumbers import mask_id_number
 from assistance.roles import Role
 from members.models import LeadingGroup, MemberUnit
-from verification.models import Household, HouseholdMember
+from verification.selectors import households_of
 
 from . import services
 from .models import AgendaItem, Attendance, Meeting
@@ -231,24 +230,6 @@ class HouseholdChoiceField(forms.ModelChoiceField):
         return f"{obj.town} · {mask_id_number(obj.applicant_id_number or '')}"
 
 
-def households_of(group: LeadingGroup):
-    """The households registered with a group's office, each with its applicant's ID number
-    (masked when shown), in one query."""
-    applicant = HouseholdMember.objects.filter(household=OuterRef("pk")).order_by(
-        Case(
-            When(relation=HouseholdMember.Relation.APPLICANT, then=0),
-            default=1,
-            output_field=IntegerField(),
-        ),
-        "pk",
-    )
-    return (
-        Household.objects.filter(office=group)
-        .annotate(applicant_id_number=Subquery(applicant.values("id_number")[:1]))
-        .order_by("town", "pk")
-    )
-
-
 class AgendaItemForm(BootstrapMixin, forms.Form):
     """An agenda item. The office picks the unit (on a new item) and, for a case
     consultation, the household; a liaison gets neither field: their unit is their own and
@@ -270,7 +251,7 @@ class AgendaItemForm(BootstrapMixin, forms.Form):
     )
     household = HouseholdChoiceField(
         label=_("Household concerned"),
-        queryset=Household.objects.none(),
+        queryset=None,  # the meeting's group's households (households_of), set in __init__
         required=False,
         empty_label=_("None"),
         help_text=_("Shown by town and the applicant's masked ID number."),

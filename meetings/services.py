@@ -21,6 +21,7 @@ from assistance.roles import Role, has_role
 from assistance.services import notify
 from assistance.workdays import WorkdayCalendar
 from members.models import LeadingGroup, Liaison, MemberUnit
+from verification.selectors import household_registered_with
 
 from .models import (
     AgendaItem,
@@ -261,11 +262,9 @@ def _check_household(meeting: Meeting, household_id: int | None) -> None:
         return
     if meeting.kind != Meeting.Kind.CASE:
         raise MeetingError(_("Only a case consultation concerns one household."))
-    from verification.models import Household
-
     # Households are confidential records of one office: a case consultation can only
     # be about one registered with the meeting's own group.
-    if not Household.objects.filter(pk=household_id, office_id=meeting.group_id).exists():
+    if not household_registered_with(household_id, meeting.group_id):
         raise MeetingError(_("The household is not registered with this group's office."))
 
 

@@ -30,7 +30,7 @@ from assistance.models import AccessLog
 from assistance.roles import Role, has_role
 from members.models import LeadingGroup
 from members.selectors import liaison_unit
-from verification.models import HouseholdMember
+from verification.selectors import household_with_applicant
 
 from .. import services
 from ..exports import DOCX_CONTENT_TYPE, ICS_CONTENT_TYPE
@@ -457,20 +457,8 @@ def _household_text(item: AgendaItem) -> str:
     """The household an item concerns: its town and its applicant's masked ID number."""
     if item.household is None:
         return ""
-    applicant = (
-        HouseholdMember.objects.filter(household=item.household)
-        .order_by(
-            Case(
-                When(relation=HouseholdMember.Relation.APPLICANT, then=0),
-                default=1,
-                output_field=IntegerField(),
-            ),
-            "pk",
-        )
-        .values_list("id_number", flat=True)
-        .first()
-    )
-    return f"{item.household.town} · {mask_id_number(applicant or '')}"
+    household = household_with_applicant(item.household_id)
+    return f"{household.town} · {mask_id_number(household.applicant_id_number or '')}"
 
 
 def _may_change(user, item: AgendaItem) -> bool:

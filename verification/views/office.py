@@ -14,16 +14,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import (
-    Case,
     Count,
     Exists,
-    IntegerField,
     Min,
     OuterRef,
     Prefetch,
     Q,
-    Subquery,
-    When,
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -66,6 +62,7 @@ from ..permissions import (
     get_request_for_user,
     require_office,
 )
+from ..selectors import with_applicant
 
 PAGE_SIZE = 50
 # An ID number belongs to a handful of households at most; this only bounds the log.
@@ -78,25 +75,6 @@ OPEN = Q(checks__status__in=DepartmentCheck.OPEN)
 
 
 # --- Shared reads -----------------------------------------------------------------------------
-
-
-def _applicant(household_ref: str):
-    """The household's applicant (or, failing one, its first member), as a subquery."""
-    return HouseholdMember.objects.filter(household=OuterRef(household_ref)).order_by(
-        Case(
-            When(relation=HouseholdMember.Relation.APPLICANT, then=0),
-            default=1,
-            output_field=IntegerField(),
-        ),
-        "pk",
-    )
-
-
-def _with_applicant(queryset, household_ref: str):
-    return queryset.annotate(
-        applicant_name=Subquery(_applicant(household_ref).values("name")[:1]),
-        applicant_id_number=Subquery(_applicant(household_ref).values("id_number")[:1]),
-    )
 
 
 def _with_progress(requests):
@@ -167,7 +145,7 @@ def household_list(request):
         request,
         households,
         PAGE_SIZE,
-        rows=lambda rows: _with_applicant(rows.annotate(member_count=Count("members")), "pk"),
+        rows=lambda rows: with_applicant(rows.annotate(member_count=Count("members")), "pk"),
     )
     return render(
         request,
@@ -453,7 +431,7 @@ def request_list(request):
                 request,
                 requests_,
                 PAGE_SIZE,
-                rows=lambda rows: _with_applicant(
+                rows=lambda rows: with_applicant(
                     _with_progress(rows.select_related("household")), "household"
                 ),
             ),
@@ -562,7 +540,7 @@ def overdue_list(request):
         request,
         checks,
         OVERDUE_PAGE_SIZE,
-        rows=lambda rows: _with_applicant(
+        rows=lambda rows: with_applicant(
             rows.select_related("unit", "request__household"), "request__household"
         ),
     )
