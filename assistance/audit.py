@@ -5,7 +5,7 @@ from the web request its middleware keeps in a thread-local. Work done in a Cele
 no request of its own, so without care a change made by a task is attributed to nobody (in
 a worker) or to whoever's request happens to be running (a task run in process). The rule
 here: a task acts for the user who started it, carried in the task message's
-``actor_id`` header (``assistance.celery`` adds it when the task is sent and applies it
+``actor_id`` header (``assistance.taskrun`` adds it when the task is sent and applies it
 when the task runs); work no user started (beat's sweeps) is made by nobody
 (``history_user`` empty) and its audit events name the system job instead.
 """
@@ -17,6 +17,9 @@ from django.utils.functional import SimpleLazyObject
 from simple_history.models import HistoricalRecords
 
 _UNSET = object()
+
+# The task message header that names the user a task acts for (``assistance.taskrun``).
+ACTOR_HEADER = "actor_id"
 
 
 class _ActingFor:

@@ -16,6 +16,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -194,8 +195,6 @@ class GroupAdmin(DjangoGroupAdmin):
     fields = ["name", "members", "permissions"]
 
     def get_queryset(self, request):
-        from django.db.models import Count
-
         return super().get_queryset(request).annotate(members_count=Count("user"))
 
     @admin.display(description=_("members"), ordering="members_count")

@@ -9,14 +9,19 @@ just before a crash can be sent again by the sweep.
 """
 
 import datetime
+import logging
+from importlib import import_module
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
-from .audit import current_actor_id
-from .celery import ACTOR_HEADER, send_or_leave_for_sweep
+from .audit import ACTOR_HEADER, current_actor_id
 from .models import OutboxMessage
+
+logger = logging.getLogger(__name__)
 
 # Sent messages are kept this long (to see what was sent when), then removed by the sweep.
 KEEP_SENT = datetime.timedelta(days=7)
@@ -69,3 +74,29 @@ def outbox_resend(*, older_than: datetime.timedelta | None = None) -> int:
             break
         sent += 1
     return sent
+
+
+def task_by_name(name: str):
+    """The registered task called ``name`` ("<app>.tasks.<function>"), importing its module
+    first if no worker or caller has yet (autodiscovery registers tasks lazily)."""
+    try:
+        return current_app.tasks[name]
+    except KeyError:
+        import_module(name.rpartition(".")[0])
+        return current_app.tasks[name]
+
+
+def send_or_leave_for_sweep(task, *args, what: str, **options) -> bool:
+    """Send ``task`` (a task name, or a task) with ``args`` and ``options`` (those of
+    ``apply_async``). If the broker cannot be reached, log it and return False instead of
+    failing: the work is recorded in the database (an outbox message, or rows of its own
+    that say it is due) and a periodic sweep sends it later, so the user's action still
+    succeeds. Naming the task keeps services from importing tasks."""
+    if isinstance(task, str):
+        task = task_by_name(task)
+    try:
+        task.apply_async(args=list(args), **options)
+    except (KombuOperationalError, ConnectionError, OSError) as exc:
+        logger.warning("Broker unreachable (%s): %s left for the resend sweep", exc, what)
+        return False
+    return True

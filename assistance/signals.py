@@ -4,10 +4,11 @@ handled them (the sign-in page, the admin, a second factor added later)."""
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
+from .models import LoginLog
+from .services import login_log_record
+
 
 def _failure_reason(username: str) -> str:
-    from .models import LoginLog
-
     # For the auditor only: the sign-in page itself still says nothing about which it was.
     user = get_user_model()._default_manager.filter(username=username).first()
     if user is None:
@@ -18,16 +19,10 @@ def _failure_reason(username: str) -> str:
 
 
 def on_logged_in(sender, request, user, **kwargs):
-    from .models import LoginLog
-    from .services import login_log_record
-
     login_log_record(event=LoginLog.Event.SUCCESS, request=request, user=user)
 
 
 def on_login_failed(sender, credentials, request=None, **kwargs):
-    from .models import LoginLog
-    from .services import login_log_record
-
     username = str(credentials.get(get_user_model().USERNAME_FIELD, ""))[:150]
     login_log_record(
         event=LoginLog.Event.FAILURE,
@@ -38,9 +33,6 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
 
 
 def on_logged_out(sender, request, user, **kwargs):
-    from .models import LoginLog
-    from .services import login_log_record
-
     if user is None:  # signing out with no session: nothing happened
         return
     login_log_record(event=LoginLog.Event.LOGOUT, request=request, user=user)

@@ -12,6 +12,8 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
+from openpyxl import Workbook
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -37,8 +39,6 @@ def csv_bytes(rows: Iterable[Sequence]) -> bytes:
 
 def xlsx_bytes(rows: Iterable[Sequence], *, title: str = "") -> bytes:
     """Rows as a one-sheet XLSX workbook, every cell passed through ``safe_cell``."""
-    from openpyxl import Workbook
-
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31] or None)
     for row in rows:

@@ -1,5 +1,6 @@
-"""The home page, one per role, the language switch, the user's notifications and the
-auditors' logs (access log, login log, audit events of bulk work, account changes)."""
+"""The language switch, the user's notifications and the auditors' logs (access log, login
+log, audit events of bulk work, account changes). The home pages are the project shell's
+(``office.views``): they read every app."""
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -11,37 +12,9 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 from django.views.i18n import set_language as django_set_language
 
-from members import selectors as member_selectors
-from verification import selectors as verification_selectors
-from verification import services as verification_services
-
-from . import account_history
-from .models import AccessLog, AuditEvent, LoginLog, Notification
-from .roles import Role, has_role, primary_role
-
-# Roles whose home page lists the units that still have to name a liaison.
-ROLES_FOLLOWING_LIAISONS = {Role.ADMINISTRATOR, Role.CONVENER, Role.OFFICE_DIRECTOR}
-
-
-def home(request):
-    role = primary_role(request.user)
-    context = {"role": role}
-    if role == Role.UNIT_LIAISON:
-        unit = member_selectors.liaison_unit(request.user)
-        context["unit"] = member_selectors.unit_get(unit.code) if unit else None
-    elif role != Role.SECURITY_ADMINISTRATOR:  # keeps accounts only, not the register
-        context["groups"] = member_selectors.group_summaries()
-    if role in ROLES_FOLLOWING_LIAISONS:
-        context["units_without_liaison"] = member_selectors.units_without_liaison()
-    if role in (Role.OFFICE_CLERK, Role.OFFICE_DIRECTOR):
-        context["verification"] = verification_selectors.office_summary()
-    elif role == Role.UNIT_LIAISON:
-        context["checks"] = verification_selectors.liaison_summary(request.user)
-    elif role == Role.ADMINISTRATOR:
-        context["provisional_years"] = verification_services.provisional_deadline_years()
-    template = f"assistance/home_{role}.html" if role else "assistance/home_none.html"
-    return render(request, template, context)
-
+from . import account_changes as account_log
+from .models import AccessLog, AuditEvent, HistoricalUser, LoginLog, Notification
+from .roles import Role, has_role
 
 # The language switch must work on the sign-in page too, before anyone is signed in.
 set_language = login_not_required(django_set_language)
@@ -149,10 +122,8 @@ ACCOUNT_CHANGES_PAGE_SIZE = 50
 def account_changes(request):
     """Every change to accounts, role grants and passwords: who changed whose account, what
     and when (UTC). For auditors only; everyone else gets a 404. The query count does not
-    grow with the page (``account_history.account_changes``)."""
+    grow with the page (``account_changes.account_changes``)."""
     _auditor_only(request)
-    from .models import HistoricalUser
-
     records = HistoricalUser.objects.select_related("history_user").order_by(
         "-history_date", "-history_id"
     )
@@ -160,7 +131,7 @@ def account_changes(request):
     return render(
         request,
         "assistance/account_changes.html",
-        {"page": page, "rows": account_history.account_changes(page.object_list)},
+        {"page": page, "rows": account_log.account_changes(page.object_list)},
     )
 
 

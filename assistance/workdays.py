@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import chinese_calendar
 
+from .models import CalendarDay, CalendarYear
+
 
 @dataclass(frozen=True)
 class Deadline:
@@ -33,8 +35,6 @@ class WorkdayCalendar:
     Build one per operation (a request's fan-out, a recount), not per day."""
 
     def __init__(self):
-        from .models import CalendarDay, CalendarYear
-
         self._overrides = dict(CalendarDay.objects.values_list("date", "is_workday"))
         self._entered_years = set(
             CalendarYear.objects.filter(complete=True).values_list("year", flat=True)

@@ -272,7 +272,7 @@ def pytest_terminal_summary(terminalreporter):
 def _tasks_in_process(request):
     """Outside broker tests, tasks run in process so a test sees their effect at once; a
     broker test sends them to Redis for the worker."""
-    from assistance.celery import app
+    from office.celery import app
 
     eager = "broker" not in request.keywords
     previous = app.conf.task_always_eager
@@ -305,7 +305,7 @@ def celery_worker(transactional_db, tmp_path, celery_worker_queues):
     Yields a function that waits until a condition on the database holds."""
     from django.db import connection
 
-    from assistance.celery import app
+    from office.celery import app
     from verification.queues import queues_for
 
     if connection.vendor != "postgresql":
@@ -325,7 +325,7 @@ def celery_worker(transactional_db, tmp_path, celery_worker_queues):
     }
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "assistance", "worker", "-n", name]
+            [sys.executable, "-m", "celery", "-A", "office", "worker", "-n", name]
             + ["-Q", "default", "-c", "1", "--without-gossip", "--without-mingle", "-l", "info"],
             env=env,
             stdout=out,
@@ -368,7 +368,7 @@ class WorkerController:
         self.starts = 0
 
     def start(self, *, queues: str = "", default_queue: str = "default", **env) -> None:
-        from assistance.celery import app
+        from office.celery import app
 
         assert self.process is None or self.process.poll() is not None, "already running"
         self.starts += 1
@@ -376,7 +376,7 @@ class WorkerController:
         log = self.log_dir / f"worker-{self.starts}.log"
         with log.open("w") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "assistance", "worker", "-n", name]
+                [sys.executable, "-m", "celery", "-A", "office", "worker", "-n", name]
                 + ["-Q", default_queue, "-c", "1", "--without-gossip", "--without-mingle"]
                 + ["-l", "info"],
                 env={

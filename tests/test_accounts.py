@@ -59,7 +59,7 @@ def test_home_page_per_role(client, personas, role):
     client.force_login(personas[role])
     response = client.get(reverse("home"))
     assert response.status_code == 200
-    assert response.templates[0].name == f"assistance/home_{role or 'none'}.html"
+    assert response.templates[0].name == f"office/home_{role or 'none'}.html"
     assert HOME_HEADINGS[role] in response.content.decode()
 
 

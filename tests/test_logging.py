@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 _SCRIPT = """
 import logging, os
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "assistance.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "office.settings")
 import django
 django.setup()
 logging.getLogger("django.request").warning("Not Found: /marker-request")

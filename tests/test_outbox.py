@@ -10,10 +10,10 @@ import datetime
 
 import pytest
 
-from assistance.celery import app
 from assistance.models import OutboxMessage
 from assistance.outbox import outbox_resend, send_after_commit
 from members.services import liaison_appoint
+from office.celery import app
 from tests.factories import UserFactory
 from tests.verification.helpers import broker_down
 

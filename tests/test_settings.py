@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from assistance.settings import env_bool, env_int, env_list, env_str
+from office.settings import env_bool, env_int, env_list, env_str
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,7 +57,7 @@ def test_first_run_defaults(monkeypatch):
         " s.EMAIL_BACKEND, s.LANGUAGE_CODE)"
     )
     env = {k: v for k, v in os.environ.items() if k not in PRODUCTION}
-    env["DJANGO_SETTINGS_MODULE"] = "assistance.settings"
+    env["DJANGO_SETTINGS_MODULE"] = "office.settings"
     result = subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {code}"],
         cwd=ROOT,

@@ -168,7 +168,7 @@ def test_po_holds_exactly_the_strings_of_the_code(po, tmp_path):
     project.mkdir()
     _copy_sources(project)
     assert (project / "manage.py").exists()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "assistance.settings"}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "office.settings"}
     result = subprocess.run(
         [
             sys.executable,

@@ -511,14 +511,14 @@ def test_admin_model_as_persona(world, label, persona):
 @pytest.fixture
 def debug_urls(settings):
     """The URL configuration as ``bin/run`` builds it (DEBUG on), restored afterwards."""
-    import assistance.urls
+    import office.urls
 
     settings.DEBUG = True
-    importlib.reload(assistance.urls)
+    importlib.reload(office.urls)
     clear_url_caches()
     yield
     settings.DEBUG = False
-    importlib.reload(assistance.urls)
+    importlib.reload(office.urls)
     clear_url_caches()
 
 

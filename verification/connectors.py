@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from assistance.celery import send_or_leave_for_sweep
 from assistance.idnumbers import normalize_id_number, validate_id_number
+from assistance.outbox import send_or_leave_for_sweep
 from members.models import MemberUnit
 
 from .models import RegistryRecord, RegistrySnapshot, UnitConnector, VerificationItem

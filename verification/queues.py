@@ -2,7 +2,7 @@
 
 A worker started with ``VERIFY_QUEUES=all`` consumes every active unit's queue, read from
 the database when it starts; a list of unit codes (``VERIFY_QUEUES=hc-police,hc-tax``)
-limits it to those (``assistance/celery.py`` adds them at start). A unit added in the admin
+limits it to those (``office/worker.py`` adds them at start). A unit added in the admin
 needs no code change: its queue is named from its code, and workers started with ``all``
 pick it up at their next start. Until then its checks wait in its queue, and nothing is
 lost.

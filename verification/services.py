@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from assistance.audit import current_actor
-from assistance.celery import send_or_leave_for_sweep
 from assistance.models import AuditEvent
+from assistance.outbox import send_or_leave_for_sweep
 from assistance.services import audit_event_record, notify
 from assistance.workdays import WorkdayCalendar
 from members.models import LeadingGroup, MemberUnit

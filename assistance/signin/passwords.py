@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from assistance.signin.models import PasswordRecord
+
 CHARACTER_CLASSES = (
     set(string.ascii_lowercase),
     set(string.ascii_uppercase),
@@ -57,8 +59,6 @@ class PasswordAgeValidator:
     def password_changed(self, password, user=None):
         if user is None or user.pk is None:
             return
-        from assistance.signin.models import PasswordRecord
-
         PasswordRecord.objects.update_or_create(user=user, defaults={"changed_at": timezone.now()})
 
     def get_help_text(self):

@@ -3,6 +3,7 @@ code at sign-in, and unlocking sign-ins that django-axes locked."""
 
 from base64 import b32encode
 
+from axes.utils import reset
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -11,6 +12,8 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from assistance.account_history import SECOND_FACTOR_RESET
+from assistance.accounts import AccountRuleError, account_change_check
 from assistance.roles import Role, has_role
 
 AUTHENTICATOR_NAME = "authenticator"
@@ -103,8 +106,6 @@ def can_unlock_signins(user) -> bool:
 def signin_unlock(*, actor, username: str = "", ip_address: str = "") -> int:
     """Forget the failed sign-ins of an account or of an address, which unlocks it at once
     (before the cool-off ends). Returns how many attempt records were removed."""
-    from axes.utils import reset
-
     if not can_unlock_signins(actor):
         raise PermissionError("only a security administrator unlocks sign-ins")
     removed = 0
@@ -121,9 +122,6 @@ def second_factor_reset(*, actor, user) -> int:
     under the account rules (not one's own account, not a superuser's, not another
     security administrator's), and recorded in the account's history for the auditor.
     Returns how many devices were removed."""
-    from assistance.account_history import SECOND_FACTOR_RESET
-    from assistance.accounts import AccountRuleError, account_change_check
-
     if not can_unlock_signins(actor):
         raise AccountRuleError(_("Only a security administrator resets a second factor."))
     if actor.pk == user.pk:

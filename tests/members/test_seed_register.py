@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from assistance.roles import Role
-from members.management.commands.load_demo import DEMO_LIAISONS, SEED_FIXTURES
 from members.models import Duty, LeadingGroup, Liaison, MemberUnit
+from office.management.commands.load_demo import DEMO_LIAISONS, SEED_FIXTURES
 
 pytestmark = pytest.mark.django_db
 

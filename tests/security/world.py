@@ -18,10 +18,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 from django.utils import timezone
 
-from assistance.celery import app
 from assistance.roles import Role
 from meetings import services as meeting_services
 from meetings.models import AgendaItem, Attachment, Attendance, Meeting
+from office.celery import app
 from tests.factories import (
     DutyFactory,
     LeadingGroupFactory,

@@ -4,7 +4,7 @@ tasks run after commit (in process), and the findings grid as a browser posts it
 import os
 from contextlib import contextmanager
 
-from assistance.celery import app
+from office.celery import app
 from verification import services
 from verification.models import DepartmentCheck, Finding
 

@@ -10,9 +10,9 @@ from celery import shared_task
 from django.urls import reverse
 from django.utils import translation
 
-from assistance.audit import acting_as
-from assistance.celery import ACTOR_HEADER, _name_the_starter
+from assistance.audit import ACTOR_HEADER, acting_as
 from assistance.models import AuditEvent, CalendarYear
+from assistance.taskrun import _name_the_starter
 from tests.verification.factories import authorize_all
 from tests.verification.helpers import submit as submit_request
 from tests.verification.test_batches import make_households, prepared, upload_snapshot
@@ -205,7 +205,7 @@ def test_a_task_acts_for_its_starter_not_for_the_request_around_it(clerk, liaiso
 def test_a_worker_does_not_reuse_the_previous_tasks_user(clerk):
     """In a worker, a task without a header runs for the system even if the thread ran a
     task for a user just before."""
-    from assistance.celery import _act_for_the_starter, _stop_acting
+    from assistance.taskrun import _act_for_the_starter, _stop_acting
 
     year = CalendarYear.objects.create(year=2031)
 

@@ -24,7 +24,7 @@ import redis
 from django.conf import settings
 from django.db.models import Count
 
-from assistance.celery import app
+from office.celery import app
 from tests.verification.factories import authorize_all, register_family
 from tests.verification.helpers import broker_down
 from verification import batches, services

@@ -61,17 +61,17 @@ def _is_private_download(response, filename: str) -> None:
 
 
 def test_no_url_serves_the_media_folder_even_in_debug(settings):
-    import assistance.urls
+    import office.urls
 
     try:
         with override_settings(DEBUG=True):
-            urls = importlib.reload(assistance.urls)
+            urls = importlib.reload(office.urls)
             clear_url_caches()
             media = "/" + settings.MEDIA_URL.strip("/") + "/authorizations/2026/01/1-scan.pdf"
             with pytest.raises(Resolver404):
                 resolve(media, urlconf=urls)
     finally:
-        importlib.reload(assistance.urls)
+        importlib.reload(office.urls)
         clear_url_caches()
 
 

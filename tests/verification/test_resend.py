@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from assistance.celery import app
+from office.celery import app
 from tests.verification.helpers import broker_down
 from verification import services
 from verification.models import DepartmentCheck, VerificationRequest

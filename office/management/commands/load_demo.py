@@ -8,11 +8,14 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from assistance.accounts import role_grant
 from assistance.roles import Role, sync_role_groups
+from meetings.demo import demo_meetings
 from members.models import LeadingGroup, Liaison, MemberUnit
 from members.services import liaison_appoint
+from verification.demo import demo_households
 
 SEED_FIXTURES = ["mentougou", "zhangbei", "xicheng", "dehong", "huangchuan"]
 # Loaded after the seed notices: what each department checks (from 000's and 004's duties).
@@ -91,8 +94,6 @@ class Command(BaseCommand):
 
     def _second_factor(self, user):
         """The published demo authenticator, for accounts whose role requires one."""
-        from django_otp.plugins.otp_totp.models import TOTPDevice
-
         TOTPDevice.objects.get_or_create(
             user=user,
             confirmed=True,
@@ -123,8 +124,6 @@ class Command(BaseCommand):
     def _households(self):
         """Two invented households of Huangchuan with signed authorisations; the first has a
         verification request under way, so the liaisons' inboxes are not empty."""
-        from verification.demo import demo_households
-
         admin = get_user_model().objects.get(username="admin")
 
         def liaison_of(unit):
@@ -135,6 +134,4 @@ class Command(BaseCommand):
         demo_households(clerk=get_user_model().objects.get(username="clerk"), liaison_of=liaison_of)
 
     def _meetings(self):
-        from meetings.demo import demo_meetings
-
         demo_meetings()

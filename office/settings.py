@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "members",
     "meetings",
     "verification",
+    # The project shell: knows every app, and no app imports it.
+    "office",
 ]
 
 MIDDLEWARE = [
@@ -116,9 +118,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "assistance.urls"
-WSGI_APPLICATION = "assistance.wsgi.application"
-ASGI_APPLICATION = "assistance.asgi.application"
+ROOT_URLCONF = "office.urls"
+WSGI_APPLICATION = "office.wsgi.application"
+ASGI_APPLICATION = "office.asgi.application"
 
 TEMPLATES = [
     {
@@ -131,7 +133,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "assistance.context_processors.navigation",
+                "office.navigation.navigation",
             ],
         },
     },
@@ -296,7 +298,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 CELERY_TIMEZONE = TIME_ZONE
 # A worker keeps its database connection from task to task (opening one costs several
 # milliseconds, as much as a whole check): Celery's Django fix-up would close it around
-# every task; assistance/celery.py closes it only when broken or older than
+# every task; assistance/taskrun.py closes it only when broken or older than
 # DATABASE_CONN_MAX_AGE, as Django does between requests.
 CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 # A check still queued this long after its request was filed is sent again (its message

@@ -1,12 +1,17 @@
+"""Every URL of the site: the base layer's (sign-in, notifications, the auditors' logs),
+each app's under its prefix, and the home page."""
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
-from .signin import views as signin_views
+from assistance import views
+from assistance.signin import views as signin_views
+
+from .views import home
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),
     path("accounts/login/", signin_views.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", signin_views.account_security, name="account_security"),

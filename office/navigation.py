@@ -5,10 +5,9 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from assistance.models import Notification
+from assistance.roles import Role, primary_role, user_roles
 from members.selectors import liaison_unit
-
-from .models import Notification
-from .roles import Role, primary_role, user_roles
 
 # The register is the office's directory, read by everyone who works in it; the security
 # administrator keeps accounts only (三权分立) and is not led into it.
