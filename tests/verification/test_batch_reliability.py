@@ -25,10 +25,10 @@ from django.conf import settings
 from django.db.models import Count
 
 from assistance.celery import app
+from benchmarks.verification.data import generate
 from tests.verification.factories import authorize_all, register_family
 from tests.verification.helpers import broker_down
 from verification import batches, services
-from verification.management.commands.bench_verification import generate
 from verification.models import (
     DepartmentCheck,
     Finding,
