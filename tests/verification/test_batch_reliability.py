@@ -24,11 +24,11 @@ import redis
 from django.conf import settings
 from django.db.models import Count
 
+from benchmarks.verification.data import generate
 from office.celery import app
 from tests.verification.factories import authorize_all, register_family
 from tests.verification.helpers import broker_down
 from verification import batches, services
-from verification.management.commands.bench_verification import generate
 from verification.models import (
     DepartmentCheck,
     Finding,
