@@ -1,0 +1,303 @@
+"""What is checked and the work of checking it: the item catalogue, batches, requests,
+one check per department and one finding per member and item."""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase
+from simple_history.models import HistoricalRecords
+
+from members.models import LeadingGroup, MemberUnit
+
+from .register import AssistanceType, Household, HouseholdMember
+
+
+class VerificationItem(models.Model):
+    """What one department checks for every household member (e.g. private cars, business
+    licences, tax paid). Configured in the admin; seeded from Huangchuan's and Mentougou's
+    duties."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    unit = models.ForeignKey(
+        MemberUnit,
+        verbose_name=_("checked by"),
+        on_delete=models.PROTECT,
+        related_name="verification_items",
+    )
+    description = models.TextField(_("what the department checks"), blank=True)
+    bears_on_eligibility = models.BooleanField(
+        _("bears on eligibility"),
+        default=True,
+        help_text=_("A record found for this item is highlighted in the report."),
+    )
+    has_amount = models.BooleanField(_("has an amount"), default=False)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("verification item")
+        verbose_name_plural = _("verification items")
+        ordering = ["unit__order", "order", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class VerificationBatch(models.Model):
+    """A cohort of households re-verified together (e.g. every 低保 household of a town
+    due for its yearly re-check), processed per department in chunks."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    office = models.ForeignKey(
+        LeadingGroup, verbose_name=_("office"), on_delete=models.PROTECT, related_name="batches"
+    )
+    assistance_type = models.CharField(
+        _("assistance type"), max_length=20, choices=AssistanceType.choices, blank=True
+    )
+    town = models.CharField(_("town or subdistrict"), max_length=60, blank=True)
+    due_only = models.BooleanField(_("only households due for re-check"), default=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.RUNNING, db_index=True
+    )
+    household_count = models.PositiveIntegerField(_("households"), default=0)
+    skipped_count = models.PositiveIntegerField(
+        _("households skipped (authorisation missing)"), default=0
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("submitted"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("verification batch")
+        verbose_name_plural = _("verification batches")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return _("Batch %(pk)s") % {"pk": self.pk}
+
+    def get_absolute_url(self):
+        return reverse("verification:batch_detail", kwargs={"pk": self.pk})
+
+
+class VerificationRequest(models.Model):
+    """A request to verify one household's economic status across departments."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="requests"
+    )
+    batch = models.ForeignKey(
+        VerificationBatch,
+        verbose_name=_("batch"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="requests",
+    )
+    assistance_type = models.CharField(_("for"), max_length=20, choices=AssistanceType.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED, db_index=True
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("submitted"), default=timezone.now, db_index=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    # Exactly the members whose signed authorisation covered them when the request was
+    # filed: the departments see, and answer for, these and no one else. A member added to
+    # the household later needs a new request.
+    members = models.ManyToManyField(
+        HouseholdMember, verbose_name=_("members covered"), related_name="requests", blank=True
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("verification request")
+        verbose_name_plural = _("verification requests")
+        ordering = ["-submitted_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="completed", completed_at__isnull=False)
+                | ~Q(status="completed"),
+                name="completed_request_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return _("Verification request %(pk)s") % {"pk": self.pk}
+
+    def get_absolute_url(self):
+        return reverse("verification:request_detail", kwargs={"pk": self.pk})
+
+
+class DepartmentCheck(models.Model):
+    """One department's part of a request: what it found on every member for the items it
+    checks, answered by a deadline counted in working days."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        DELIVERED = "delivered", _("Awaiting answer")
+        RETURNED = "returned", _("Returned with a question")
+        ANSWERED = "answered", _("Answered")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    OPEN = (Status.QUEUED, Status.DELIVERED, Status.RETURNED)
+
+    # Allowed transitions, in one place: status -> statuses it may move to.
+    TRANSITIONS = {
+        Status.QUEUED: {Status.DELIVERED, Status.ANSWERED, Status.RETURNED, Status.CANCELLED},
+        Status.DELIVERED: {Status.ANSWERED, Status.RETURNED, Status.CANCELLED},
+        Status.RETURNED: {Status.DELIVERED, Status.CANCELLED},
+        Status.ANSWERED: set(),
+        Status.CANCELLED: set(),
+    }
+
+    request = models.ForeignKey(
+        VerificationRequest,
+        verbose_name=_("request"),
+        on_delete=models.PROTECT,
+        related_name="checks",
+    )
+    unit = models.ForeignKey(
+        MemberUnit, verbose_name=_("department"), on_delete=models.PROTECT, related_name="checks"
+    )
+    items = models.ManyToManyField(VerificationItem, verbose_name=_("items"), related_name="+")
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    deadline = models.DateField(_("deadline"), db_index=True)
+    deadline_provisional = models.BooleanField(
+        _("deadline provisional"),
+        default=False,
+        help_text=_("The deadline falls in a year whose official holidays are not yet entered."),
+    )
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    fallback_reason = models.CharField(
+        _("why the connector did not answer"), max_length=300, blank=True
+    )
+    question = models.TextField(_("question to the office"), blank=True)
+    reply = models.TextField(_("the office's reply"), blank=True)
+    overdue = models.BooleanField(_("overdue"), default=False, db_index=True)
+    reminded_on = models.DateField(_("last reminded"), null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["reminded_on"])
+
+    class Meta:
+        verbose_name = _("department check")
+        verbose_name_plural = _("department checks")
+        ordering = ["deadline", "pk"]
+        permissions = [("answer_departmentcheck", _("Can answer a department check"))]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "unit"], name="one_check_per_department"),
+            models.CheckConstraint(
+                condition=Q(status="answered", answered_at__isnull=False) | ~Q(status="answered"),
+                name="answered_check_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "status", "deadline"])]
+
+    def __str__(self):
+        return f"{self.unit} · {self.request}"
+
+    def get_absolute_url(self):
+        return reverse("verification:check_detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_open(self):
+        return self.status in self.OPEN
+
+    def can_move_to(self, status) -> bool:
+        return status in self.TRANSITIONS[self.Status(self.status)]
+
+
+class DepartmentCheckGroupObjectPermission(GroupObjectPermissionBase):
+    """Guardian object permissions on checks, with a direct foreign key (fast joins)."""
+
+    content_object = models.ForeignKey(DepartmentCheck, on_delete=models.CASCADE)
+
+
+class Finding(models.Model):
+    """What a department found on one member for one item."""
+
+    class Result(models.TextChoices):
+        NO_RECORD = "no_record", _("No record")
+        RECORD_FOUND = "record_found", _("Record found")
+
+    department_check = models.ForeignKey(
+        DepartmentCheck, verbose_name=_("check"), on_delete=models.CASCADE, related_name="findings"
+    )
+    member = models.ForeignKey(
+        HouseholdMember, verbose_name=_("member"), on_delete=models.PROTECT, related_name="findings"
+    )
+    item = models.ForeignKey(
+        VerificationItem, verbose_name=_("item"), on_delete=models.PROTECT, related_name="findings"
+    )
+    result = models.CharField(_("result"), max_length=20, choices=Result.choices)
+    details = models.CharField(_("details"), max_length=500, blank=True)
+    amount = models.DecimalField(
+        _("amount (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    snapshot = models.ForeignKey(
+        "RegistrySnapshot",
+        verbose_name=_("from snapshot"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Set when the department's registry snapshot answered, not a person."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+        ordering = ["member", "item__order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department_check", "member", "item"],
+                name="one_finding_per_member_and_item",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member.name} · {self.item} · {self.get_result_display()}"
+
+    @property
+    def is_highlighted(self):
+        return self.result == self.Result.RECORD_FOUND and self.item.bears_on_eligibility
