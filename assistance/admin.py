@@ -33,7 +33,7 @@ class RecountDeadlinesMixin:
         self._recount(request)
 
     def changelist_view(self, request, extra_context=None):
-        from verification.services import provisional_deadline_years
+        from verification.sweeps import provisional_deadline_years
 
         for year, count in provisional_deadline_years().items():
             messages.warning(

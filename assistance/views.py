@@ -13,7 +13,7 @@ from django.views.i18n import set_language as django_set_language
 
 from members import selectors as member_selectors
 from verification import selectors as verification_selectors
-from verification import services as verification_services
+from verification import sweeps as verification_sweeps
 
 from . import account_history
 from .models import AccessLog, AuditEvent, LoginLog, Notification
@@ -38,7 +38,7 @@ def home(request):
     elif role == Role.UNIT_LIAISON:
         context["checks"] = verification_selectors.liaison_summary(request.user)
     elif role == Role.ADMINISTRATOR:
-        context["provisional_years"] = verification_services.provisional_deadline_years()
+        context["provisional_years"] = verification_sweeps.provisional_deadline_years()
     template = f"assistance/home_{role}.html" if role else "assistance/home_none.html"
     return render(request, template, context)
 
