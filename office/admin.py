@@ -9,7 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from assistance.models import CalendarDay, CalendarYear
 from assistance.outbox import send_after_commit
-from verification.services import provisional_deadline_years
+from verification.sweeps import provisional_deadline_years
 
 
 class RecountDeadlinesMixin:

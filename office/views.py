@@ -5,7 +5,7 @@ from django.shortcuts import render
 from assistance.roles import Role, primary_role
 from members import selectors as member_selectors
 from verification import selectors as verification_selectors
-from verification import services as verification_services
+from verification.sweeps import provisional_deadline_years
 
 # Roles whose home page lists the units that still have to name a liaison.
 ROLES_FOLLOWING_LIAISONS = {Role.ADMINISTRATOR, Role.CONVENER, Role.OFFICE_DIRECTOR}
@@ -26,6 +26,6 @@ def home(request):
     elif role == Role.UNIT_LIAISON:
         context["checks"] = verification_selectors.liaison_summary(request.user)
     elif role == Role.ADMINISTRATOR:
-        context["provisional_years"] = verification_services.provisional_deadline_years()
+        context["provisional_years"] = provisional_deadline_years()
     template = f"office/home_{role}.html" if role else "office/home_none.html"
     return render(request, template, context)

@@ -119,7 +119,29 @@ def _compare(requests: QuerySet[VerificationRequest]) -> list[HouseholdChanges]:
     current = requests.filter(status=COMPLETED).annotate(
         previous_id=Subquery(_previous().values("pk")[:1])
     )
-    rows = list(
+    result = _households(current)
+    compared = {pk: hc.previous_request_id for pk, hc in result.items() if hc.previous_request_id}
+    if not compared:
+        return list(result.values())
+    entries = _Entries()
+    people = _people(current)
+    for pk, previous_id in compared.items():
+        now, before = people.get(pk, {}), people.get(previous_id, {})
+        for id_number in now.keys() - before.keys():
+            entries.get(pk, id_number, *now[id_number]).status = MemberStatus.ADDED.value
+        for id_number in before.keys() - now.keys():
+            entries.get(pk, id_number, *before[id_number]).status = MemberStatus.REMOVED.value
+    for request_id, member_id, id_number, name, change in _changes(current):
+        entries.get(request_id, id_number, member_id, name).changes.append(change)
+    for request_id, member in entries.in_order():
+        result[request_id].members.append(member)
+    return list(result.values())
+
+
+def _households(current: QuerySet[VerificationRequest]) -> dict[int, HouseholdChanges]:
+    """Each completed request of ``current`` (annotated with its ``previous_id``) with its
+    household and its previous verification, by key, in town and address order."""
+    rows = (
         current.annotate(previous_completed_at=Subquery(_previous().values("completed_at")[:1]))
         .order_by("household__town", "household__address", "household_id", "pk")
         .values_list(
@@ -131,20 +153,19 @@ def _compare(requests: QuerySet[VerificationRequest]) -> list[HouseholdChanges]:
             "previous_completed_at",
         )
     )
-    if not rows:
-        return []
-    result = {
+    return {
         pk: HouseholdChanges(pk, household_id, town, address, previous_id, previous_at)
         for pk, household_id, town, address, previous_id, previous_at in rows
     }
-    compared = {pk: hc.previous_request_id for pk, hc in result.items() if hc.previous_request_id}
-    if not compared:
-        return list(result.values())
+
+
+def _people(current: QuerySet[VerificationRequest]) -> dict[int, dict[str, tuple[int, str]]]:
+    """The members of both sides (the requests and their previous ones), by request and
+    ID number: (member key, name). Read from one answered check of each request (an
+    answered check holds a finding on every member of the household for each of its
+    items)."""
     now_keys = current.filter(previous_id__isnull=False).values("pk")
     before_keys = current.values("previous_id")
-
-    # Members of both sides, read from one answered check of each request (an answered
-    # check holds a finding on every member of the household for each of its items).
     first_checks = (
         DepartmentCheck.objects.filter(
             Q(request__in=now_keys) | Q(request__in=before_keys), status=ANSWERED
@@ -164,22 +185,12 @@ def _compare(requests: QuerySet[VerificationRequest]) -> list[HouseholdChanges]:
         .distinct()
     ):
         people.setdefault(request_id, {})[id_number] = (member_id, name)
+    return people
 
-    entries: dict[tuple[int, str], tuple[int, MemberChanges]] = {}
 
-    def entry(request_id: int, id_number: str, member_id: int, name: str) -> MemberChanges:
-        key = (request_id, id_number)
-        if key not in entries:
-            entries[key] = (member_id, MemberChanges(name, mask_id_number(id_number)))
-        return entries[key][1]
-
-    for pk, previous_id in compared.items():
-        now, before = people.get(pk, {}), people.get(previous_id, {})
-        for id_number in now.keys() - before.keys():
-            entry(pk, id_number, *now[id_number]).status = MemberStatus.ADDED.value
-        for id_number in before.keys() - now.keys():
-            entry(pk, id_number, *before[id_number]).status = MemberStatus.REMOVED.value
-
+def _changes(current: QuerySet[VerificationRequest]) -> list[tuple[int, int, str, str, Change]]:
+    """The changes of each request since its previous one, as (request, member, ID number,
+    name, change), in item order."""
     changes: list[tuple[int, int, str, str, int, Change]] = []
     pairs = current.filter(previous_id__isnull=False).order_by().values_list("pk", "previous_id")
     for row in _differences(pairs):
@@ -193,15 +204,27 @@ def _compare(requests: QuerySet[VerificationRequest]) -> list[HouseholdChanges]:
             kind = (ChangeKind.NEW if other_result == NO_RECORD else ChangeKind.UNCHECKED).value
             change = Change(kind, item, details, amount, other_amount)
         changes.append((request_id, member_id, id_number, name, order, change))
-
     changes.sort(key=lambda c: (c[4], c[5].item_name, c[5].kind))
-    for request_id, member_id, id_number, name, _order, change in changes:
-        entry(request_id, id_number, member_id, name).changes.append(change)
-    for (request_id, _id_number), (_member_id, member) in sorted(
-        entries.items(), key=lambda e: (e[1][0], e[1][1].masked_id)
-    ):
-        result[request_id].members.append(member)
-    return list(result.values())
+    return [(r, m, id_number, name, change) for r, m, id_number, name, _o, change in changes]
+
+
+class _Entries:
+    """The members with something to show, by request and ID number, each kept with its
+    member key (the order they are shown in)."""
+
+    def __init__(self):
+        self._entries: dict[tuple[int, str], tuple[int, MemberChanges]] = {}
+
+    def get(self, request_id: int, id_number: str, member_id: int, name: str) -> MemberChanges:
+        key = (request_id, id_number)
+        if key not in self._entries:
+            self._entries[key] = (member_id, MemberChanges(name, mask_id_number(id_number)))
+        return self._entries[key][1]
+
+    def in_order(self) -> list[tuple[int, MemberChanges]]:
+        """(request, member) pairs, by member key then masked ID number."""
+        ordered = sorted(self._entries.items(), key=lambda e: (e[1][0], e[1][1].masked_id))
+        return [(request_id, member) for (request_id, _id), (_key, member) in ordered]
 
 
 def _differences(pairs: QuerySet) -> list[tuple]:

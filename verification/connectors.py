@@ -17,12 +17,15 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from openpyxl import load_workbook
 
 from assistance.idnumbers import normalize_id_number, validate_id_number
 from assistance.outbox import send_or_leave_for_sweep
+from assistance.services import notify
 from members.models import MemberUnit
 
 from .models import RegistryRecord, RegistrySnapshot, UnitConnector, VerificationItem
@@ -69,8 +72,6 @@ def _decode(raw: bytes) -> str:
 def _rows_of(name: str, raw: bytes):
     """(line number, list of cell strings) for each row, heading first."""
     if name.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
         try:
             book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
@@ -105,73 +106,91 @@ def parse_snapshot(*, unit: MemberUnit, name: str, raw: bytes) -> list[Row]:
     limit = settings.SNAPSHOT_MAX_ROWS
     for line, cells in _rows_of(name, raw):
         if columns is None:
-            columns = {}
-            for index, heading in enumerate(cells):
-                for field, names in HEADINGS.items():
-                    if heading.lower() in names:
-                        columns[field] = index
-            missing = [f for f in REQUIRED if f not in columns]
-            if missing:
-                raise SnapshotInvalid(
-                    [
-                        (
-                            line,
-                            _(
-                                "The first row must name the columns: ID number and item "
-                                "(found: %(found)s)."
-                            )
-                            % {"found": "、".join(c for c in cells if c) or "—"},
-                        )
-                    ]
-                )
+            columns = _columns(line, cells)
             continue
         if not any(cells):
             continue
         if len(rows) + len(errors) >= limit:
             errors.append((line, _("More than %(limit)d rows: split the file.") % {"limit": limit}))
             break
-
-        def cell(field, cells=cells, columns=columns):
-            index = columns.get(field)
-            return cells[index] if index is not None and index < len(cells) else ""
-
-        id_number = normalize_id_number(cell("id_number"))
         try:
-            validate_id_number(id_number)
-        except ValidationError as exc:
-            errors.append((line, " ".join(exc.messages)))
-            continue
-        item = items.get(cell("item").lower())
-        if item is None:
-            errors.append(
-                (
-                    line,
-                    _("“%(item)s” is not an item this department checks.") % {"item": cell("item")},
-                )
-            )
-            continue
-        amount = None
-        if cell("amount"):
-            try:
-                amount = Decimal(cell("amount").replace(",", ""))
-            except InvalidOperation:
-                errors.append(
-                    (
-                        line,
-                        _("The amount “%(amount)s” is not a number.") % {"amount": cell("amount")},
-                    )
-                )
-                continue
-            if amount < 0 or amount >= Decimal("1e12"):
-                errors.append((line, _("The amount must be between 0 and 999,999,999,999.99.")))
-                continue
-            amount = amount.quantize(Decimal("0.01"))
-        rows.append(Row(line, id_number, item.pk, cell("details")[:500], amount))
+            rows.append(_row(line, _Cells(cells, columns), items))
+        except _BadRow as bad:
+            errors.append((line, bad.message))
     if columns is None:
         errors.append((0, _("The file is empty.")))
     if errors:
         raise SnapshotInvalid(errors)
     return rows
+
+
+def _columns(line: int, cells: list[str]) -> dict[str, int]:
+    """The index of each field's column, read from the heading row; refuses the file when
+    a required column is missing."""
+    columns = {}
+    for index, heading in enumerate(cells):
+        for field, names in HEADINGS.items():
+            if heading.lower() in names:
+                columns[field] = index
+    if any(f not in columns for f in REQUIRED):
+        raise SnapshotInvalid(
+            [
+                (
+                    line,
+                    _("The first row must name the columns: ID number and item (found: %(found)s).")
+                    % {"found": "、".join(c for c in cells if c) or "—"},
+                )
+            ]
+        )
+    return columns
+
+
+class _BadRow(Exception):
+    """One row is wrong; the message says why (the file is refused with every such line)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class _Cells:
+    """One row's cells, read by field (an empty string for a column the file lacks)."""
+
+    cells: list[str]
+    columns: dict[str, int]
+
+    def __getitem__(self, field: str) -> str:
+        index = self.columns.get(field)
+        return self.cells[index] if index is not None and index < len(self.cells) else ""
+
+
+def _row(line: int, cell: _Cells, items: dict[str, VerificationItem]) -> Row:
+    """One data row validated, or _BadRow with the reason."""
+    id_number = normalize_id_number(cell["id_number"])
+    try:
+        validate_id_number(id_number)
+    except ValidationError as exc:
+        raise _BadRow(" ".join(exc.messages)) from exc
+    item = items.get(cell["item"].lower())
+    if item is None:
+        raise _BadRow(
+            _("“%(item)s” is not an item this department checks.") % {"item": cell["item"]}
+        )
+    return Row(line, id_number, item.pk, cell["details"][:500], _amount(cell["amount"]))
+
+
+def _amount(text: str) -> Decimal | None:
+    """The amount of a row (None when empty), rounded to the fen, or _BadRow."""
+    if not text:
+        return None
+    try:
+        amount = Decimal(text.replace(",", ""))
+    except InvalidOperation as exc:
+        raise _BadRow(_("The amount “%(amount)s” is not a number.") % {"amount": text}) from exc
+    if amount < 0 or amount >= Decimal("1e12"):
+        raise _BadRow(_("The amount must be between 0 and 999,999,999,999.99."))
+    return amount.quantize(Decimal("0.01"))
 
 
 def snapshot_receive(
@@ -269,10 +288,6 @@ def _write_records(snapshot: RegistrySnapshot, rows: list[Row]) -> None:
 
 def tell_uploader(snapshot: RegistrySnapshot) -> None:
     """Tell the liaison who uploaded the extract how its check ended."""
-    from django.urls import reverse
-
-    from assistance.services import notify
-
     if snapshot.status == RegistrySnapshot.Status.IMPORTED:
         message = _(
             "Your registry extract of %(date)s was imported (%(rows)d rows): it now answers "

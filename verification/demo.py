@@ -11,8 +11,10 @@ from assistance.idnumbers import check_character
 from assistance.spreadsheets import csv_bytes
 from members.models import LeadingGroup, MemberUnit
 
-from . import services
-from .models import Household
+from . import register, services
+from .batches import batch_submit
+from .connectors import snapshot_import
+from .models import Household, UnitConnector
 
 # A one-page PDF: enough for the scan check and for a browser to open.
 DEMO_SCAN = (
@@ -60,9 +62,6 @@ SNAPSHOT_UNITS = {
 def demo_connectors(*, liaison_of, members) -> None:
     """Switch the tax office and the pension centre to registry snapshots, each with an
     uploaded extract (the tax office holds a record on the first applicant)."""
-    from .connectors import snapshot_import
-    from .models import UnitConnector
-
     for code, rows in SNAPSHOT_UNITS.items():
         unit = MemberUnit.objects.filter(code=code).first()
         if unit is None:
@@ -89,21 +88,21 @@ def demo_households(*, clerk, liaison_of=None) -> int:
         return 0
     today = timezone.localdate()
     for index, (town, address, kind, people) in enumerate(HOUSEHOLDS):
-        household = services.household_register(
+        household = register.household_register(
             actor=clerk,
             office=office,
             address=address,
             town=town,
             assistance_type=kind,
             members=[
-                services.MemberData(name, relation, demo_id(birth, seq), capacity)
+                register.MemberData(name, relation, demo_id(birth, seq), capacity)
                 for name, relation, birth, seq, capacity, _guardian in people
             ],
         )
         guardians = {person[0]: person[5] for person in people}
         for member in household.members.all():
             guardian = guardians[member.name]
-            services.authorization_record(
+            register.authorization_record(
                 actor=clerk,
                 member=member,
                 signed_on=today - datetime.timedelta(days=3),
@@ -121,7 +120,5 @@ def demo_households(*, clerk, liaison_of=None) -> int:
     if services.default_items(office):
         # The households due for re-check (those not under verification) as a batch, so
         # the batch pages have something to show.
-        from .batches import batch_submit
-
         batch_submit(actor=clerk, office=office)
     return len(HOUSEHOLDS)

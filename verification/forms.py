@@ -23,7 +23,7 @@ from .models import (
     VerificationRequest,
     authorization_date_errors,
 )
-from .services import MemberData
+from .register import MemberData
 
 # The message of the database constraint, so the form and the database say the same thing.
 DUPLICATE_ID_MESSAGE = next(

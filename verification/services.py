@@ -1,27 +1,29 @@
-"""Writes of household verification. Every service names its actor, validates, and runs
-under a transaction; domain errors carry a message a clerk or liaison understands."""
+"""The life of a verification request: filing it, delivering each department's check
+(answered from the department's registry snapshot where it can be), the liaisons'
+answers, corrections, questions and replies, and cancelling. Every service names its
+actor, validates, and runs under a transaction; domain errors carry a message a clerk or
+liaison understands. The register (households, members, authorisations) is in
+``register``, the scheduled sweeps in ``sweeps``, batches in ``batches``."""
 
-import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from assistance.audit import current_actor
-from assistance.models import AuditEvent
 from assistance.outbox import send_or_leave_for_sweep
-from assistance.services import audit_event_record, notify
+from assistance.services import notify
 from assistance.workdays import WorkdayCalendar
 from members.models import LeadingGroup, MemberUnit
 
+from .answering import answer_from_snapshot, lock_request_then_check
+from .connectors import current_snapshot
 from .models import (
-    Authorization,
     DepartmentCheck,
     Finding,
     Household,
@@ -29,6 +31,7 @@ from .models import (
     VerificationItem,
     VerificationRequest,
 )
+from .register import members_without_authorization, save_validated
 
 
 class VerificationError(Exception):
@@ -40,6 +43,8 @@ class VerificationError(Exception):
 
 
 class AuthorizationMissing(VerificationError):
+    """A request was refused: these members have no authorisation covering today."""
+
     def __init__(self, members: Sequence[HouseholdMember]):
         self.members = list(members)
         super().__init__(
@@ -49,118 +54,7 @@ class AuthorizationMissing(VerificationError):
 
 
 class WrongState(VerificationError):
-    pass
-
-
-# --- Households -----------------------------------------------------------------------------
-
-
-@dataclass
-class MemberData:
-    name: str
-    relation: str
-    id_number: str
-    has_capacity: bool = True
-
-
-def _save(obj, actor, reason: str = ""):
-    obj._history_user = actor
-    if reason:
-        obj._change_reason = reason
-    obj.full_clean()
-    obj.save()
-    return obj
-
-
-@transaction.atomic
-def household_register(
-    *,
-    actor,
-    office: LeadingGroup,
-    address: str,
-    town: str,
-    assistance_type: str,
-    irregular_income: bool = False,
-    members: Sequence[MemberData] = (),
-) -> Household:
-    """Register a household and its members."""
-    household = _save(
-        Household(
-            office=office,
-            address=address,
-            town=town,
-            assistance_type=assistance_type,
-            irregular_income=irregular_income,
-            created_by=actor,
-        ),
-        actor,
-    )
-    for data in members:
-        member_add(actor=actor, household=household, data=data)
-    return household
-
-
-@transaction.atomic
-def member_add(*, actor, household: Household, data: MemberData) -> HouseholdMember:
-    """Add a member; the ID number is validated (GB 11643) and unique in the household."""
-    return _save(
-        HouseholdMember(
-            household=household,
-            name=data.name,
-            relation=data.relation,
-            id_number=data.id_number,
-            has_capacity=data.has_capacity,
-        ),
-        actor,
-    )
-
-
-@transaction.atomic
-def member_update(*, actor, member: HouseholdMember, data: MemberData) -> HouseholdMember:
-    member.name = data.name
-    member.relation = data.relation
-    member.id_number = data.id_number
-    member.has_capacity = data.has_capacity
-    return _save(member, actor)
-
-
-@transaction.atomic
-def authorization_record(
-    *,
-    actor,
-    member: HouseholdMember,
-    signed_on: datetime.date,
-    valid_until: datetime.date,
-    signer: str,
-    scan,
-    guardian_name: str = "",
-) -> Authorization:
-    """Record a member's signed authorisation with its scan (checked by the form)."""
-    return _save(
-        Authorization(
-            member=member,
-            signed_on=signed_on,
-            valid_until=valid_until,
-            signer=signer,
-            guardian_name=guardian_name if signer == Authorization.Signer.GUARDIAN else "",
-            scan=scan,
-            recorded_by=actor,
-        ),
-        actor,
-    )
-
-
-def members_without_authorization(
-    household: Household, *, on: datetime.date | None = None
-) -> list[HouseholdMember]:
-    """Members with no authorisation covering ``on`` (today by default)."""
-    on = on or timezone.localdate()
-    covered = set(
-        Authorization.objects.filter(
-            member__household=household, signed_on__lte=on, valid_until__gte=on
-        ).values_list("member_id", flat=True)
-    )
-    return [m for m in household.members.order_by("pk") if m.pk not in covered]
+    """The check or request is no longer in a state that allows the action."""
 
 
 # --- Requests and checks --------------------------------------------------------------------
@@ -189,6 +83,27 @@ def request_submit(
     ``units`` narrows the departments (default: every unit providing an item). Refused
     when any member lacks a covering authorisation."""
     household = Household.objects.select_for_update().get(pk=household.pk)
+    by_unit = _items_by_unit(household, units)
+    request = VerificationRequest(
+        household=household,
+        assistance_type=assistance_type or household.assistance_type,
+        requested_by=actor,
+    )
+    save_validated(request, actor)
+    checks = _create_checks(actor, request, by_unit)
+    # Every member is covered (checked above under the household's lock): these, and only
+    # these, are what the departments see and answer for.
+    request.members.set(household.members.all())
+    transaction.on_commit(lambda: enqueue_checks(checks))
+    return request
+
+
+def _items_by_unit(
+    household: Household, units: Iterable[MemberUnit] | None
+) -> dict[int, list[VerificationItem]]:
+    """The items a request of the (locked) household checks, by department; refused when
+    the household has no member, a member lacks a covering authorisation, or no
+    department is left."""
     if not household.members.exists():
         raise VerificationError(_("Register the household's members before verifying it."))
     missing = members_without_authorization(household)
@@ -203,13 +118,14 @@ def request_submit(
     by_unit: dict[int, list[VerificationItem]] = {}
     for item in items:
         by_unit.setdefault(item.unit_id, []).append(item)
+    return by_unit
 
-    request = VerificationRequest(
-        household=household,
-        assistance_type=assistance_type or household.assistance_type,
-        requested_by=actor,
-    )
-    _save(request, actor)
+
+def _create_checks(
+    actor, request: VerificationRequest, by_unit: dict[int, list[VerificationItem]]
+) -> list[DepartmentCheck]:
+    """One check per department, with its deadline in working days from today, and its
+    items."""
     calendar = WorkdayCalendar()
     today = timezone.localdate()
     checks = []
@@ -232,11 +148,7 @@ def request_submit(
         for check in checks
         for item in by_unit[check.unit_id]
     )
-    # Every member is covered (checked above under the household's lock): these, and only
-    # these, are what the departments see and answer for.
-    request.members.set(household.members.all())
-    transaction.on_commit(lambda: enqueue_checks(checks))
-    return request
+    return checks
 
 
 def enqueue_checks(checks: Iterable[DepartmentCheck]) -> int:
@@ -257,35 +169,8 @@ def enqueue_checks(checks: Iterable[DepartmentCheck]) -> int:
     return sent
 
 
-def checks_resend_undelivered(*, older_than: datetime.timedelta) -> int:
-    """Send again the checks still queued ``older_than`` after their request was filed:
-    their message was lost (broker down at submit, a worker killed before acknowledging).
-    Delivery is idempotent, so a check whose first message does arrive after all is not
-    delivered twice. Returns how many were sent."""
-    from .batches import batch_resend_stalled
-    from .connectors import snapshots_resend_unchecked
-
-    cutoff = timezone.now() - older_than
-    stale = (
-        DepartmentCheck.objects.filter(
-            status=DepartmentCheck.Status.QUEUED,
-            request__submitted_at__lt=cutoff,
-            request__batch__isnull=True,
-        )
-        .select_related("unit")
-        .order_by("pk")
-    )
-    sent = enqueue_checks(stale.iterator(chunk_size=500))
-    # A running batch is carried on as a whole (prepared again, or per department), not
-    # check by check.
-    sent += batch_resend_stalled(cutoff=cutoff)
-    # So are registry extracts uploaded but never checked.
-    return sent + snapshots_resend_unchecked(older_than=older_than)
-
-
-def _liaison_users(unit_id: int):
-    from django.contrib.auth import get_user_model
-
+def liaison_users(unit_id: int):
+    """The active users who are active liaisons of the unit: whom its checks concern."""
     return get_user_model().objects.filter(
         liaison__unit_id=unit_id, liaison__active=True, is_active=True
     )
@@ -299,9 +184,6 @@ def check_deliver(*, check_id: int) -> bool:
     task changes nothing, except that it answers a check left delivered, without a
     reason, by a run that stopped before answering it from the snapshot.
     Returns whether this call delivered it."""
-    from .batches import answer_from_snapshot
-    from .connectors import current_snapshot
-
     found = (
         DepartmentCheck.objects.filter(pk=check_id)
         .values_list("unit_id", "status", "fallback_reason", "request__requested_by_id")
@@ -354,7 +236,7 @@ def _tell_liaisons_of_check(check: DepartmentCheck, reason: str = "") -> None:
         message = f"{message} {reason}"
     subject = _("Verification check due %(deadline)s") % {"deadline": check.deadline.isoformat()}
     url = reverse("verification:check_detail", kwargs={"pk": check.pk})
-    notify(users=_liaison_users(check.unit_id), message=message, url=url, email_subject=subject)
+    notify(users=liaison_users(check.unit_id), message=message, url=url, email_subject=subject)
 
 
 @dataclass
@@ -390,18 +272,6 @@ def _validate_findings(check: DepartmentCheck, findings: Sequence[FindingData]) 
             raise VerificationError(_("An amount cannot be negative."))
 
 
-def _lock_request_then_check(check: DepartmentCheck) -> tuple[VerificationRequest, DepartmentCheck]:
-    # Always lock the request first, then the check: concurrent answers to checks of the
-    # same request queue up on the request row, so the last one sees all the others.
-    request = VerificationRequest.objects.select_for_update().get(pk=check.request_id)
-    check = (
-        DepartmentCheck.objects.select_for_update()
-        .select_related("request__household")
-        .get(pk=check.pk)
-    )
-    return request, check
-
-
 def _move(check: DepartmentCheck, status: str) -> None:
     if not check.can_move_to(status):
         raise WrongState(
@@ -418,7 +288,7 @@ def _complete_if_last(actor, request: VerificationRequest) -> bool:
         return False
     request.status = VerificationRequest.Status.COMPLETED
     request.completed_at = timezone.now()
-    _save(request, actor)
+    save_validated(request, actor)
     _tell_requester(request)
     return True
 
@@ -450,7 +320,7 @@ def check_answer(
 ) -> DepartmentCheck:
     """Answer a check with one finding per member and item. Submitted once: later changes
     go through ``check_correct``. Completes the request when this was its last open check."""
-    request, check = _lock_request_then_check(check)
+    request, check = lock_request_then_check(check)
     _move(check, DepartmentCheck.Status.ANSWERED)
     _validate_findings(check, findings)
     bulk_create_with_history(
@@ -471,7 +341,7 @@ def check_answer(
     check.answered_at = timezone.now()
     check.answered_by = actor
     check.overdue = False
-    _save(check, actor)
+    save_validated(check, actor)
     _complete_if_last(actor, request)
     return check
 
@@ -482,7 +352,7 @@ def check_correct(
 ) -> DepartmentCheck:
     """Correct an answered check's findings; every change is kept in history with the
     reason."""
-    request, check = _lock_request_then_check(check)
+    request, check = lock_request_then_check(check)
     if check.status != DepartmentCheck.Status.ANSWERED:
         raise WrongState(_("Only an answered check can be corrected."))
     if not reason.strip():
@@ -495,7 +365,7 @@ def check_correct(
         new = (data.result, data.details.strip(), data.amount)
         if (finding.result, finding.details, finding.amount) != new:
             finding.result, finding.details, finding.amount = new
-            _save(finding, actor, reason=reason.strip()[:100])
+            save_validated(finding, actor, reason=reason.strip()[:100])
     return check
 
 
@@ -514,13 +384,13 @@ def _record_answered_findings(check: DepartmentCheck, findings: list[Finding]) -
 @transaction.atomic
 def check_return(*, actor, check: DepartmentCheck, question: str) -> DepartmentCheck:
     """The liaison returns a check to the office with a question."""
-    request, check = _lock_request_then_check(check)
+    request, check = lock_request_then_check(check)
     if not question.strip():
         raise VerificationError(_("Write the question for the office."))
     _move(check, DepartmentCheck.Status.RETURNED)
     check.question = question.strip()
     check.reply = ""
-    _save(check, actor)
+    save_validated(check, actor)
     message = _("%(unit)s returned a check with a question.") % {"unit": check.unit.name}
     subject = _("A department has a question about a verification check")
     transaction.on_commit(
@@ -537,13 +407,13 @@ def check_return(*, actor, check: DepartmentCheck, question: str) -> DepartmentC
 @transaction.atomic
 def check_reply(*, actor, check: DepartmentCheck, reply: str) -> DepartmentCheck:
     """The clerk answers a returned check's question; it goes back to the department."""
-    request, check = _lock_request_then_check(check)
+    request, check = lock_request_then_check(check)
     if not reply.strip():
         raise VerificationError(_("Write the reply to the department."))
     _move(check, DepartmentCheck.Status.DELIVERED)
     check.reply = reply.strip()
-    _save(check, actor)
-    users = list(_liaison_users(check.unit_id))
+    save_validated(check, actor)
+    users = list(liaison_users(check.unit_id))
     message = _("The office replied to your question on a verification check.")
     subject = _("The office replied to your question")
     transaction.on_commit(
@@ -561,121 +431,6 @@ def request_cancel(*, actor, request: VerificationRequest) -> VerificationReques
         raise WrongState(_("Only a request still under way can be cancelled."))
     for check in request.checks.select_for_update().filter(status__in=DepartmentCheck.OPEN):
         _move(check, DepartmentCheck.Status.CANCELLED)
-        _save(check, actor)
+        save_validated(check, actor)
     request.status = VerificationRequest.Status.CANCELLED
-    return _save(request, actor)
-
-
-# --- Overdue --------------------------------------------------------------------------------
-
-
-@dataclass
-class OverdueSweep:
-    marked: int
-    reminded: int
-
-
-def checks_mark_overdue(*, today: datetime.date | None = None) -> OverdueSweep:
-    """Mark open checks past their deadline overdue, and remind each unit's liaisons at
-    most once a day. Safe to run as often as beat likes."""
-    today = today or timezone.localdate()
-    # Beat runs the sweep for nobody; run by hand (or a task a user started), it is theirs.
-    actor = current_actor()
-    with transaction.atomic():
-        marked = DepartmentCheck.objects.filter(
-            status__in=DepartmentCheck.OPEN, deadline__lt=today, overdue=False
-        ).update(overdue=True)
-        if marked:
-            # One event for the whole sweep: the UPDATE leaves no per-row history.
-            audit_event_record(
-                actor=actor,
-                job="overdue sweep",
-                action=AuditEvent.Action.OVERDUE_SWEEP,
-                model=DepartmentCheck,
-                count=marked,
-                summary=_(
-                    "%(count)d open checks past their deadline (before %(day)s) marked overdue"
-                )
-                % {"count": marked, "day": today.isoformat()},
-            )
-        due = list(
-            DepartmentCheck.objects.select_for_update(skip_locked=True)
-            .filter(status__in=DepartmentCheck.OPEN, overdue=True)
-            .exclude(reminded_on=today)
-            .values_list("pk", "unit_id")
-        )
-        by_unit: dict[int, list[int]] = {}
-        for pk, unit_id in due:
-            by_unit.setdefault(unit_id, []).append(pk)
-        DepartmentCheck.objects.filter(pk__in=[pk for pk, _ in due]).update(reminded_on=today)
-        if due:
-            audit_event_record(
-                actor=actor,
-                job="overdue sweep",
-                action=AuditEvent.Action.OVERDUE_REMINDERS,
-                model=DepartmentCheck,
-                ids=[pk for pk, _ in due],
-                summary=_("Liaisons of %(units)d units reminded of %(count)d overdue checks")
-                % {"units": len(by_unit), "count": len(due)},
-            )
-        inbox = reverse("verification:inbox")
-        for unit_id, pks in by_unit.items():
-            message = _("%(count)d verification checks of your unit are overdue.") % {
-                "count": len(pks)
-            }
-            users = list(_liaison_users(unit_id))
-            transaction.on_commit(
-                lambda users=users, message=message: notify(
-                    users=users,
-                    message=message,
-                    url=inbox,
-                    email_subject=_("Overdue verification checks"),
-                )
-            )
-    return OverdueSweep(marked=marked, reminded=len(by_unit))
-
-
-def provisional_deadline_years() -> dict[int, int]:
-    """Open checks whose deadline is provisional, counted by the deadline's year: the years
-    whose holidays an administrator still has to enter."""
-    rows = (
-        DepartmentCheck.objects.filter(status__in=DepartmentCheck.OPEN, deadline_provisional=True)
-        .values_list("deadline__year")
-        .annotate(count=Count("pk"))
-        .order_by("deadline__year")
-    )
-    return dict(rows)
-
-
-def deadlines_recount(*, actor=None) -> int:
-    """Count provisional deadlines again, from each request's submission day, once an
-    administrator has entered a year's holidays. Returns how many deadlines changed; the
-    change is recorded as one audit event, by ``actor`` (the administrator whose calendar
-    change started it; by default whoever the current task runs for) or the system."""
-    actor = actor if actor is not None else current_actor()
-    calendar = WorkdayCalendar()
-    checks = list(
-        DepartmentCheck.objects.filter(status__in=DepartmentCheck.OPEN, deadline_provisional=True)
-        .select_related("unit", "request")
-        .only("deadline", "deadline_provisional", "unit__answer_days", "request__submitted_at")
-    )
-    changed = []
-    for check in checks:
-        start = timezone.localdate(check.request.submitted_at)
-        deadline = calendar.add_working_days(start, check.unit.answer_days)
-        if (deadline.date, deadline.provisional) != (check.deadline, check.deadline_provisional):
-            check.deadline, check.deadline_provisional = deadline.date, deadline.provisional
-            changed.append(check)
-    with transaction.atomic():
-        DepartmentCheck.objects.bulk_update(changed, ["deadline", "deadline_provisional"])
-        if changed:
-            audit_event_record(
-                actor=actor,
-                job="deadline recount",
-                action=AuditEvent.Action.DEADLINE_RECOUNT,
-                model=DepartmentCheck,
-                ids=[check.pk for check in changed],
-                summary=_("%(count)d provisional deadlines counted again on the calendar")
-                % {"count": len(changed)},
-            )
-    return len(changed)
+    return save_validated(request, actor)

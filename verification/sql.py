@@ -1,13 +1,22 @@
-"""Small helpers for the few statements written in SQL (batch preparation and answering,
-the changes since the previous verification): names quoted by the connection, so the
-statements follow the models' tables and columns on PostgreSQL and SQLite alike; and
-COPY, for the large writes of registry snapshots and the benchmark (PostgreSQL)."""
+"""Helpers for the few statements written in SQL (batch preparation and answering, the
+changes since the previous verification, registry snapshots).
+
+Names are quoted by the connection, so the statements follow the models' tables and
+columns on PostgreSQL and SQLite alike. A large write is a few INSERT … SELECT
+statements that the database runs on its own rows, in chunks of keys, each chunk one
+short transaction; on PostgreSQL several chunks run at once, each on its own connection,
+and COPY writes the largest tables (registry snapshots, the benchmark). Nothing here
+knows a verification model: callers name the models and columns.
+"""
 
 import io
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, connections, transaction
 
 
 def qn(name: str) -> str:
@@ -51,3 +60,124 @@ def copy_rows(model, fields: list[str], rows: Iterable[Sequence]) -> int:
     with connection.cursor() as cursor:
         cursor.copy_expert(f"COPY {table(model)} ({columns}) FROM STDIN WITH (FORMAT csv)", buffer)
     return count
+
+
+# --- Set-based writes -------------------------------------------------------------------------
+# A batch writes hundreds of thousands of rows (checks, their items, findings). Each chunk is
+# written by a few INSERT … SELECT statements that the database runs on its own rows, so no
+# model instance is built per row in Python and the number of statements depends on the
+# number of chunks only. Plain SQL that PostgreSQL and SQLite both run.
+
+
+def insert_select(model, template, computed: dict, tail: str, params=()) -> int:
+    """``INSERT INTO <model> SELECT … <tail>``: the fields named in ``computed`` take SQL
+    expressions (a string, or (sql, params)) over the rows of ``tail`` (FROM … WHERE …);
+    every other field but the key takes the value ``template`` (an unsaved instance) holds,
+    its default unless set, so a field added to the model later is written too.
+    Returns the number of rows written."""
+    columns, expressions, values = [], [], []
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(qn(field.column))
+        if field.name in computed:
+            expression = computed[field.name]
+            sql, extra = (expression, ()) if isinstance(expression, str) else expression
+            expressions.append(sql)
+            values.extend(extra)
+        else:
+            expressions.append("%s")
+            values.append(field.get_db_prep_save(field.pre_save(template, add=True), connection))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table(model)} ({', '.join(columns)}) "
+            f"SELECT {', '.join(expressions)} {tail}",
+            [*values, *params],
+        )
+        return cursor.rowcount
+
+
+@contextmanager
+def chunk_transaction():
+    """The transaction of one chunk. On PostgreSQL its commit does not wait for the
+    write-ahead log to reach the disk (synchronous_commit off, for this transaction only):
+    a chunk is idempotent and whole, so a database crash can at worst lose the last
+    chunks committed, all of them together, leaving their checks queued for the
+    redelivered task or the resend sweep, never half a chunk."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
+
+
+def analyze(*models) -> None:
+    """Refresh the planner's statistics of tables a batch has just grown by tens of
+    thousands of rows, faster than autovacuum notices: the chunks' queries that follow
+    are planned on the real sizes. PostgreSQL only; skipped (with a warning from the
+    server) where the database user does not own the tables."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {', '.join(table(model) for model in models)}")
+
+
+# --- Chunked work -----------------------------------------------------------------------------
+
+
+def keyset_chunks(queryset, size: int, proceed: Callable[[], bool] | None = None):
+    """Lists of up to ``size`` keys of ``queryset`` (a values_list of keys ordered by key),
+    each read when asked for, so only one chunk is ever held; stops early once
+    ``proceed()``, asked before each chunk, is false."""
+    last = 0
+    while proceed is None or proceed():
+        chunk = list(queryset.filter(pk__gt=last)[:size])
+        if not chunk:
+            return
+        last = chunk[-1]
+        yield chunk
+
+
+def in_parallel(chunks: Iterator[list], work: Callable[[list], int | None], threads: int) -> int:
+    """Run ``work`` on every chunk of ``chunks`` and add up what it returns; ``work``
+    returning None stops the run. On PostgreSQL, outside any transaction, ``threads``
+    chunks are worked at once, each thread on its own database connection (the time goes
+    to the database, which then uses several cores); otherwise one after the other."""
+    if threads <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        return _one_after_the_other(chunks, work)
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def run() -> int:
+        total = 0
+        try:
+            while not stop.is_set():
+                with lock:
+                    chunk = next(chunks, None)
+                if chunk is None:
+                    break
+                done = work(chunk)
+                if done is None:
+                    stop.set()
+                    break
+                total += done
+        except BaseException:
+            stop.set()
+            raise
+        finally:
+            connections.close_all()  # this thread's own connections
+        return total
+
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="batch") as pool:
+        futures = [pool.submit(run) for _ in range(threads)]
+        return sum(future.result() for future in futures)
+
+
+def _one_after_the_other(chunks: Iterator[list], work: Callable[[list], int | None]) -> int:
+    total = 0
+    for chunk in chunks:
+        done = work(chunk)
+        if done is None:
+            break
+        total += done
+    return total

@@ -1,13 +1,19 @@
 """Verification tasks: thin wrappers that take ids and call a service. Each check goes to
-its department's own queue (``verify.<unit code>``), chosen when it is sent."""
+its department's own queue (``verify.<unit code>``), chosen when it is sent. Services
+send these by name (``verification.tasks.<name>``) and never import this module."""
 
 import datetime
 
 from celery import shared_task
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import OperationalError
 
-from . import services
+from . import services, sweeps
+from .batches import batch_prepare, batch_process_unit
+from .changes import cached_batch_changes
+from .connectors import snapshot_check, tell_uploader
+from .models import VerificationBatch
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
@@ -17,35 +23,29 @@ def check_deliver_task(check_id: int) -> bool:
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def checks_mark_overdue_task() -> dict:
-    sweep = services.checks_mark_overdue()
+    sweep = sweeps.checks_mark_overdue()
     return {"marked": sweep.marked, "reminded": sweep.reminded}
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def deadlines_recount_task(actor_id: int | None = None) -> int:
-    from django.contrib.auth import get_user_model
-
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
-    return services.deadlines_recount(actor=actor)
+    return sweeps.deadlines_recount(actor=actor)
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def checks_resend_undelivered_task() -> int:
     minutes = settings.VERIFICATION_RESEND_AFTER_MINUTES
-    return services.checks_resend_undelivered(older_than=datetime.timedelta(minutes=minutes))
+    return sweeps.checks_resend_undelivered(older_than=datetime.timedelta(minutes=minutes))
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def batch_prepare_task(batch_id: int) -> int:
-    from .batches import batch_prepare
-
     return batch_prepare(batch_id=batch_id)
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def batch_process_unit_task(batch_id: int, unit_id: int) -> int:
-    from .batches import batch_process_unit
-
     return batch_process_unit(batch_id=batch_id, unit_id=unit_id)
 
 
@@ -53,9 +53,6 @@ def batch_process_unit_task(batch_id: int, unit_id: int) -> int:
 def batch_changes_warm_task(batch_id: int) -> int:
     """Compare a finished batch with the households' previous verifications and keep the
     result in the cache for the changes page. Returns how many households were compared."""
-    from .changes import cached_batch_changes
-    from .models import VerificationBatch
-
     batch = VerificationBatch.objects.filter(pk=batch_id).first()
     return cached_batch_changes(batch).completed if batch is not None else 0
 
@@ -64,8 +61,6 @@ def batch_changes_warm_task(batch_id: int) -> int:
 def snapshot_check_task(snapshot_id: int) -> str:
     """Check an uploaded registry extract and import it or refuse it; tell the liaison
     who uploaded it. Returns the snapshot's status ("" if it was not waiting)."""
-    from .connectors import snapshot_check, tell_uploader
-
     snapshot = snapshot_check(snapshot_id)
     if snapshot is None:
         return ""

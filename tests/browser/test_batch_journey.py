@@ -20,6 +20,7 @@ from tests.verification.factories import (
     register_family,
 )
 from verification import batches
+from verification.batches import preparation
 from verification.connectors import snapshot_import
 from verification.models import DepartmentCheck, UnitConnector, VerificationBatch
 
@@ -65,10 +66,10 @@ def held(monkeypatch):
     """The batch's messages are kept here instead of going to the broker: the test then
     does each step a worker would, when it chooses."""
     sent = []
-    monkeypatch.setattr(batches, "_send_prepare", lambda batch_id: sent.append(("prepare",)))
+    monkeypatch.setattr(preparation, "_send_prepare", lambda batch_id: sent.append(("prepare",)))
 
     monkeypatch.setattr(
-        batches,
+        preparation,
         "_send_process_unit",
         lambda batch_id, unit_id, queue: sent.append(("process", batch_id, unit_id)),
     )

@@ -36,6 +36,7 @@ from tests.verification.factories import (
     years_ago,
 )
 from verification import batches
+from verification import register as verification_register
 from verification import services as verification_services
 from verification.connectors import snapshot_import
 from verification.models import (
@@ -46,7 +47,8 @@ from verification.models import (
     UnitConnector,
     VerificationBatch,
 )
-from verification.services import FindingData, MemberData
+from verification.register import MemberData
+from verification.services import FindingData
 
 # The security administrator's role (三权分立) is being added to ``Role``; until it is, the
 # persona holds a group of that name and nothing else.
@@ -96,7 +98,7 @@ def _starts_at(days: int) -> datetime.datetime:
 
 
 def _family(*, actor, office, names, town, years=(45, 43, 10)):
-    return verification_services.household_register(
+    return verification_register.household_register(
         actor=actor,
         office=office,
         address=f"{town}幸福路1号院",

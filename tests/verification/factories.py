@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from assistance.idnumbers import check_character
-from verification import services
+from verification import register
 from verification.models import (
     AssistanceType,
     Authorization,
@@ -83,16 +83,16 @@ class AuthorizationFactory(factory.django.DjangoModelFactory):
 
 def register_family(*, actor, office, today: datetime.date | None = None, town="大峪街道"):
     """Through the service, as a clerk would: an applicant, a spouse and a child of 10."""
-    return services.household_register(
+    return register.household_register(
         actor=actor,
         office=office,
         address="幸福路1号院2号楼301",
         town=town,
         assistance_type=AssistanceType.DIBAO,
         members=[
-            services.MemberData("王建国", "applicant", make_id_number(years_ago(45, today=today))),
-            services.MemberData("李秀英", "spouse", make_id_number(years_ago(43, today=today))),
-            services.MemberData("王小明", "child", make_id_number(years_ago(10, today=today))),
+            register.MemberData("王建国", "applicant", make_id_number(years_ago(45, today=today))),
+            register.MemberData("李秀英", "spouse", make_id_number(years_ago(43, today=today))),
+            register.MemberData("王小明", "child", make_id_number(years_ago(10, today=today))),
         ],
     )
 
@@ -102,7 +102,7 @@ def authorize_all(*, actor, household, signed_on: datetime.date | None = None, d
     signed_on = signed_on or timezone.localdate()
     for member in household.members.order_by("pk"):
         guardian = member.needs_guardian
-        services.authorization_record(
+        register.authorization_record(
             actor=actor,
             member=member,
             signed_on=signed_on,

@@ -17,6 +17,7 @@ from tests.verification.factories import authorize_all
 from tests.verification.helpers import submit as submit_request
 from tests.verification.test_batches import make_households, prepared, upload_snapshot
 from verification import batches, services, tasks
+from verification.batches import preparation
 from verification.models import DepartmentCheck, VerificationRequest
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +35,7 @@ def _english():
 @pytest.fixture
 def held(monkeypatch):
     """Prepare batches without sending the departments their tasks (as in test_batches)."""
-    monkeypatch.setattr(batches, "_send_process_unit", lambda *args: True)
+    monkeypatch.setattr(preparation, "_send_process_unit", lambda *args: True)
 
 
 def _events(action):

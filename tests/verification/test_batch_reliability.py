@@ -28,7 +28,7 @@ from benchmarks.verification.data import generate
 from office.celery import app
 from tests.verification.factories import authorize_all, register_family
 from tests.verification.helpers import broker_down
-from verification import batches, services
+from verification import batches, services, sweeps
 from verification.models import (
     DepartmentCheck,
     Finding,
@@ -179,7 +179,7 @@ def test_a_worker_killed_mid_batch_loses_and_repeats_nothing(
     worker.stop()
     assert_answered_exactly_once(batch, households=households)
     # And the sweep has nothing left to send.
-    assert services.checks_resend_undelivered(older_than=datetime.timedelta(0)) == 0
+    assert sweeps.checks_resend_undelivered(older_than=datetime.timedelta(0)) == 0
 
 
 def test_work_submitted_while_the_broker_is_down_is_sent_by_the_sweep(
@@ -209,7 +209,7 @@ def test_work_submitted_while_the_broker_is_down_is_sent_by_the_sweep(
 
     # The sweep (beat runs it every few minutes) sends the single request's two checks
     # and the batch's preparation, which sends each department its task when done.
-    assert services.checks_resend_undelivered(older_than=datetime.timedelta(0)) == 3
+    assert sweeps.checks_resend_undelivered(older_than=datetime.timedelta(0)) == 3
     worker.wait_for(
         lambda: (
             VerificationBatch.objects.filter(
@@ -228,4 +228,4 @@ def test_work_submitted_while_the_broker_is_down_is_sent_by_the_sweep(
     assert set(single.checks.values_list("status", flat=True)) == {Status.ANSWERED}
     items = sum(check.items.count() for check in single.checks.all())
     assert Finding.objects.filter(department_check__request=single).count() == 3 * items
-    assert services.checks_resend_undelivered(older_than=datetime.timedelta(0)) == 0
+    assert sweeps.checks_resend_undelivered(older_than=datetime.timedelta(0)) == 0

@@ -19,6 +19,7 @@ from assistance.models import AccessLog
 from tests.factories import LeadingGroupFactory
 from tests.verification.test_batches import make_households, submit, upload_snapshot
 from verification import batches
+from verification.batches import preparation
 from verification.models import (
     DepartmentCheck,
     HouseholdMember,
@@ -38,7 +39,7 @@ def _english(client):
 @pytest.fixture
 def held(monkeypatch):
     """Batches are prepared, but no department starts: the batch stays running."""
-    monkeypatch.setattr(batches, "_send_process_unit", lambda *args: True)
+    monkeypatch.setattr(preparation, "_send_process_unit", lambda *args: True)
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from assistance.models import Notification
 from tests.factories import LeadingGroupFactory, MemberUnitFactory
 from tests.verification.factories import VerificationItemFactory, make_id_number
 from verification import batches, services
+from verification.batches import preparation
 from verification.changes import (
     ChangeKind,
     batch_changes,
@@ -152,7 +153,7 @@ def held(monkeypatch):
     """Prepare batches without sending the departments their tasks: a test then runs each
     department itself. Yields the (batch, unit, queue) of every task that would have gone."""
     sent = []
-    monkeypatch.setattr(batches, "_send_process_unit", lambda *args: sent.append(args) or True)
+    monkeypatch.setattr(preparation, "_send_process_unit", lambda *args: sent.append(args) or True)
     return sent
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext, ngettext
 from openpyxl import Workbook
 
 from assistance.models import Notification
-from verification import services
+from verification import register, services, sweeps
 from verification.connectors import SnapshotInvalid, snapshot_import
 from verification.models import (
     DepartmentCheck,
@@ -303,14 +303,14 @@ def test_an_upload_whose_message_was_lost_is_checked_by_the_sweep(
         taken_on=timezone.localdate(),
     )
     five = datetime.timedelta(minutes=5)
-    assert services.checks_resend_undelivered(older_than=five) == 0
+    assert sweeps.checks_resend_undelivered(older_than=five) == 0
     RegistrySnapshot.objects.filter(pk=waiting.pk).update(
         uploaded_at=timezone.now() - datetime.timedelta(minutes=6)
     )
-    assert services.checks_resend_undelivered(older_than=five) == 1
+    assert sweeps.checks_resend_undelivered(older_than=five) == 1
     waiting.refresh_from_db()
     assert (waiting.status, waiting.is_current) == (RegistrySnapshot.Status.IMPORTED, True)
-    assert services.checks_resend_undelivered(older_than=five) == 0
+    assert sweeps.checks_resend_undelivered(older_than=five) == 0
 
 
 @pytest.mark.parametrize("persona", ["clerk", "director", "outsider"])
@@ -354,10 +354,10 @@ def test_a_connector_answer_takes_the_same_queries_for_a_large_household(
 
     large = register_family(actor=clerk, office=authorized_household.office)
     for extra in range(5):
-        services.member_add(
+        register.member_add(
             actor=clerk,
             household=large,
-            data=services.MemberData(
+            data=register.MemberData(
                 f"成员{extra}", "other", make_id_number(years_ago(30 + extra))
             ),
         )

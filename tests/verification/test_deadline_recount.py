@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from assistance.models import CalendarDay
-from verification import services
+from verification import services, sweeps
 from verification.models import DepartmentCheck
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ def test_deadline_into_an_unknown_year_is_provisional(late_request):
     deadlines = set(late_request.checks.values_list("deadline", "deadline_provisional"))
     # Counted Monday to Friday for now: Tue 29, Wed 30, Thu 31, Fri 1, Mon 4.
     assert deadlines == {(datetime.date(2027, 1, 4), True)}
-    assert services.provisional_deadline_years() == {2027: 2}
+    assert sweeps.provisional_deadline_years() == {2027: 2}
 
 
 def test_admin_is_warned_and_entering_the_year_recounts(
@@ -56,8 +56,8 @@ def test_admin_is_warned_and_entering_the_year_recounts(
     )
     # New Year's Day is now a holiday: Tue 29, Wed 30, Thu 31, Mon 4, Tue 5.
     assert deadlines == {(datetime.date(2027, 1, 5), False)}
-    assert services.provisional_deadline_years() == {}
-    assert services.deadlines_recount() == 0  # nothing left to move
+    assert sweeps.provisional_deadline_years() == {}
+    assert sweeps.deadlines_recount() == 0  # nothing left to move
 
 
 def test_calendar_recount_survives_the_broker_down_and_acts_for_the_administrator(
@@ -77,9 +77,9 @@ def test_calendar_recount_survives_the_broker_down_and_acts_for_the_administrato
     assert (message.task, message.sent_at) == ("verification.tasks.deadlines_recount_task", None)
     assert message.kwargs == {"actor_id": admin_user.pk} and message.actor_id == admin_user.pk
     # Not counted again yet: the message never left.
-    assert services.provisional_deadline_years() == {2027: 2}
+    assert sweeps.provisional_deadline_years() == {2027: 2}
     with eager(True):
         assert outbox_resend(older_than=NOW) == 1
-    assert services.provisional_deadline_years() == {}
+    assert sweeps.provisional_deadline_years() == {}
     event = AuditEvent.objects.get(action=AuditEvent.Action.DEADLINE_RECOUNT)
     assert event.actor == admin_user

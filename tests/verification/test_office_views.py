@@ -20,7 +20,7 @@ from docx import Document
 from assistance.models import AccessLog
 from tests.verification.factories import make_id_number, register_family, years_ago
 from tests.verification.helpers import submit
-from verification import services
+from verification import register, services
 from verification.models import (
     Authorization,
     DepartmentCheck,
@@ -455,7 +455,7 @@ def test_record_authorisation_with_a_scan(client, clerk, household, settings, na
     assert "授权书" not in authorization.scan.name
     assert authorization.scan.name.endswith("." + name.rsplit(".", 1)[1].lower())
     assert len(_stored_scans(settings)) == 1
-    assert services.members_without_authorization(household) != []  # others still missing
+    assert register.members_without_authorization(household) != []  # others still missing
 
 
 @pytest.mark.parametrize(
@@ -551,7 +551,7 @@ def test_missing_scan_is_404(client, clerk, authorized_household):
 def test_request_refused_while_a_member_lacks_authorisation(
     client, clerk, household, items, unit, other_unit, django_capture_on_commit_callbacks
 ):
-    services.authorization_record(
+    register.authorization_record(
         actor=clerk,
         member=household.members.get(relation="applicant"),
         signed_on=timezone.localdate(),

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from assistance.models import AccessLog
 from tests.verification.factories import authorize_all, make_id_number, scan_file, years_ago
 from tests.verification.helpers import grid, submit
-from verification import batches, services
+from verification import answering, batches, register, services
 from verification.connectors import SnapshotInvalid, snapshot_import
 from verification.models import (
     Authorization,
@@ -160,13 +160,13 @@ def test_admin_shows_no_link_to_a_snapshot_file(client, unit, liaison, administr
 
 
 def _add_member(clerk, household, *, authorised=True):
-    member = services.member_add(
+    member = register.member_add(
         actor=clerk,
         household=household,
-        data=services.MemberData("新成员", "other", make_id_number(years_ago(33))),
+        data=register.MemberData("新成员", "other", make_id_number(years_ago(33))),
     )
     if authorised:
-        services.authorization_record(
+        register.authorization_record(
             actor=clerk,
             member=member,
             signed_on=datetime.date.today(),
@@ -243,13 +243,13 @@ def test_a_snapshot_answers_only_for_the_covered_members(
 
 def test_a_batch_request_covers_its_authorised_members(clerk, group, unit, items, liaison):
     _snapshot(unit, liaison, [(make_id_number(years_ago(70)), "test-vehicles", "轿车", "")])
-    household = services.household_register(
+    household = register.household_register(
         actor=clerk,
         office=group,
         address="幸福路1号",
         town="大峪街道",
         assistance_type="dibao",
-        members=[services.MemberData("张三", "applicant", make_id_number(years_ago(50)))],
+        members=[register.MemberData("张三", "applicant", make_id_number(years_ago(50)))],
     )
     authorize_all(actor=clerk, household=household)
     batch = VerificationBatch.objects.create(office=group, created_by=clerk)
@@ -258,7 +258,7 @@ def test_a_batch_request_covers_its_authorised_members(clerk, group, unit, items
     assert list(request.members.all()) == list(household.members.all())
     newcomer = _add_member(clerk, household)
     check = request.checks.get(unit=unit)
-    batches.answer_from_snapshot([check.pk], unit.snapshots.get(is_current=True))
+    answering.answer_from_snapshot([check.pk], unit.snapshots.get(is_current=True))
     assert check.findings.count() == 2 and not check.findings.filter(member=newcomer).exists()
 
 
@@ -266,29 +266,29 @@ def test_a_batch_request_covers_its_authorised_members(clerk, group, unit, items
 
 
 def test_a_full_width_number_is_stored_plain_and_meets_the_one_member_rule(clerk, group, client):
-    household = services.household_register(
+    household = register.household_register(
         actor=clerk,
         office=group,
         address="幸福路2号",
         town="大峪街道",
         assistance_type="dibao",
-        members=[services.MemberData("张三", "applicant", ASCII)],
+        members=[register.MemberData("张三", "applicant", ASCII)],
     )
     with pytest.raises(ValidationError) as caught:
-        services.member_add(
+        register.member_add(
             actor=clerk,
             household=household,
-            data=services.MemberData("张三", "other", FULL_WIDTH),
+            data=register.MemberData("张三", "other", FULL_WIDTH),
         )
     assert "already a member" in str(caught.value)
-    other = services.household_register(
+    other = register.household_register(
         actor=clerk,
         office=group,
         address="幸福路3号",
         town="大峪街道",
         assistance_type="dibao",
         members=[
-            services.MemberData("张三", "applicant", f"{FULL_WIDTH[:6]}\u3000{FULL_WIDTH[6:]}")
+            register.MemberData("张三", "applicant", f"{FULL_WIDTH[:6]}\u3000{FULL_WIDTH[6:]}")
         ],
     )
     assert other.members.get().id_number == ASCII
@@ -308,9 +308,9 @@ def test_a_full_width_number_is_stored_plain_and_meets_the_one_member_rule(clerk
     ],
 )
 def test_only_ascii_digits_make_a_number(clerk, group, number):
-    data = services.MemberData("张三", "applicant", number)
+    data = register.MemberData("张三", "applicant", number)
     if number.isascii():
-        household = services.household_register(
+        household = register.household_register(
             actor=clerk,
             office=group,
             address="幸福路4号",
@@ -321,7 +321,7 @@ def test_only_ascii_digits_make_a_number(clerk, group, number):
         assert household.members.get().id_number == ASCII
     else:
         with pytest.raises(ValidationError):
-            services.household_register(
+            register.household_register(
                 actor=clerk,
                 office=group,
                 address="幸福路4号",
@@ -335,13 +335,13 @@ def test_only_ascii_digits_make_a_number(clerk, group, number):
 def test_a_snapshot_row_in_full_width_digits_answers_the_member(
     clerk, liaison, unit, group, items, django_capture_on_commit_callbacks
 ):
-    household = services.household_register(
+    household = register.household_register(
         actor=clerk,
         office=group,
         address="幸福路5号",
         town="大峪街道",
         assistance_type="dibao",
-        members=[services.MemberData("张三", "applicant", ASCII)],
+        members=[register.MemberData("张三", "applicant", ASCII)],
     )
     authorize_all(actor=clerk, household=household)
     snapshot = _snapshot(unit, liaison, [(FULL_WIDTH, "test-vehicles", "轿车", "")])
@@ -354,13 +354,13 @@ def test_a_snapshot_row_in_full_width_digits_answers_the_member(
 
 
 def test_searching_by_a_full_width_number_finds_the_household_and_is_logged(client, clerk, group):
-    household = services.household_register(
+    household = register.household_register(
         actor=clerk,
         office=group,
         address="幸福路6号",
         town="大峪街道",
         assistance_type="dibao",
-        members=[services.MemberData("张三", "applicant", ASCII)],
+        members=[register.MemberData("张三", "applicant", ASCII)],
     )
     client.force_login(clerk)
     response = client.post(reverse("verification:household_list"), {"id_number": FULL_WIDTH})
@@ -390,13 +390,13 @@ def test_a_batch_answered_check_is_its_units_to_open_and_correct(
     client, clerk, group, unit, other_unit, items, liaison, other_liaison
 ):
     _snapshot(unit, liaison, [(make_id_number(years_ago(70)), "test-vehicles", "轿车", "")])
-    household = services.household_register(
+    household = register.household_register(
         actor=clerk,
         office=group,
         address="幸福路7号",
         town="大峪街道",
         assistance_type="dibao",
-        members=[services.MemberData("张三", "applicant", make_id_number(years_ago(50)))],
+        members=[register.MemberData("张三", "applicant", make_id_number(years_ago(50)))],
     )
     authorize_all(actor=clerk, household=household)
     batch = VerificationBatch.objects.create(office=group, created_by=clerk)
@@ -438,7 +438,7 @@ def test_an_authorisation_with_impossible_dates_is_refused(
     today = datetime.date.today()
     member = household.members.filter(relation="spouse").get()  # born 43 years ago
     with pytest.raises(ValidationError) as caught:
-        services.authorization_record(
+        register.authorization_record(
             actor=clerk,
             member=member,
             signed_on=today + datetime.timedelta(days=signed_on),
@@ -467,7 +467,7 @@ def test_an_authorisation_with_impossible_dates_is_refused(
 def test_the_validity_limit_is_a_setting(clerk, household, settings):
     settings.AUTHORIZATION_MAX_VALID_YEARS = 10
     today = datetime.date.today()
-    services.authorization_record(
+    register.authorization_record(
         actor=clerk,
         member=household.members.filter(relation="spouse").get(),
         signed_on=today,

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from office.celery import app
 from tests.verification.helpers import broker_down
-from verification import services
+from verification import services, sweeps
 from verification.models import DepartmentCheck, VerificationRequest
 
 pytestmark = pytest.mark.django_db
@@ -38,15 +38,15 @@ def test_filing_succeeds_with_the_broker_down_and_checks_stay_queued(unsent):
 
 
 def test_sweep_resends_only_checks_queued_long_enough(unsent, mailoutbox):
-    assert services.checks_resend_undelivered(older_than=datetime.timedelta(minutes=5)) == 0
+    assert sweeps.checks_resend_undelivered(older_than=datetime.timedelta(minutes=5)) == 0
     assert set(unsent.checks.values_list("status", flat=True)) == {Status.QUEUED}
     VerificationRequest.objects.filter(pk=unsent.pk).update(
         submitted_at=timezone.now() - datetime.timedelta(minutes=6)
     )
-    sent = services.checks_resend_undelivered(older_than=datetime.timedelta(minutes=5))
+    sent = sweeps.checks_resend_undelivered(older_than=datetime.timedelta(minutes=5))
     assert sent == 2
     assert set(unsent.checks.values_list("status", flat=True)) == {Status.DELIVERED}
     notified = len(mailoutbox)
     # Nothing is left to send, and a second sweep changes nothing.
-    assert services.checks_resend_undelivered(older_than=datetime.timedelta(minutes=5)) == 0
+    assert sweeps.checks_resend_undelivered(older_than=datetime.timedelta(minutes=5)) == 0
     assert len(mailoutbox) == notified

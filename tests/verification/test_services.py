@@ -23,7 +23,7 @@ from tests.verification.factories import (
     make_id_number,
     scan_file,
 )
-from verification import services
+from verification import register, services, sweeps
 from verification.models import (
     Authorization,
     DepartmentCheck,
@@ -33,7 +33,8 @@ from verification.models import (
     VerificationRequest,
 )
 from verification.permissions import checks_for_liaison, get_check_for_user
-from verification.services import FindingData, MemberData
+from verification.register import MemberData
+from verification.services import FindingData
 from verification.tasks import check_deliver_task
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +81,7 @@ def sent_tasks(monkeypatch):
 
 
 def test_a_clerk_registers_a_household_with_its_members(clerk, group):
-    household = services.household_register(
+    household = register.household_register(
         actor=clerk,
         office=group,
         address="幸福路1号",
@@ -105,7 +106,7 @@ def test_the_same_id_number_twice_in_a_household_is_refused_and_nothing_is_kept(
     number = make_id_number(D(1980, 5, 1))
     # Constraint messages are rendered when raised: raise them in English.
     with pytest.raises(ValidationError) as caught, translation.override("en"):
-        services.household_register(
+        register.household_register(
             actor=clerk,
             office=group,
             address="幸福路2号",
@@ -128,7 +129,7 @@ def test_the_same_id_number_twice_in_a_household_is_refused_and_nothing_is_kept(
 def test_adding_a_member_already_in_the_household_is_refused(clerk, household):
     existing = household.members.first()
     with pytest.raises(ValidationError) as caught, translation.override("en"):
-        services.member_add(
+        register.member_add(
             actor=clerk,
             household=household,
             data=MemberData("重复", "other", existing.id_number),
@@ -140,7 +141,7 @@ def test_adding_a_member_already_in_the_household_is_refused(clerk, household):
 
 def test_an_invalid_id_number_is_refused_on_its_field(clerk, household):
     with pytest.raises(ValidationError) as caught:
-        services.member_add(
+        register.member_add(
             actor=clerk,
             household=household,
             data=MemberData("错号", "other", "110105194912310021"),
@@ -152,7 +153,7 @@ def test_an_invalid_id_number_is_refused_on_its_field(clerk, household):
 def test_the_same_person_may_belong_to_two_households(clerk, group, household):
     # E.g. a child of divorced parents, registered with each.
     number = household.members.order_by("pk").last().id_number
-    other = services.household_register(
+    other = register.household_register(
         actor=clerk,
         office=group,
         address="光明路9号",
@@ -169,7 +170,7 @@ def test_the_same_person_may_belong_to_two_households(clerk, group, household):
 
 def _record(clerk, member, *, signer="self", guardian_name="", signed_on=None, valid_until=None):
     signed_on = signed_on or D.today()
-    return services.authorization_record(
+    return register.authorization_record(
         actor=clerk,
         member=member,
         signed_on=signed_on,
@@ -195,7 +196,7 @@ def test_a_minor_needs_a_guardian_to_sign(clerk, household):
 
 
 def test_an_adult_without_capacity_needs_a_guardian_and_the_guardian_is_named(clerk, household):
-    member = services.member_add(
+    member = register.member_add(
         actor=clerk,
         household=household,
         data=MemberData("王老三", "sibling", make_id_number(D(1970, 1, 1)), has_capacity=False),
@@ -259,7 +260,7 @@ def test_an_authorisation_signed_after_today_does_not_cover_today(clerk, househo
 
 
 def test_a_household_without_members_cannot_be_verified(clerk, group, items):
-    household = services.household_register(
+    household = register.household_register(
         actor=clerk, office=group, address="空户", town="大峪街道", assistance_type="dibao"
     )
     with pytest.raises(services.VerificationError):
@@ -688,21 +689,21 @@ def test_overdue_checks_are_marked_and_liaisons_reminded_at_most_once_a_day(
 
     def sweep(day):
         with django_capture_on_commit_callbacks(execute=True):
-            return services.checks_mark_overdue(today=day)
+            return sweeps.checks_mark_overdue(today=day)
 
     def reminders():
         return Notification.objects.filter(user=liaison).exclude(url=police.get_absolute_url())
 
     # On the deadline itself the check is not late.
-    assert sweep(D(2026, 3, 9)) == services.OverdueSweep(marked=0, reminded=0)
-    assert sweep(D(2026, 3, 10)) == services.OverdueSweep(marked=1, reminded=1)
+    assert sweep(D(2026, 3, 9)) == sweeps.OverdueSweep(marked=0, reminded=0)
+    assert sweep(D(2026, 3, 10)) == sweeps.OverdueSweep(marked=1, reminded=1)
     police.refresh_from_db()
     assert police.overdue and police.reminded_on == D(2026, 3, 10)
     # Again the same day: nothing new, no second reminder.
-    assert sweep(D(2026, 3, 10)) == services.OverdueSweep(marked=0, reminded=0)
+    assert sweep(D(2026, 3, 10)) == sweeps.OverdueSweep(marked=0, reminded=0)
     assert reminders().count() == 1
     # The next day: one more reminder.
-    assert sweep(D(2026, 3, 11)) == services.OverdueSweep(marked=0, reminded=1)
+    assert sweep(D(2026, 3, 11)) == sweeps.OverdueSweep(marked=0, reminded=1)
     assert reminders().count() == 2
     assert [m.to for m in mailoutbox] == [[liaison.email], [liaison.email]]
     # The answered check was never late, and its unit was never reminded.
@@ -716,7 +717,7 @@ def test_overdue_checks_are_marked_and_liaisons_reminded_at_most_once_a_day(
     answer(liaison, police)
     police.refresh_from_db()
     assert not police.overdue
-    assert sweep(D(2026, 3, 12)) == services.OverdueSweep(marked=0, reminded=0)
+    assert sweep(D(2026, 3, 12)) == sweeps.OverdueSweep(marked=0, reminded=0)
 
 
 # --- Who may see and answer a check ---------------------------------------------------------

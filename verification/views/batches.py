@@ -125,7 +125,7 @@ def _preview(data: dict) -> dict:
     )
     matching = cohort.count()
     # The same test batch_prepare applies (every member covered today).
-    ready = batches._authorized(cohort, timezone.localdate()).count() if matching else 0
+    ready = batches.households_authorized(cohort, timezone.localdate()).count() if matching else 0
     return {
         "matching": matching,
         "ready": ready,

@@ -35,7 +35,7 @@ from assistance.models import AccessLog
 from assistance.services import access_log_record
 from assistance.workdays import WorkdayCalendar
 
-from .. import services
+from .. import register, services
 from ..forms import (
     AuthorizationForm,
     HouseholdFilterForm,
@@ -186,7 +186,7 @@ def household_create(request):
     if request.method == "POST" and form.is_valid() & formset.is_valid():
         data = form.cleaned_data
         try:
-            household = services.household_register(
+            household = register.household_register(
                 actor=request.user,
                 office=data["office"],
                 address=data["address"].strip(),
@@ -268,7 +268,7 @@ def member_create(request, pk):
     form = MemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.member_add(actor=request.user, household=household, data=form.member_data())
+            register.member_add(actor=request.user, household=household, data=form.member_data())
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -289,7 +289,7 @@ def member_update(request, pk, member_pk):
     if request.method == "POST" and form.is_valid():
         try:
             # A fresh copy: if the service refuses, the page still shows the number on file.
-            services.member_update(
+            register.member_update(
                 actor=request.user,
                 member=HouseholdMember.objects.get(pk=member.pk),
                 data=form.member_data(),
@@ -316,7 +316,7 @@ def authorization_create(request, pk, member_pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.authorization_record(
+            register.authorization_record(
                 actor=request.user,
                 member=member,
                 signed_on=data["signed_on"],
@@ -363,7 +363,7 @@ def request_create(request, pk):
     lacks a covering authorisation."""
     household = get_household_for_user(request.user, pk)
     items = services.default_items(household.office)
-    missing = services.members_without_authorization(household)
+    missing = register.members_without_authorization(household)
     form = RequestForm(request.POST or None, items=items, household=household)
     if request.method == "POST" and form.is_valid():
         try:
