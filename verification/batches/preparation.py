@@ -12,8 +12,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assistance.outbox import send_or_leave_for_sweep
 from assistance.models import AuditEvent
+from assistance.outbox import send_or_leave_for_sweep
 from assistance.services import audit_event_record, notify
 from assistance.workdays import WorkdayCalendar
 from members.models import LeadingGroup, MemberUnit

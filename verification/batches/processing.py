@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assistance.outbox import send_or_leave_for_sweep
 from assistance.models import AuditEvent
+from assistance.outbox import send_or_leave_for_sweep
 from assistance.services import audit_event_record, notify
 from members.models import MemberUnit
 
