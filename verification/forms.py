@@ -24,6 +24,7 @@ from .models import (
     authorization_date_errors,
 )
 from .register import MemberData
+from .selectors import towns_of
 
 # The message of the database constraint, so the form and the database say the same thing.
 DUPLICATE_ID_MESSAGE = next(
@@ -319,3 +320,59 @@ class RequestFilterForm(forms.Form):
         choices=[("", _("Any assistance"))] + list(AssistanceType.choices),
     )
     overdue = forms.BooleanField(label=_("Only with an overdue check"), required=False)
+
+
+# --- Batches ----------------------------------------------------------------------------------
+
+
+class BatchForm(BootstrapMixin, forms.Form):
+    office = forms.ModelChoiceField(
+        label=_("Coordination body"),
+        queryset=LeadingGroup.objects.order_by("order", "pk"),
+        empty_label=None,
+    )
+    assistance_type = forms.ChoiceField(
+        label=_("Assistance type"),
+        required=False,
+        choices=[
+            ("", _("All assistance types")),
+            *[(v, label) for v, label in AssistanceType.choices if v != AssistanceType.RECHECK],
+        ],
+    )
+    town = forms.ChoiceField(label=_("Town or subdistrict"), required=False)
+    due_only = forms.BooleanField(
+        label=_("Only households due for re-check"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Due: never verified, or last verified more than a year ago (six months for "
+            "households with irregular income). Households with a verification under way "
+            "are never included."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["office"]
+        offices = list(field.queryset)
+        self.single_office = len(offices) == 1
+        if offices:
+            field.initial = offices[0].pk
+        if self.single_office:
+            # With a single coordination body there is nothing to choose.
+            field.widget = forms.HiddenInput()
+        # The towns are those of the chosen office (the first one until one is chosen).
+        chosen = offices[0] if offices else None
+        if self.is_bound:
+            value = str(self.data.get("office", ""))
+            chosen = next((o for o in offices if str(o.pk) == value), chosen)
+        self.towns = towns_of(chosen)
+        self.fields["town"].choices = [
+            ("", _("All towns")),
+            *[(t, t) for t in self.towns],
+        ]
+
+    def initial_data(self) -> dict:
+        """The values of an unbound form, as ``cleaned_data`` would hold them."""
+        office = self.fields["office"].queryset.filter(pk=self.fields["office"].initial).first()
+        return {"office": office, "assistance_type": "", "town": "", "due_only": True}

@@ -1,27 +1,50 @@
-"""Who may see what of verification: the one gateway per object kind.
+"""Who may see what of verification: the one gateway per object kind, and the one door to
+personal data.
 
-Households and requests are the office's: clerks and the office director see them.
-A check is also its department's: every active liaison of its unit sees and answers it
-(a rule on the unit, not rows per check). An authorisation's scan is the office's; a
+Households, members, authorisations, requests, batches and reports are the office's:
+clerks and the office director see them. A check is also its department's: every active
+liaison of its unit sees and answers it (a rule on the unit, not rows per check). A
 registry snapshot is its unit's liaisons' and the office's. Everyone else gets 404, never
 a hint that it exists.
+
+Reading personal data in full (full ID numbers, a search by one, a scan, a registry
+extract, a report or an export, a batch's changes) goes through a function here that
+writes the access log as it hands the data over, so no page shows it without a trace.
 """
 
-from django.db.models import Exists, OuterRef
-from django.http import Http404
+from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from assistance.files import file_response
+from assistance.idnumbers import mask_id_number
+from assistance.models import AccessLog
 from assistance.roles import Role, has_role
-from members.models import Liaison
+from assistance.services import access_log_record
+from members.models import Liaison, MemberUnit
+from members.selectors import liaison_unit
 
+from .changes import BatchChanges, cached_batch_changes
 from .models import (
     Authorization,
     DepartmentCheck,
     Household,
+    HouseholdMember,
     RegistrySnapshot,
+    VerificationBatch,
     VerificationRequest,
 )
+from .report import Report, build_report
 
 OFFICE_ROLES = (Role.OFFICE_CLERK, Role.OFFICE_DIRECTOR)
+# An ID number belongs to a handful of households at most; this only bounds the log.
+ID_SEARCH_LOGGED = 50
+
+
+# --- Who is who -------------------------------------------------------------------------------
 
 
 def is_office(user) -> bool:
@@ -33,11 +56,39 @@ def require_office(user) -> None:
         raise Http404
 
 
+def get_unit_for_liaison(user) -> MemberUnit:
+    """The unit the user is an active liaison of; 404 for anyone else."""
+    unit = liaison_unit(user)
+    if unit is None:
+        raise Http404
+    return unit
+
+
+def _active_liaison_of(user, unit_ref: str):
+    """EXISTS: the user is an active liaison of the unit at ``unit_ref``."""
+    return Exists(Liaison.objects.filter(unit_id=OuterRef(unit_ref), user=user, active=True))
+
+
+# --- Gateways: one object for one user, or 404 ------------------------------------------------
+
+
 def get_household_for_user(user, pk) -> Household:
     require_office(user)
     try:
         return Household.objects.select_related("office").get(pk=pk)
     except Household.DoesNotExist:
+        raise Http404 from None
+
+
+def get_member_for_user(user, household_pk, pk) -> HouseholdMember:
+    """A member of the household ``household_pk`` (which comes along), for the office; 404
+    for anyone else, and for a member of another household."""
+    require_office(user)
+    try:
+        return HouseholdMember.objects.select_related("household__office").get(
+            pk=pk, household_id=household_pk
+        )
+    except HouseholdMember.DoesNotExist:
         raise Http404 from None
 
 
@@ -51,9 +102,13 @@ def get_request_for_user(user, pk) -> VerificationRequest:
         raise Http404 from None
 
 
-def _active_liaison_of(user, unit_ref: str):
-    """EXISTS: the user is an active liaison of the unit at ``unit_ref``."""
-    return Exists(Liaison.objects.filter(unit_id=OuterRef(unit_ref), user=user, active=True))
+def get_batch_for_user(user, pk) -> VerificationBatch:
+    """A batch for the office; 404 for anyone else."""
+    require_office(user)
+    try:
+        return VerificationBatch.objects.select_related("office", "created_by").get(pk=pk)
+    except VerificationBatch.DoesNotExist:
+        raise Http404 from None
 
 
 def checks_for_liaison(user, perm: str = "verification.answer_departmentcheck"):
@@ -66,18 +121,24 @@ def checks_for_liaison(user, perm: str = "verification.answer_departmentcheck"):
     return DepartmentCheck.objects.filter(_active_liaison_of(user, "unit_id"))
 
 
+def answers_check(user, check: DepartmentCheck) -> bool:
+    """Whether the user answers this check, i.e. is an active liaison of its unit."""
+    return checks_for_liaison(user).filter(pk=check.pk).exists()
+
+
 def get_check_for_user(user, pk, *, perm: str = "view") -> DepartmentCheck:
     """A check for the office, or for a liaison of its unit; 404 for anyone else.
-    ``perm`` is 'view' or 'answer' (only the unit's liaisons answer)."""
-    base = DepartmentCheck.objects.select_related("unit", "request__household", "answered_by")
-    if perm == "view" and is_office(user):
-        queryset = base
+    ``perm`` is 'view' (the office or the unit's liaisons), 'answer' (the unit's liaisons
+    only) or 'reply' (the office only: it replies to a department's question)."""
+    if perm == "reply":
+        require_office(user)
+        queryset = DepartmentCheck.objects.all()
+    elif perm == "view" and is_office(user):
+        queryset = DepartmentCheck.objects.all()
     else:
-        queryset = checks_for_liaison(user).select_related(
-            "unit", "request__household", "answered_by"
-        )
+        queryset = checks_for_liaison(user)
     try:
-        return queryset.get(pk=pk)
+        return queryset.select_related("unit", "request__household", "answered_by").get(pk=pk)
     except DepartmentCheck.DoesNotExist:
         raise Http404 from None
 
@@ -103,3 +164,160 @@ def get_snapshot_for_user(user, pk) -> RegistrySnapshot:
         return snapshots.get(pk=pk)
     except RegistrySnapshot.DoesNotExist:
         raise Http404 from None
+
+
+# --- Reveals: personal data in full, each written to the access log ---------------------------
+
+
+def search_households_by_id(user, households: QuerySet, number: str, *, path: str) -> QuerySet:
+    """``households`` narrowed to those with a member of the full ID number ``number``.
+    The search is a read of personal data: one access-log entry per household found (or,
+    when none is, one on the searching account, so a probe for who is registered leaves a
+    trace too). The number is described masked, never in full."""
+    require_office(user)
+    found = households.filter(
+        Exists(HouseholdMember.objects.filter(household=OuterRef("pk"), id_number=number))
+    )
+    description = _("Search by full ID number %(masked)s") % {"masked": mask_id_number(number)}
+    ids = list(found.values_list("pk", flat=True)[:ID_SEARCH_LOGGED])
+    for subject in list(Household.objects.filter(pk__in=ids)) or [user]:
+        access_log_record(
+            user=user,
+            obj=subject,
+            purpose=AccessLog.Purpose.REGISTRATION,
+            description=description,
+            path=path,
+            action=AccessLog.Action.SEARCH,
+        )
+    return found
+
+
+def reveal_member_ids(user, members, *, purpose: str, path: str) -> str:
+    """Let the office see these members' full ID numbers for ``purpose``: one access-log
+    entry per member, then the purpose's label, which the page shows above the numbers
+    (and without which it shows them masked)."""
+    require_office(user)
+    for member in members:
+        access_log_record(
+            user=user,
+            obj=member,
+            purpose=purpose,
+            description=_("ID number of member #%(pk)s (%(masked)s)")
+            % {"pk": member.pk, "masked": member.masked_id},
+            path=path,
+        )
+    return AccessLog.Purpose(purpose).label
+
+
+@dataclass(frozen=True)
+class CheckAccess:
+    """What one user may do and see on one check's page."""
+
+    answers: bool  # a liaison of the check's unit: answers, corrects, returns it
+    full_ids: bool  # sees the members' full ID numbers (the view is logged)
+    office: bool
+
+
+def open_check(user, check: DepartmentCheck, members, *, path: str) -> CheckAccess:
+    """The user's access to the check's page. Only the unit's liaisons look people up in
+    their registry, so only they see full ID numbers (a cancelled check needs nobody
+    looked up); each such view is logged, naming the members by masked numbers only."""
+    answers = answers_check(user, check)
+    full_ids = answers and check.status != DepartmentCheck.Status.CANCELLED
+    if full_ids and members:
+        access_log_record(
+            user=user,
+            obj=check.request.household,
+            purpose=AccessLog.Purpose.VERIFICATION,
+            description=_(
+                "ID numbers of the members of household #%(household)s on check %(pk)s (%(ids)s)"
+            )
+            % {
+                "household": check.request.household_id,
+                "pk": check.pk,
+                "ids": ", ".join(m.masked_id for m in members),
+            },
+            path=path,
+        )
+    return CheckAccess(answers=answers, full_ids=full_ids, office=is_office(user))
+
+
+def download_authorization_scan(request, pk) -> FileResponse:
+    """An authorisation's scan, for the office only, never through a public URL; each
+    download is logged."""
+    authorization = get_authorization_for_user(request.user, pk)
+    member = authorization.member
+    suffix = authorization.scan.name.rsplit(".", 1)[-1].lower()
+    return file_response(
+        request,
+        authorization.scan,
+        filename=f"authorization-{authorization.pk}.{suffix}",
+        obj=authorization,
+        purpose=AccessLog.Purpose.REVIEW,
+        description=_("Authorisation scan of member #%(pk)s (%(masked)s)")
+        % {"pk": member.pk, "masked": member.masked_id},
+    )
+
+
+def download_snapshot(request, pk) -> FileResponse:
+    """The uploaded file of a snapshot, for its unit's liaisons and the office. Each
+    download is logged: the file holds full ID numbers and amounts."""
+    snapshot = get_snapshot_for_user(request.user, pk)
+    suffix = snapshot.file.name.rsplit(".", 1)[-1].lower()
+    return file_response(
+        request,
+        snapshot.file,
+        filename=f"registry-snapshot-{snapshot.unit.code}-{snapshot.taken_on:%Y%m%d}"
+        f"-{snapshot.pk}.{suffix}",
+        obj=snapshot,
+        purpose=AccessLog.Purpose.VERIFICATION,
+        description=_("Registry snapshot #%(pk)s of %(unit)s (extract of %(date)s)")
+        % {"pk": snapshot.pk, "unit": snapshot.unit.name, "date": snapshot.taken_on.isoformat()},
+    )
+
+
+# How each read of a report is described in the access log, and as what action.
+_REPORT_READS = {
+    "": (gettext_lazy("Verification report of request #%(pk)s"), AccessLog.Action.VIEW),
+    "docx": (
+        gettext_lazy("Verification report of request #%(pk)s (Word export)"),
+        AccessLog.Action.EXPORT,
+    ),
+    "xlsx": (
+        gettext_lazy("Verification report of request #%(pk)s (Excel export)"),
+        AccessLog.Action.EXPORT,
+    ),
+}
+
+
+def read_report(user, pk, *, path: str, export: str = "") -> Report:
+    """The verification report of request ``pk`` for the office: to read (``export``
+    empty) or to export ("docx", "xlsx"). The findings are personal data: each read is
+    logged like a full ID number."""
+    what, action = _REPORT_READS[export]
+    verification_request = get_request_for_user(user, pk)
+    report = build_report(verification_request)
+    access_log_record(
+        user=user,
+        obj=verification_request,
+        purpose=AccessLog.Purpose.REVIEW,
+        description=str(what) % {"pk": verification_request.pk},
+        path=path,
+        action=action,
+    )
+    return report
+
+
+def read_batch_changes(user, pk, *, path: str) -> tuple[VerificationBatch, BatchChanges]:
+    """What changed since each household's previous verification in batch ``pk``, for the
+    office. The findings are personal data: each read is logged."""
+    batch = get_batch_for_user(user, pk)
+    changes = cached_batch_changes(batch)
+    access_log_record(
+        user=user,
+        obj=batch,
+        purpose=AccessLog.Purpose.REVIEW,
+        description=_("Changes since the previous verification, batch #%(pk)s") % {"pk": batch.pk},
+        path=path,
+    )
+    return batch, changes

@@ -1,13 +1,48 @@
 """Reads of verification that views, other apps and the home pages share: each one query
-(or a subquery to annotate with), so a list page's query count stays fixed."""
+(or a subquery to annotate with), so a list page's query count stays fixed.
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, When
+Who may read what is the gateway's (``permissions``): a view takes its object there and
+asks these for the rest. The lists take a queryset's ``rows`` function apart from its
+filter: a page is cut from the plain filtered queryset, and only its rows are annotated.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from members.models import LeadingGroup
+from members.models import LeadingGroup, MemberUnit
 
-from .models import DepartmentCheck, Household, HouseholdMember, VerificationRequest
+from .models import (
+    Authorization,
+    DepartmentCheck,
+    Finding,
+    Household,
+    HouseholdMember,
+    RegistrySnapshot,
+    UnitConnector,
+    VerificationBatch,
+    VerificationItem,
+    VerificationRequest,
+)
 from .permissions import checks_for_liaison
+
+OPEN = Q(checks__status__in=DepartmentCheck.OPEN)
 
 
 def office_summary() -> dict:
@@ -35,7 +70,7 @@ def liaison_summary(user) -> dict:
     )
 
 
-# --- Households and their applicants --------------------------------------------------------
+# --- Households and their applicants ----------------------------------------------------------
 
 
 def applicant_of(household_ref: str = "pk") -> QuerySet[HouseholdMember]:
@@ -74,3 +109,340 @@ def household_with_applicant(household_id: int) -> Household | None:
 def household_registered_with(household_id: int, group_id: int) -> bool:
     """Whether the household is registered with that group's office."""
     return Household.objects.filter(pk=household_id, office_id=group_id).exists()
+
+
+def towns() -> list[str]:
+    """Every town a household is registered in, for the lists' filters."""
+    return list(Household.objects.order_by("town").values_list("town", flat=True).distinct())
+
+
+def towns_of(office: LeadingGroup | None) -> list[str]:
+    """The towns of an office's households."""
+    if office is None:
+        return []
+    return list(
+        Household.objects.filter(office=office)
+        .order_by("town")
+        .values_list("town", flat=True)
+        .distinct()
+    )
+
+
+def household_list(*, q: str = "", town: str = "", assistance_type: str = "") -> QuerySet:
+    """Households, newest first; ``q`` searches members' names and the address."""
+    households = Household.objects.order_by("-created_at", "-pk")
+    if q := q.strip():
+        households = households.filter(
+            Exists(HouseholdMember.objects.filter(household=OuterRef("pk"), name__icontains=q))
+            | Q(address__icontains=q)
+        )
+    if town:
+        households = households.filter(town=town)
+    if assistance_type:
+        households = households.filter(assistance_type=assistance_type)
+    return households
+
+
+def household_rows(households: QuerySet[Household]) -> QuerySet[Household]:
+    """A page of households with their member count and applicant."""
+    return with_applicant(households.annotate(member_count=Count("members")), "pk")
+
+
+def household_members(household: Household) -> list[HouseholdMember]:
+    """The household's members with their authorisations (newest first), each marked
+    ``covered`` when one of them covers today."""
+    members = list(
+        household.members.order_by("pk").prefetch_related(
+            Prefetch(
+                "authorizations",
+                queryset=Authorization.objects.select_related("recorded_by").order_by(
+                    "-signed_on", "-pk"
+                ),
+            )
+        )
+    )
+    today = timezone.localdate()
+    for member in members:
+        member.covered = any(a.covers(today) for a in member.authorizations.all())
+    return members
+
+
+def household_has_members(household: Household) -> bool:
+    return household.members.exists()
+
+
+def household_requests(household: Household) -> QuerySet[VerificationRequest]:
+    """The household's requests, newest first, with their checks' progress."""
+    return with_progress(household.requests.select_related("requested_by")).order_by(
+        "-submitted_at", "-pk"
+    )
+
+
+# --- Requests and their checks ----------------------------------------------------------------
+
+
+def with_progress(requests: QuerySet[VerificationRequest]) -> QuerySet[VerificationRequest]:
+    """Annotate requests with their checks' progress: one query however many rows."""
+    return requests.annotate(
+        check_count=Count("checks"),
+        answered_count=Count("checks", filter=Q(checks__status=DepartmentCheck.Status.ANSWERED)),
+        overdue_count=Count("checks", filter=OPEN & Q(checks__overdue=True)),
+        next_deadline=Min("checks__deadline", filter=OPEN),
+    )
+
+
+def request_list(
+    *, status: str = "", town: str = "", assistance_type: str = "", overdue: bool = False
+) -> QuerySet[VerificationRequest]:
+    """Requests, newest first; ``overdue``: only those with an overdue open check."""
+    requests = VerificationRequest.objects.order_by("-submitted_at", "-pk")
+    if status:
+        requests = requests.filter(status=status)
+    if town:
+        requests = requests.filter(household__town=town)
+    if assistance_type:
+        requests = requests.filter(assistance_type=assistance_type)
+    if overdue:
+        requests = requests.filter(
+            Exists(
+                DepartmentCheck.objects.filter(
+                    request=OuterRef("pk"), overdue=True, status__in=DepartmentCheck.OPEN
+                )
+            )
+        )
+    return requests
+
+
+def request_rows(requests: QuerySet[VerificationRequest]) -> QuerySet[VerificationRequest]:
+    """A page of requests with their household, applicant and progress."""
+    return with_applicant(with_progress(requests.select_related("household")), "household")
+
+
+def request_checks(verification_request: VerificationRequest) -> list[DepartmentCheck]:
+    """The request's checks, in the order of the units."""
+    return list(
+        verification_request.checks.select_related("unit").order_by("unit__order", "unit__pk")
+    )
+
+
+def request_members(
+    verification_request: VerificationRequest,
+) -> tuple[list[HouseholdMember], list[HouseholdMember]]:
+    """The household's members the request covers, and those added since (whom no
+    department sees on it)."""
+    covered = set(verification_request.members.values_list("pk", flat=True))
+    members = list(verification_request.household.members.order_by("pk"))
+    return [m for m in members if m.pk in covered], [m for m in members if m.pk not in covered]
+
+
+# --- Overdue checks ---------------------------------------------------------------------------
+
+
+def overdue_checks() -> QuerySet[DepartmentCheck]:
+    """Open checks marked overdue, by unit and deadline."""
+    return DepartmentCheck.objects.filter(overdue=True, status__in=DepartmentCheck.OPEN).order_by(
+        "unit__order", "unit__pk", "deadline", "pk"
+    )
+
+
+def overdue_rows(checks: QuerySet[DepartmentCheck]) -> QuerySet[DepartmentCheck]:
+    """A page of overdue checks with their unit, household and applicant."""
+    return with_applicant(checks.select_related("unit", "request__household"), "request__household")
+
+
+def overdue_summary() -> list[dict]:
+    """Per unit: how many of its open checks are overdue, and the oldest deadline."""
+    return list(
+        DepartmentCheck.objects.filter(overdue=True, status__in=DepartmentCheck.OPEN)
+        .values("unit__pk", "unit__name", "unit__order")
+        .annotate(count=Count("pk"), oldest=Min("deadline"))
+        .order_by("unit__order", "unit__pk")
+    )
+
+
+# --- A liaison's inbox ------------------------------------------------------------------------
+
+
+def _covered_member_count():
+    """The number of members the check's request covers, as a subquery (no join that
+    would multiply the rows)."""
+    covered = VerificationRequest.members.through
+    members = (
+        covered.objects.filter(verificationrequest_id=OuterRef("request_id"))
+        .order_by()
+        .values("verificationrequest_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(members, output_field=IntegerField()), 0)
+
+
+def _unit_checks(user, unit: MemberUnit) -> QuerySet[DepartmentCheck]:
+    # The unit narrows the rows before the permission test (index on unit, status,
+    # deadline); the permission still decides.
+    return (
+        checks_for_liaison(user)
+        .filter(unit=unit)
+        .select_related("request__household")
+        .annotate(member_count=_covered_member_count())
+    )
+
+
+def inbox_open_checks(user, unit: MemberUnit) -> QuerySet[DepartmentCheck]:
+    """The unit's open checks, nearest deadline first, with their items."""
+    return (
+        _unit_checks(user, unit)
+        .filter(status__in=DepartmentCheck.OPEN)
+        .order_by("deadline", "pk")
+        .prefetch_related(
+            Prefetch("items", queryset=VerificationItem.objects.order_by("order", "pk"))
+        )
+    )
+
+
+def inbox_overdue_count(user, unit: MemberUnit, today: datetime.date) -> int:
+    return (
+        _unit_checks(user, unit)
+        .filter(status__in=DepartmentCheck.OPEN)
+        .filter(Q(overdue=True) | Q(deadline__lt=today))
+        .count()
+    )
+
+
+def inbox_answered(user, unit: MemberUnit, limit: int) -> list[DepartmentCheck]:
+    """The unit's checks answered lately, newest first."""
+    return list(
+        _unit_checks(user, unit)
+        .filter(status=DepartmentCheck.Status.ANSWERED)
+        .select_related("answered_by")
+        .order_by("-answered_at", "-pk")[:limit]
+    )
+
+
+# --- One check's page -------------------------------------------------------------------------
+
+
+@dataclass
+class CheckData:
+    """What every form and view of one check needs, loaded once."""
+
+    members: list[HouseholdMember]
+    items: list[VerificationItem]
+    findings: dict[tuple[int, int], Finding]
+
+    def grid(self) -> list[dict]:
+        """One row per member and item, with its finding (or None)."""
+        return [
+            {"member": member, "item": item, "finding": self.findings.get((member.pk, item.pk))}
+            for member in self.members
+            for item in self.items
+        ]
+
+
+def check_data(check: DepartmentCheck) -> CheckData:
+    return CheckData(
+        # Only the members the request covers: a member added to the household since has
+        # no authorisation on this request and is never shown to the department.
+        members=list(check.request.members.order_by("pk")),
+        items=list(check.items.order_by("order", "pk")),
+        # The item comes along: a finding asks it whether it bears on eligibility.
+        findings={(f.member_id, f.item_id): f for f in check.findings.select_related("item")},
+    )
+
+
+def _describe(record) -> str:
+    text = record.get_result_display()
+    if record.details:
+        text = f"{text}: {record.details}"
+    if record.amount is not None:
+        text = _("%(text)s (%(amount)s yuan)") % {"text": text, "amount": record.amount}
+    return text
+
+
+def check_corrections(check: DepartmentCheck, data: CheckData) -> list[dict]:
+    """The changes made to the check's findings after the answer, newest first, each with
+    who, when, why and old → new (from the findings' history, in one query)."""
+    members = {m.pk: m for m in data.members}
+    items = {i.pk: i for i in data.items}
+    records = (
+        Finding.history.filter(department_check_id=check.pk)
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    previous = {}
+    changes = []
+    for record in records:
+        before = previous.get(record.id)
+        if before is not None and record.history_type == "~":
+            changes.append(
+                {
+                    "at": record.history_date,
+                    "user": record.history_user,
+                    "reason": record.history_change_reason or "",
+                    "member": members.get(record.member_id),
+                    "item": items.get(record.item_id),
+                    "old": _describe(before),
+                    "new": _describe(record),
+                }
+            )
+        previous[record.id] = record
+    changes.sort(key=lambda change: change["at"], reverse=True)
+    return changes
+
+
+# --- Batches ----------------------------------------------------------------------------------
+
+
+def several_offices() -> bool:
+    """Whether there is more than one coordination body (the lists then name each)."""
+    return LeadingGroup.objects.count() > 1
+
+
+def batch_list() -> QuerySet[VerificationBatch]:
+    return VerificationBatch.objects.order_by("-created_at", "-pk")
+
+
+def batch_rows(batches: QuerySet[VerificationBatch]) -> QuerySet[VerificationBatch]:
+    return batches.select_related("office", "created_by")
+
+
+def _grouped(queryset, key: str) -> dict[int, dict[str, int]]:
+    counts: dict[int, dict[str, int]] = {}
+    rows = queryset.order_by().values(key, "status").annotate(n=Count("pk"))
+    for pk, status, n in rows.values_list(key, "status", "n"):
+        counts.setdefault(pk, {})[status] = n
+    return counts
+
+
+def batch_status_counts(
+    batch_ids: list[int],
+) -> tuple[dict[int, dict[str, int]], dict[int, dict[str, int]]]:
+    """Per batch: its requests by status, and its checks by status (two grouped
+    queries)."""
+    requests = _grouped(VerificationRequest.objects.filter(batch_id__in=batch_ids), "batch_id")
+    checks = _grouped(
+        DepartmentCheck.objects.filter(request__batch_id__in=batch_ids), "request__batch_id"
+    )
+    return requests, checks
+
+
+def batch_request_counts(batch: VerificationBatch) -> dict[str, int]:
+    """The batch's requests by status."""
+    return dict(
+        VerificationRequest.objects.filter(batch=batch)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+    )
+
+
+# --- Registry snapshots -----------------------------------------------------------------------
+
+
+def unit_snapshots(unit: MemberUnit) -> QuerySet[RegistrySnapshot]:
+    """The unit's uploads, newest first (the model's order), with who uploaded each."""
+    return RegistrySnapshot.objects.filter(unit=unit).select_related("uploaded_by")
+
+
+def unit_connector(unit: MemberUnit) -> UnitConnector | None:
+    return UnitConnector.objects.filter(unit=unit).first()

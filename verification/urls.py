@@ -1,38 +1,38 @@
 from django.urls import path
 
-from .views import batches, liaison, office, registry, reports
+from .views import batches, households, liaison, registry, reports, requests
 
 app_name = "verification"
 urlpatterns = [
     # The office (clerks, director)
-    path("households/", office.household_list, name="household_list"),
-    path("households/new/", office.household_create, name="household_create"),
-    path("households/<int:pk>/", office.household_detail, name="household_detail"),
-    path("households/<int:pk>/members/new/", office.member_create, name="member_create"),
+    path("households/", households.household_list, name="household_list"),
+    path("households/new/", households.household_create, name="household_create"),
+    path("households/<int:pk>/", households.household_detail, name="household_detail"),
+    path("households/<int:pk>/members/new/", households.member_create, name="member_create"),
     path(
         "households/<int:pk>/members/<int:member_pk>/edit/",
-        office.member_update,
+        households.member_update,
         name="member_update",
     ),
     path(
         "households/<int:pk>/members/<int:member_pk>/authorizations/new/",
-        office.authorization_create,
+        households.authorization_create,
         name="authorization_create",
     ),
     path(
         "authorizations/<int:pk>/scan/",
-        office.authorization_scan,
+        households.authorization_scan,
         name="authorization_scan",
     ),
-    path("households/<int:pk>/verify/", office.request_create, name="request_create"),
-    path("requests/", office.request_list, name="request_list"),
-    path("requests/<int:pk>/", office.request_detail, name="request_detail"),
-    path("requests/<int:pk>/cancel/", office.request_cancel, name="request_cancel"),
+    path("households/<int:pk>/verify/", requests.request_create, name="request_create"),
+    path("requests/", requests.request_list, name="request_list"),
+    path("requests/<int:pk>/", requests.request_detail, name="request_detail"),
+    path("requests/<int:pk>/cancel/", requests.request_cancel, name="request_cancel"),
     path("requests/<int:pk>/report/", reports.request_report, name="request_report"),
     path("requests/<int:pk>/report.docx", reports.request_report_docx, name="request_report_docx"),
     path("requests/<int:pk>/report.xlsx", reports.request_report_xlsx, name="request_report_xlsx"),
-    path("checks/<int:pk>/reply/", office.check_reply, name="check_reply"),
-    path("overdue/", office.overdue_list, name="overdue_list"),
+    path("checks/<int:pk>/reply/", requests.check_reply, name="check_reply"),
+    path("overdue/", requests.overdue_list, name="overdue_list"),
     path("batches/", batches.batch_list, name="batch_list"),
     path("batches/new/", batches.batch_create, name="batch_create"),
     path("batches/<int:pk>/", batches.batch_detail, name="batch_detail"),

@@ -7,34 +7,19 @@ The writes go through ``verification.batches``; everyone outside the office gets
 Every page reads a fixed number of queries however many households the batch holds.
 """
 
-from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from assistance.forms import BootstrapMixin
-from assistance.models import AccessLog
-from assistance.services import access_log_record
-from members.models import LeadingGroup
-
-from .. import batches
-from ..changes import cached_batch_changes
-from ..models import (
-    AssistanceType,
-    DepartmentCheck,
-    Household,
-    VerificationBatch,
-    VerificationRequest,
-)
-from ..permissions import require_office
+from .. import batches, permissions, selectors
+from ..forms import BatchForm
+from ..models import DepartmentCheck, VerificationBatch, VerificationRequest
 from ..services import VerificationError, default_items
-from .office import _page
+from .common import page_of
 
 PAGE_SIZE = 50
 CHANGES_PAGE_SIZE = 50
@@ -44,76 +29,13 @@ POLL_SECONDS = 2
 Status = DepartmentCheck.Status
 
 
-# --- The cohort form --------------------------------------------------------------------------
-
-
-def _towns(office: LeadingGroup | None) -> list[str]:
-    if office is None:
-        return []
-    return list(
-        Household.objects.filter(office=office)
-        .order_by("town")
-        .values_list("town", flat=True)
-        .distinct()
-    )
-
-
-class BatchForm(BootstrapMixin, forms.Form):
-    office = forms.ModelChoiceField(
-        label=gettext_lazy("Coordination body"),
-        queryset=LeadingGroup.objects.order_by("order", "pk"),
-        empty_label=None,
-    )
-    assistance_type = forms.ChoiceField(
-        label=gettext_lazy("Assistance type"),
-        required=False,
-        choices=[
-            ("", gettext_lazy("All assistance types")),
-            *[(v, label) for v, label in AssistanceType.choices if v != AssistanceType.RECHECK],
-        ],
-    )
-    town = forms.ChoiceField(label=gettext_lazy("Town or subdistrict"), required=False)
-    due_only = forms.BooleanField(
-        label=gettext_lazy("Only households due for re-check"),
-        required=False,
-        initial=True,
-        help_text=gettext_lazy(
-            "Due: never verified, or last verified more than a year ago (six months for "
-            "households with irregular income). Households with a verification under way "
-            "are never included."
-        ),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["office"]
-        offices = list(field.queryset)
-        self.single_office = len(offices) == 1
-        if offices:
-            field.initial = offices[0].pk
-        if self.single_office:
-            # With a single coordination body there is nothing to choose.
-            field.widget = forms.HiddenInput()
-        # The towns are those of the chosen office (the first one until one is chosen).
-        chosen = offices[0] if offices else None
-        if self.is_bound:
-            value = str(self.data.get("office", ""))
-            chosen = next((o for o in offices if str(o.pk) == value), chosen)
-        self.towns = _towns(chosen)
-        self.fields["town"].choices = [
-            ("", gettext_lazy("All towns")),
-            *[(t, t) for t in self.towns],
-        ]
-
-    def initial_data(self) -> dict:
-        """The values of an unbound form, as ``cleaned_data`` would hold them."""
-        office = self.fields["office"].queryset.filter(pk=self.fields["office"].initial).first()
-        return {"office": office, "assistance_type": "", "town": "", "due_only": True}
+# --- The cohort -------------------------------------------------------------------------------
 
 
 def _preview(data: dict) -> dict:
     """How many households the cohort holds now, and how many would be skipped for want
-    of a covering authorisation (a few COUNT queries)."""
+    of a covering authorisation (a few COUNT queries). The cohort is the batches' own read,
+    so the preview and the batch count the same households."""
     office = data["office"]
     if office is None:
         return {"matching": 0, "ready": 0, "skipped": 0, "departments": 0}
@@ -138,7 +60,7 @@ def _preview(data: dict) -> dict:
 def batch_create(request):
     """Choose the cohort, see how many households it holds (live by htmx, or with the
     "count" button without JavaScript), then submit it as one batch."""
-    require_office(request.user)
+    permissions.require_office(request.user)
     if request.method == "POST":
         form = BatchForm(request.POST)
     elif "preview" in request.GET:
@@ -183,18 +105,9 @@ def batch_create(request):
 def batch_list(request):
     """Batches, newest first, with their households and their checks' progress: one page
     of batches, then one grouped count of requests and one of checks for that page."""
-    require_office(request.user)
-    page = _page(
-        request,
-        VerificationBatch.objects.order_by("-created_at", "-pk"),
-        PAGE_SIZE,
-        rows=lambda rows: rows.select_related("office", "created_by"),
-    )
-    ids = [batch.pk for batch in page.object_list]
-    requests_ = _grouped(VerificationRequest.objects.filter(batch_id__in=ids), "batch_id")
-    checks = _grouped(
-        DepartmentCheck.objects.filter(request__batch_id__in=ids), "request__batch_id"
-    )
+    permissions.require_office(request.user)
+    page = page_of(request, selectors.batch_list(), PAGE_SIZE, rows=selectors.batch_rows)
+    requests_, checks = selectors.batch_status_counts([batch.pk for batch in page.object_list])
     for batch in page.object_list:
         by_status = requests_.get(batch.pk, {})
         batch.request_count = sum(by_status.values())
@@ -207,16 +120,8 @@ def batch_list(request):
     return render(
         request,
         "verification/batch_list.html",
-        {"page": page, "multiple_offices": LeadingGroup.objects.count() > 1},
+        {"page": page, "multiple_offices": selectors.several_offices()},
     )
-
-
-def _grouped(queryset, key: str) -> dict[int, dict[str, int]]:
-    counts: dict[int, dict[str, int]] = {}
-    rows = queryset.order_by().values(key, "status").annotate(n=Count("pk"))
-    for pk, status, n in rows.values_list(key, "status", "n"):
-        counts.setdefault(pk, {})[status] = n
-    return counts
 
 
 def _percent(part: int, whole: int) -> int:
@@ -224,13 +129,6 @@ def _percent(part: int, whole: int) -> int:
 
 
 # --- One batch: progress, cancel --------------------------------------------------------------
-
-
-def _get_batch(user, pk) -> VerificationBatch:
-    require_office(user)
-    return get_object_or_404(
-        VerificationBatch.objects.select_related("office", "created_by"), pk=pk
-    )
 
 
 def _progress_context(batch: VerificationBatch) -> dict:
@@ -262,12 +160,7 @@ def _progress_context(batch: VerificationBatch) -> dict:
         )
         if totals[key]
     ]
-    requests_ = dict(
-        VerificationRequest.objects.filter(batch=batch)
-        .order_by()
-        .values_list("status")
-        .annotate(n=Count("pk"))
-    )
+    requests_ = selectors.batch_request_counts(batch)
     running = batch.status == VerificationBatch.Status.RUNNING
     return {
         "batch": batch,
@@ -289,13 +182,13 @@ def _progress_context(batch: VerificationBatch) -> dict:
 def batch_detail(request, pk):
     """The batch's cohort and its progress; the progress table polls every 2 s while the
     batch runs and stops once it has finished (a refresh link without JavaScript)."""
-    batch = _get_batch(request.user, pk)
+    batch = permissions.get_batch_for_user(request.user, pk)
     return render(request, "verification/batch_detail.html", _progress_context(batch))
 
 
 def batch_progress(request, pk):
     """The progress table alone, for htmx polling."""
-    batch = _get_batch(request.user, pk)
+    batch = permissions.get_batch_for_user(request.user, pk)
     response = render(
         request, "verification/partials/batch_progress.html", _progress_context(batch)
     )
@@ -307,7 +200,7 @@ def batch_progress(request, pk):
 def batch_cancel(request, pk):
     """Ask for confirmation, then stop the batch: the checks not answered yet are
     cancelled, and so are the requests not complete."""
-    batch = _get_batch(request.user, pk)
+    batch = permissions.get_batch_for_user(request.user, pk)
     if request.method == "POST":
         try:
             batches.batch_cancel(actor=request.user, batch=batch)
@@ -319,23 +212,15 @@ def batch_cancel(request, pk):
     return render(request, "verification/batch_cancel.html", {"batch": batch})
 
 
-# --- Changes since the previous verification ---------------------------------------------------
+# --- Changes since the previous verification --------------------------------------------------
 
 
 def batch_changes(request, pk):
     """Per household of the batch whose verification is complete: what changed since its
     previous verification, member by member (masked ID numbers) and item by item. The
     findings are personal data: each view is written to the access log."""
-    batch = _get_batch(request.user, pk)
-    changes = cached_batch_changes(batch)
+    batch, changes = permissions.read_batch_changes(request.user, pk, path=request.path)
     page = Paginator(changes, CHANGES_PAGE_SIZE).get_page(request.GET.get("page"))
-    access_log_record(
-        user=request.user,
-        obj=batch,
-        purpose=AccessLog.Purpose.REVIEW,
-        description=_("Changes since the previous verification, batch #%(pk)s") % {"pk": batch.pk},
-        path=request.path,
-    )
     response = render(
         request,
         "verification/batch_changes.html",

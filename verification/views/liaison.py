@@ -6,221 +6,74 @@ The unit's liaisons see the full ID numbers, which they need to look people up i
 own registry; every such page view is written to the access log. Everyone else gets 404.
 """
 
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
 
-from assistance.models import AccessLog
-from assistance.services import access_log_record
-from members.selectors import liaison_unit
-
-from .. import services
+from .. import permissions, selectors, services
 from ..answer_forms import CorrectionForm, FindingsForm, ReturnForm
-from ..models import (
-    DepartmentCheck,
-    Finding,
-    HouseholdMember,
-    VerificationItem,
-    VerificationRequest,
-)
-from ..permissions import checks_for_liaison, get_check_for_user, is_office
+from ..models import DepartmentCheck
+from ..selectors import CheckData
+from .common import never_store
 
 INBOX_PAGE_SIZE = 50
 RECENTLY_ANSWERED = 20
 
 
-# --- Inbox ----------------------------------------------------------------------------------
-
-
-def _member_count():
-    """The number of members the check's request covers, as a subquery (no join that
-    would multiply the rows)."""
-    covered = VerificationRequest.members.through
-    members = (
-        covered.objects.filter(verificationrequest_id=OuterRef("request_id"))
-        .order_by()
-        .values("verificationrequest_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(members, output_field=IntegerField()), 0)
+# --- Inbox ------------------------------------------------------------------------------------
 
 
 def inbox(request):
     """The unit's open checks, nearest deadline first, then the ones answered lately."""
-    unit = liaison_unit(request.user)
-    if unit is None:
-        raise Http404
+    unit = permissions.get_unit_for_liaison(request.user)
     today = timezone.localdate()
-    checks = (
-        # The unit narrows the rows before the permission test (index on unit, status,
-        # deadline); the permission still decides.
-        checks_for_liaison(request.user)
-        .filter(unit=unit)
-        .select_related("request__household")
-        .annotate(member_count=_member_count())
+    page = Paginator(selectors.inbox_open_checks(request.user, unit), INBOX_PAGE_SIZE).get_page(
+        request.GET.get("page")
     )
-    open_checks = checks.filter(status__in=DepartmentCheck.OPEN).order_by("deadline", "pk")
-    page = Paginator(
-        open_checks.prefetch_related(
-            Prefetch("items", queryset=VerificationItem.objects.order_by("order", "pk"))
-        ),
-        INBOX_PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
     for check in page:
         check.is_overdue = check.overdue or check.deadline < today
-    overdue_count = open_checks.filter(Q(overdue=True) | Q(deadline__lt=today)).count()
-    answered = list(
-        checks.filter(status=DepartmentCheck.Status.ANSWERED)
-        .select_related("answered_by")
-        .order_by("-answered_at", "-pk")[:RECENTLY_ANSWERED]
-    )
     return render(
         request,
         "verification/inbox.html",
         {
             "unit": unit,
             "page": page,
-            "overdue_count": overdue_count,
-            "answered": answered,
+            "overdue_count": selectors.inbox_overdue_count(request.user, unit, today),
+            "answered": selectors.inbox_answered(request.user, unit, RECENTLY_ANSWERED),
             "today": today,
         },
     )
 
 
-# --- The check page -------------------------------------------------------------------------
+# --- The check page ---------------------------------------------------------------------------
 
 
-@dataclass
-class _CheckData:
-    """What every form and view of one check needs, loaded once."""
-
-    members: list[HouseholdMember]
-    items: list[VerificationItem]
-    findings: dict[tuple[int, int], Finding]
-
-
-def _check_data(check: DepartmentCheck) -> _CheckData:
-    return _CheckData(
-        # Only the members the request covers: a member added to the household since has
-        # no authorisation on this request and is never shown to the department.
-        members=list(check.request.members.order_by("pk")),
-        items=list(check.items.order_by("order", "pk")),
-        # The item comes along: a finding asks it whether it bears on eligibility.
-        findings={(f.member_id, f.item_id): f for f in check.findings.select_related("item")},
-    )
-
-
-def _answers_for_unit(user, check: DepartmentCheck) -> bool:
-    """Whether the user answers this check, i.e. is a liaison of its unit."""
-    return checks_for_liaison(user).filter(pk=check.pk).exists()
-
-
-def _describe(record) -> str:
-    text = record.get_result_display()
-    if record.details:
-        text = f"{text}: {record.details}"
-    if record.amount is not None:
-        text = _("%(text)s (%(amount)s yuan)") % {"text": text, "amount": record.amount}
-    return text
-
-
-def _corrections(check: DepartmentCheck, data: _CheckData) -> list[dict]:
-    """The changes made to the check's findings after the answer, newest first, each with
-    who, when, why and old → new (from the findings' history, in one query)."""
-    members = {m.pk: m for m in data.members}
-    items = {i.pk: i for i in data.items}
-    records = (
-        Finding.history.filter(department_check_id=check.pk)
-        .select_related("history_user")
-        .order_by("id", "history_date", "history_id")
-    )
-    previous = {}
-    changes = []
-    for record in records:
-        before = previous.get(record.id)
-        if before is not None and record.history_type == "~":
-            changes.append(
-                {
-                    "at": record.history_date,
-                    "user": record.history_user,
-                    "reason": record.history_change_reason or "",
-                    "member": members.get(record.member_id),
-                    "item": items.get(record.item_id),
-                    "old": _describe(before),
-                    "new": _describe(record),
-                }
-            )
-        previous[record.id] = record
-    changes.sort(key=lambda change: change["at"], reverse=True)
-    return changes
-
-
-def _log_full_ids(request, check: DepartmentCheck, members: list[HouseholdMember]) -> None:
-    # The log names what was seen by masked numbers only, so it leaks nothing itself.
-    access_log_record(
-        user=request.user,
-        obj=check.request.household,
-        purpose=AccessLog.Purpose.VERIFICATION,
-        description=_(
-            "ID numbers of the members of household #%(household)s on check %(pk)s (%(ids)s)"
+def _forms(check: DepartmentCheck, data: CheckData, *, answers: bool, bound: dict) -> dict:
+    """The forms the user may use on the check in its state (none unless they answer it):
+    a refused form in ``bound`` is shown again, the others fresh."""
+    forms = dict.fromkeys(("answer_form", "correction_form", "return_form"))
+    if not answers:
+        return forms
+    if check.can_move_to(DepartmentCheck.Status.ANSWERED):
+        forms["answer_form"] = bound.get("answer_form") or FindingsForm(
+            members=data.members, items=data.items
         )
-        % {
-            "household": check.request.household_id,
-            "pk": check.pk,
-            "ids": ", ".join(m.masked_id for m in members),
-        },
-        path=request.path,
-    )
+    if check.can_move_to(DepartmentCheck.Status.RETURNED):
+        forms["return_form"] = bound.get("return_form") or ReturnForm()
+    if check.status == DepartmentCheck.Status.ANSWERED:
+        forms["correction_form"] = bound.get("correction_form") or CorrectionForm(
+            members=data.members, items=data.items, findings=data.findings
+        )
+    return forms
 
 
-def _render_check(
-    request,
-    check: DepartmentCheck,
-    data: _CheckData | None = None,
-    *,
-    answer_form=None,
-    correction_form=None,
-    return_form=None,
-):
-    data = data or _check_data(check)
-    answers = _answers_for_unit(request.user, check)
-    # Only the unit's liaisons look people up in their registry; a cancelled check needs
-    # nobody looked up.
-    full_ids = answers and check.status != DepartmentCheck.Status.CANCELLED
-    if full_ids and data.members:
-        _log_full_ids(request, check, data.members)
-    if answers:
-        if check.can_move_to(DepartmentCheck.Status.ANSWERED):
-            answer_form = answer_form or FindingsForm(members=data.members, items=data.items)
-        else:
-            answer_form = None
-        if check.can_move_to(DepartmentCheck.Status.RETURNED):
-            return_form = return_form or ReturnForm()
-        else:
-            return_form = None
-        if check.status == DepartmentCheck.Status.ANSWERED:
-            correction_form = correction_form or CorrectionForm(
-                members=data.members, items=data.items, findings=data.findings
-            )
-        else:
-            correction_form = None
-    else:
-        answer_form = correction_form = return_form = None
-    today = timezone.localdate()
-    findings = [
-        {"member": member, "item": item, "finding": data.findings.get((member.pk, item.pk))}
-        for member in data.members
-        for item in data.items
-    ]
+def _render_check(request, check: DepartmentCheck, data: CheckData | None = None, **bound):
+    """The check page; ``bound`` holds a form refused on this request (``answer_form``,
+    ``correction_form`` or ``return_form``), to show with its errors."""
+    data = data or selectors.check_data(check)
+    access = permissions.open_check(request.user, check, data.members, path=request.path)
     response = render(
         request,
         "verification/check_detail.html",
@@ -229,36 +82,31 @@ def _render_check(
             "household": check.request.household,
             "members": data.members,
             "items": data.items,
-            "findings": findings if data.findings else [],
-            "corrections": _corrections(check, data) if data.findings else [],
-            "answers": answers,
-            "full_ids": full_ids,
-            "office": is_office(request.user),
-            "is_overdue": check.is_open and (check.overdue or check.deadline < today),
-            "answer_form": answer_form,
-            "correction_form": correction_form,
-            "return_form": return_form,
+            "findings": data.grid() if data.findings else [],
+            "corrections": selectors.check_corrections(check, data) if data.findings else [],
+            "answers": access.answers,
+            "full_ids": access.full_ids,
+            "office": access.office,
+            "is_overdue": check.is_open
+            and (check.overdue or check.deadline < timezone.localdate()),
+            **_forms(check, data, answers=access.answers, bound=bound),
         },
     )
-    if full_ids:
-        # The full numbers must not linger in a cache or come back with "back".
-        add_never_cache_headers(response)
-        patch_cache_control(response, no_store=True, private=True)
-    return response
+    return never_store(response) if access.full_ids else response
 
 
 def check_detail(request, pk):
-    check = get_check_for_user(request.user, pk, perm="view")
+    check = permissions.get_check_for_user(request.user, pk, perm="view")
     return _render_check(request, check)
 
 
 def check_answer(request, pk):
     """Answer the check once with the whole grid. A second submission, or an answer to a
     check cancelled meanwhile, is refused by the service and changes nothing."""
-    check = get_check_for_user(request.user, pk, perm="answer")
+    check = permissions.get_check_for_user(request.user, pk, perm="answer")
     if request.method != "POST":
         return redirect(check)
-    data = _check_data(check)
+    data = selectors.check_data(check)
     form = FindingsForm(request.POST, members=data.members, items=data.items)
     valid = form.is_valid()
     if not valid and check.can_move_to(DepartmentCheck.Status.ANSWERED):
@@ -280,10 +128,10 @@ def check_answer(request, pk):
 
 def check_correct(request, pk):
     """Correct an answered check's findings, with the reason the history keeps."""
-    check = get_check_for_user(request.user, pk, perm="answer")
+    check = permissions.get_check_for_user(request.user, pk, perm="answer")
     if request.method != "POST":
         return redirect(check)
-    data = _check_data(check)
+    data = selectors.check_data(check)
     form = CorrectionForm(
         request.POST, members=data.members, items=data.items, findings=data.findings
     )
@@ -312,7 +160,7 @@ def check_correct(request, pk):
 
 def check_return(request, pk):
     """Send the check back to the office with a question."""
-    check = get_check_for_user(request.user, pk, perm="answer")
+    check = permissions.get_check_for_user(request.user, pk, perm="answer")
     if request.method != "POST":
         return redirect(check)
     form = ReturnForm(request.POST)

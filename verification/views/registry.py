@@ -5,17 +5,12 @@ imported), and see the uploads kept so far."""
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from assistance.files import file_response
-from assistance.models import AccessLog
-from members.selectors import liaison_unit
-
+from .. import permissions, selectors
 from ..connectors import SnapshotInvalid, send_snapshot_check, snapshot_receive
-from ..models import RegistrySnapshot, UnitConnector
-from ..permissions import get_snapshot_for_user
+from ..models import RegistrySnapshot
 from ..snapshot_forms import SnapshotForm
 
 PAGE_SIZE = 20
@@ -23,18 +18,11 @@ PAGE_SIZE = 20
 POLL_SECONDS = 2
 
 
-def _unit_or_404(user):
-    unit = liaison_unit(user)
-    if unit is None:
-        raise Http404
-    return unit
-
-
 def _uploads(request, unit) -> dict:
     """The unit's uploads, newest first, with the newest one's problems if refused."""
-    snapshots = Paginator(
-        RegistrySnapshot.objects.filter(unit=unit).select_related("uploaded_by"), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    snapshots = Paginator(selectors.unit_snapshots(unit), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     latest = snapshots[0] if snapshots.number == 1 and len(snapshots) else None
     return {
         "unit": unit,
@@ -46,7 +34,7 @@ def _uploads(request, unit) -> dict:
 
 
 def snapshot_list(request):
-    unit = _unit_or_404(request.user)
+    unit = permissions.get_unit_for_liaison(request.user)
     errors = []
     if request.method == "POST":
         form = SnapshotForm(request.POST, request.FILES)
@@ -75,7 +63,7 @@ def snapshot_list(request):
     else:
         form = SnapshotForm()
     context = {
-        "connector": UnitConnector.objects.filter(unit=unit).first(),
+        "connector": selectors.unit_connector(unit),
         "form": form,
         "errors": errors,
         **_uploads(request, unit),
@@ -85,7 +73,7 @@ def snapshot_list(request):
 
 def snapshot_uploads(request):
     """The uploads table alone, for the page to refresh itself while one is checked."""
-    unit = _unit_or_404(request.user)
+    unit = permissions.get_unit_for_liaison(request.user)
     return render(request, "verification/partials/snapshot_uploads.html", _uploads(request, unit))
 
 
@@ -93,15 +81,4 @@ def snapshot_download(request, pk):
     """The uploaded file of a snapshot (imported, refused or being checked), for its
     unit's liaisons and the office; 404 for anyone else. Each download is logged: the
     file holds full ID numbers and amounts."""
-    snapshot = get_snapshot_for_user(request.user, pk)
-    suffix = snapshot.file.name.rsplit(".", 1)[-1].lower()
-    return file_response(
-        request,
-        snapshot.file,
-        filename=f"registry-snapshot-{snapshot.unit.code}-{snapshot.taken_on:%Y%m%d}"
-        f"-{snapshot.pk}.{suffix}",
-        obj=snapshot,
-        purpose=AccessLog.Purpose.VERIFICATION,
-        description=_("Registry snapshot #%(pk)s of %(unit)s (extract of %(date)s)")
-        % {"pk": snapshot.pk, "unit": snapshot.unit.name, "date": snapshot.taken_on.isoformat()},
-    )
+    return permissions.download_snapshot(request, pk)
