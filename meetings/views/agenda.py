@@ -50,6 +50,7 @@ from ..permissions import (
     get_attachment_for_user,
     get_item_for_user,
     get_meeting_for_user,
+    is_office,
     is_staff,
     items_for_user,
     meetings_for_user,
@@ -67,7 +68,7 @@ ITEM_OPEN = (AgendaItem.Status.DRAFT, AgendaItem.Status.RETURNED)
 
 
 def _office(user) -> bool:
-    return has_role(user, *services.OFFICE)
+    return is_office(user)
 
 
 # --- The list -----------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from ..permissions import (
     get_decision_for_user,
     get_meeting_for_user,
     get_minutes_for_user,
+    is_office,
     is_staff,
 )
 
@@ -47,7 +48,7 @@ OVERDUE_SHOWN = 10
 
 
 def _office(user) -> bool:
-    return has_role(user, *services.OFFICE)
+    return is_office(user)
 
 
 def _can_move(obj, status) -> bool:
