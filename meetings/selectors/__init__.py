@@ -23,6 +23,7 @@ from .followup import (
 from .meetings import (
     MeetingPage,
     chosen_group,
+    conveners,
     filter_meetings,
     groups,
     invited_units,
@@ -52,6 +53,7 @@ __all__ = [
     "ReviewComment",
     "UnitFigures",
     "chosen_group",
+    "conveners",
     "decision_updates",
     "decision_with_units",
     "decisions_with_units",

@@ -6,22 +6,34 @@ gateway (``meetings.permissions``) lets the user see."""
 import datetime
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, When
 from django.utils import timezone
 
 from assistance.idnumbers import mask_id_number
+from assistance.roles import Role
 from members.models import LeadingGroup, MemberUnit
 from verification.selectors import household_with_applicant
 
 from ..models import AgendaItem, Attachment, Attendance, Meeting, Minutes
 from ..permissions import items_for_user, meeting_minutes_for_user
 
-# --- Groups ---------------------------------------------------------------------------------
+# --- Groups and conveners ------------------------------------------------------------------
 
 
 def groups() -> QuerySet[LeadingGroup]:
     """Every leading group, in the register's order (for choosing one)."""
     return LeadingGroup.objects.order_by("order", "pk")
+
+
+def conveners():
+    """Active users holding the convener role (to choose a meeting's convener)."""
+    return (
+        get_user_model()
+        .objects.filter(groups__name=Role.CONVENER, is_active=True)
+        .order_by("first_name", "username")
+        .distinct()
+    )
 
 
 def chosen_group(value: str) -> LeadingGroup | None:
