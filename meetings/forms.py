@@ -4,7 +4,6 @@ may do what, and when, is the services' to decide."""
 import datetime
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,11 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from assistance import uploads
 from assistance.forms import BootstrapMixin
 from assistance.idnumbers import mask_id_number
-from assistance.roles import Role
 from members.models import LeadingGroup, MemberUnit
 from verification.selectors import households_of
 
-from . import services
+from . import selectors, services
 from .models import AgendaItem, Attendance, Meeting
 
 # What an agenda item may carry, judged from the bytes (``assistance.uploads``).
@@ -33,16 +31,6 @@ NAME_WHO_ATTENDED = next(
     for c in Attendance._meta.constraints
     if c.name == "attendance_names_who_came"
 )
-
-
-def conveners():
-    """Active users holding the convener role."""
-    return (
-        get_user_model()
-        .objects.filter(groups__name=Role.CONVENER, is_active=True)
-        .order_by("first_name", "username")
-        .distinct()
-    )
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -63,7 +51,7 @@ class DateTimeLocalInput(forms.DateTimeInput):
 class MeetingFilterForm(forms.Form):
     group = forms.ModelChoiceField(
         label=_("Group"),
-        queryset=LeadingGroup.objects.order_by("order", "pk"),
+        queryset=selectors.groups(),
         required=False,
         empty_label=_("All groups"),
     )
@@ -92,9 +80,7 @@ class MeetingFilterForm(forms.Form):
 class PlanForm(BootstrapMixin, forms.Form):
     """The year's meetings from the group's rule."""
 
-    group = forms.ModelChoiceField(
-        label=_("Group"), queryset=LeadingGroup.objects.order_by("order", "pk"), empty_label=None
-    )
+    group = forms.ModelChoiceField(label=_("Group"), queryset=selectors.groups(), empty_label=None)
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     place = forms.CharField(
         label=_("Place"),
@@ -106,7 +92,7 @@ class PlanForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["convener"].queryset = conveners()
+        self.fields["convener"].queryset = selectors.conveners()
         today = timezone.localdate()
         # From November on, the office is planning the next year.
         self.fields["year"].initial = today.year + 1 if today.month >= 11 else today.year
@@ -140,7 +126,7 @@ class MeetingForm(BootstrapMixin, forms.Form):
                 },
             )
         super().__init__(*args, **kwargs)
-        self.fields["convener"].queryset = conveners()
+        self.fields["convener"].queryset = selectors.conveners()
         units = group.units.filter(active=True).order_by("order", "pk")
         if meeting is not None:
             # A unit deactivated since it was invited stays choosable (and ticked).
@@ -164,7 +150,7 @@ class MeetingCreateForm(MeetingForm):
     # Chosen above the form (which then lists the group's units) and carried in it.
     group = forms.ModelChoiceField(
         label=_("Group"),
-        queryset=LeadingGroup.objects.order_by("order", "pk"),
+        queryset=selectors.groups(),
         widget=forms.HiddenInput,
     )
     kind = forms.ChoiceField(label=_("Kind of meeting"), choices=Meeting.Kind.choices)

@@ -1,20 +1,30 @@
-"""Who may see what of the joint meetings: one gateway per object kind.
+"""Who may see what of the joint meetings, and who may do what to it: the app's gateway.
 
-The office (clerks, the office director) and the convener see everything. A liaison sees
-the meetings their unit is invited to, their own unit's agenda items (and the approved
-agenda of those meetings), minutes once circulated to their unit or issued to it, and the
-decisions their unit leads or cooperates on. Anyone else gets 404, never a hint.
+Seeing: the office (clerks, the office director) and the convener see everything. A
+liaison sees the meetings their unit is invited to, their own unit's agenda items (and the
+approved agenda of those meetings), minutes once circulated to their unit or issued to it,
+and the decisions their unit leads or cooperates on. Anyone else gets 404, never a hint.
+
+Doing: the ``can_*`` rules below say which role (or which unit's liaison) may take each
+step. The services refuse by them (``NotAllowed``) and the views ask them which buttons to
+offer, so the two never disagree. Whether the object's *state* allows the step is the
+services' (and the models' transitions') business, not this module's.
 """
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from assistance.roles import Role, has_role
+from members.models import Liaison, MemberUnit
 from members.selectors import liaison_unit
 
 from .models import AgendaItem, Attachment, Decision, Meeting, Minutes
 
-STAFF_ROLES = (Role.OFFICE_CLERK, Role.OFFICE_DIRECTOR, Role.CONVENER)
+OFFICE_ROLES = (Role.OFFICE_CLERK, Role.OFFICE_DIRECTOR)
+STAFF_ROLES = (*OFFICE_ROLES, Role.CONVENER)
+
+
+# --- Roles and units ------------------------------------------------------------------------
 
 
 def is_staff(user) -> bool:
@@ -22,11 +32,100 @@ def is_staff(user) -> bool:
     return has_role(user, *STAFF_ROLES)
 
 
-def _unit(user):
-    unit = liaison_unit(user)
+def is_office(user) -> bool:
+    """The office's clerks and its director: they run the meetings' paperwork."""
+    return has_role(user, *OFFICE_ROLES)
+
+
+def acts_for(user, unit: MemberUnit) -> bool:
+    """Whether ``user`` is an active liaison of ``unit`` (one query)."""
+    if not user.is_authenticated:
+        return False
+    return Liaison.objects.filter(user=user, unit=unit, active=True).exists()
+
+
+# --- Rules: who may do what -----------------------------------------------------------------
+
+
+def can_manage_meetings(user) -> bool:
+    """Plan, schedule, edit and cancel meetings and record attendance: the office."""
+    return is_office(user)
+
+
+def can_propose_for(user, unit: MemberUnit) -> bool:
+    """Draft, change and submit a unit's agenda items: the office for any unit, a liaison
+    for their own."""
+    return is_office(user) or acts_for(user, unit)
+
+
+def can_change_item(user, item: AgendaItem) -> bool:
+    return can_propose_for(user, item.unit)
+
+
+def can_propose_items(user, meeting: Meeting) -> bool:
+    """Whether to offer proposing an item at ``meeting``: the office, or a liaison of an
+    invited unit (one query for a liaison)."""
+    if is_office(user):
+        return True
+    if not user.is_authenticated:
+        return False
+    return Liaison.objects.filter(
+        user=user, active=True, unit__in=meeting.invited_units.all()
+    ).exists()
+
+
+def can_review_item(user, item: AgendaItem | None = None) -> bool:
+    """Accept, return or reject submitted agenda items: the office director."""
+    return has_role(user, Role.OFFICE_DIRECTOR)
+
+
+def can_approve_agenda(user, meeting: Meeting | None = None) -> bool:
+    """Approve a meeting's agenda (which publishes it): the convener."""
+    return has_role(user, Role.CONVENER)
+
+
+def can_keep_minutes(user) -> bool:
+    """Draft minutes, send them for review, take them back to revise, issue them: the
+    office."""
+    return is_office(user)
+
+
+def can_review_minutes(user, minutes: Minutes | None = None) -> bool:
+    """Return draft minutes or approve and circulate them: the office director."""
+    return has_role(user, Role.OFFICE_DIRECTOR)
+
+
+def can_sign_minutes(user, minutes: Minutes | None = None) -> bool:
+    return has_role(user, Role.CONVENER)
+
+
+def can_answer_for(user, unit: MemberUnit) -> bool:
+    """Consent to minutes, acknowledge their receipt, report a decision's progress for a
+    unit: that unit's liaison only (the office does not answer for a unit)."""
+    return acts_for(user, unit)
+
+
+def works_on(decision: Decision, unit: MemberUnit | None) -> bool:
+    """Whether ``unit`` leads ``decision`` or cooperates on it (the cooperating units'
+    prefetch is used when there is one)."""
     if unit is None:
-        raise Http404
-    return unit
+        return False
+    return unit.pk == decision.lead_unit_id or any(
+        u.pk == unit.pk for u in decision.cooperating_units.all()
+    )
+
+
+def leads(decision: Decision, unit: MemberUnit | None) -> bool:
+    """Only the lead unit reports a decision done."""
+    return unit is not None and unit.pk == decision.lead_unit_id
+
+
+def can_follow_up(user, decision: Decision | None = None) -> bool:
+    """Close a decision or send it back to its lead unit: the office."""
+    return is_office(user)
+
+
+# --- What a user may see --------------------------------------------------------------------
 
 
 def meetings_for_user(user) -> QuerySet[Meeting]:
@@ -90,11 +189,25 @@ def get_item_for_user(user, pk) -> AgendaItem:
     return _get(items_for_user(user).select_related("meeting__group", "unit", "household"), pk)
 
 
+def get_changeable_item_for_user(user, pk) -> AgendaItem:
+    """An item the user may also change (the office, or the item's own unit); 404 for a
+    liaison who only sees it on the approved agenda, as for anyone else."""
+    item = get_item_for_user(user, pk)
+    if not can_change_item(user, item):
+        raise Http404
+    return item
+
+
 def get_minutes_for_user(user, pk) -> Minutes:
     return _get(
         minutes_for_user(user).select_related("meeting__group", "meeting__convener", "signed_by"),
         pk,
     )
+
+
+def meeting_minutes_for_user(user, meeting: Meeting) -> Minutes | None:
+    """The minutes of ``meeting``, if it has any the user may see."""
+    return minutes_for_user(user).filter(meeting=meeting).first()
 
 
 def get_decision_for_user(user, pk) -> Decision:
@@ -116,4 +229,10 @@ def get_attachment_for_user(user, pk) -> Attachment:
 
 def require_staff(user) -> None:
     if not is_staff(user):
+        raise Http404
+
+
+def require_office(user) -> None:
+    """Pages only the office uses (drafting minutes): to anyone else they do not exist."""
+    if not is_office(user):
         raise Http404

@@ -1,17 +1,27 @@
-"""Views of the joint meetings: the meetings and their agenda (``agenda``), and the
-minutes, decisions and follow-up (``minutes``). Each calls a gateway of
-``meetings.permissions`` first and a service for every change."""
+"""Views of the joint meetings: the meetings, their plan, attendance and files
+(``meetings``), agenda items (``agenda``), the minutes (``minutes``), and the decisions
+with their follow-up (``decisions``). Each calls a gateway of ``meetings.permissions``
+first, reads through ``meetings.selectors`` and calls a service for every change."""
 
 from .agenda import (
-    agenda_approve,
-    agenda_docx,
     attachment_download,
-    attendance,
     item_create,
     item_detail,
     item_edit,
     item_review,
     item_submit,
+)
+from .decisions import (
+    decision_close,
+    decision_detail,
+    decision_send_back,
+    decision_update,
+    followup,
+)
+from .meetings import (
+    agenda_approve,
+    agenda_docx,
+    attendance,
     meeting_cancel,
     meeting_create,
     meeting_detail,
@@ -21,11 +31,6 @@ from .agenda import (
     plan_generate,
 )
 from .minutes import (
-    decision_close,
-    decision_detail,
-    decision_send_back,
-    decision_update,
-    followup,
     minutes_acknowledge,
     minutes_detail,
     minutes_docx,

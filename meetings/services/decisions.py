@@ -1,0 +1,145 @@
+"""Writes of the decisions (议定事项) of issued minutes: progress reported by the units, the
+office closing a decision or sending it back, and the daily reminder of overdue ones."""
+
+import datetime
+from collections.abc import Sequence
+from pathlib import PurePath
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assistance.roles import Role
+from members.models import MemberUnit
+
+from ..models import Attachment, Decision, DecisionUpdate, Minutes
+from ..permissions import can_answer_for, can_follow_up, leads, works_on
+from .base import (
+    MeetingError,
+    NotAllowed,
+    WrongState,
+    create,
+    liaisons_of,
+    move,
+    notify_after_commit,
+    require,
+    require_unit,
+    save,
+    users_with_role,
+)
+
+
+def _require_issued(decision: Decision) -> None:
+    if decision.minutes.status != Minutes.Status.ISSUED:
+        raise WrongState(_("The minutes of this decision are not issued yet."))
+
+
+def _check_update(decision: Decision, unit: MemberUnit, text: str, reports_done: bool) -> None:
+    """Refuse a progress update the unit may not post on this decision now."""
+    _require_issued(decision)
+    if not works_on(decision, unit):
+        raise NotAllowed(_("This decision is not assigned to %(unit)s.") % {"unit": unit.name})
+    if decision.status == Decision.Status.CLOSED:
+        raise WrongState(_("This decision is closed."))
+    if not text.strip():
+        raise MeetingError(_("Describe the progress."))
+    if reports_done and not leads(decision, unit):
+        raise NotAllowed(_("Only the lead unit reports a decision done."))
+
+
+@transaction.atomic
+def decision_update_post(
+    *,
+    actor,
+    decision: Decision,
+    unit: MemberUnit,
+    text: str,
+    reports_done: bool = False,
+    attachments: Sequence = (),
+) -> DecisionUpdate:
+    """A lead or cooperating unit reports progress, with files already checked by their
+    content (``assistance.uploads``); the lead unit may report the decision done."""
+    require_unit(can_answer_for(actor, unit), unit)
+    decision = Decision.objects.select_for_update().select_related("minutes").get(pk=decision.pk)
+    _check_update(decision, unit, text, reports_done)
+    update = create(
+        DecisionUpdate(
+            decision=decision, unit=unit, author=actor, text=text.strip(), reports_done=reports_done
+        ),
+        actor,
+    )
+    for upload in attachments:
+        create(
+            Attachment(
+                update=update, file=upload, name=PurePath(upload.name).name[:200], uploaded_by=actor
+            ),
+            actor,
+        )
+    if reports_done and decision.status == Decision.Status.OPEN:
+        move(decision, Decision.Status.REPORTED_DONE)
+        save(decision, actor)
+        notify_after_commit(
+            users_with_role(Role.OFFICE_CLERK) + users_with_role(Role.OFFICE_DIRECTOR),
+            _("%(unit)s reports a decision done: %(text)s")
+            % {"unit": unit.name, "text": decision.text[:60]},
+            decision.get_absolute_url(),
+        )
+    return update
+
+
+@transaction.atomic
+def decision_close(*, actor, decision: Decision) -> Decision:
+    """The office accepts a decision as done (or closes it for another reason)."""
+    require(can_follow_up(actor, decision), action=_("close decisions"))
+    decision = Decision.objects.select_for_update().select_related("minutes").get(pk=decision.pk)
+    _require_issued(decision)
+    move(decision, Decision.Status.CLOSED)
+    decision.closed_by = actor
+    decision.closed_at = timezone.now()
+    return save(decision, actor)
+
+
+@transaction.atomic
+def decision_send_back(*, actor, decision: Decision, comment: str) -> Decision:
+    """The office does not accept a decision as done: it goes back to the lead unit."""
+    require(can_follow_up(actor, decision), action=_("send decisions back"))
+    decision = Decision.objects.select_for_update().get(pk=decision.pk)
+    if not comment.strip():
+        raise MeetingError(_("Say what is still to be done."))
+    move(decision, Decision.Status.OPEN)
+    save(decision, actor, reason=comment)
+    create(DecisionUpdate(decision=decision, unit=None, author=actor, text=comment.strip()), actor)
+    notify_after_commit(
+        liaisons_of([decision.lead_unit]),
+        _("The office sent a decision back: %(comment)s") % {"comment": comment.strip()[:100]},
+        decision.get_absolute_url(),
+    )
+    return decision
+
+
+def decisions_remind_overdue(*, today: datetime.date | None = None) -> int:
+    """Remind the lead units of overdue open decisions, at most once a day each. Returns
+    the number of decisions reminded."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        overdue = list(
+            Decision.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                # A decision reported done waits on the office, not on the lead unit.
+                status=Decision.Status.OPEN,
+                deadline__lt=today,
+                minutes__status=Minutes.Status.ISSUED,
+            )
+            .exclude(reminded_on=today)
+            .select_related("lead_unit")
+        )
+        Decision.objects.filter(pk__in=[d.pk for d in overdue]).update(reminded_on=today)
+        for decision in overdue:
+            notify_after_commit(
+                liaisons_of([decision.lead_unit]),
+                _("A decision your unit leads is overdue (deadline %(date)s): %(text)s")
+                % {"date": decision.deadline.isoformat(), "text": decision.text[:60]},
+                decision.get_absolute_url(),
+                _("Overdue decision"),
+            )
+    return len(overdue)
