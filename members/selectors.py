@@ -1,6 +1,8 @@
 """Reads of the register, shaped for pages: each returns everything a page shows in a
 fixed number of queries, however many units, duties or liaisons there are."""
 
+from operator import attrgetter, itemgetter
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -92,3 +94,43 @@ def units_without_liaison() -> QuerySet[MemberUnit]:
         .select_related("group")
         .order_by("group__order", "order", "pk")
     )
+
+
+# What the change log shows of each model's historical rows, without touching related
+# tables row by row: (model, related fields to join, label of a historical row).
+CHANGE_LOG_SOURCES = [
+    (LeadingGroup, [], attrgetter("name")),
+    (MemberUnit, [], attrgetter("name")),
+    (Position, [], lambda h: f"{h.person} {h.title}".strip()),
+    (Duty, ["unit"], lambda h: f"{h.unit.name if h.unit else ''}: {h.text[:40]}"),
+    (
+        Liaison,
+        ["user", "unit"],
+        lambda h: f"{h.user.get_full_name() if h.user else ''} ({h.unit.name if h.unit else ''})",
+    ),
+    (AssistanceProgram, [], attrgetter("name")),
+]
+
+
+def change_log(limit: int) -> list[dict]:
+    """The ``limit`` latest changes to the register across its models, newest first: one
+    query per model, whatever the history holds."""
+    rows = []
+    for model, related, label in CHANGE_LOG_SOURCES:
+        records = model.history.select_related("history_user", *related).order_by("-history_date")[
+            :limit
+        ]
+        rows.extend(
+            {
+                "date": record.history_date,
+                "user": record.history_user,
+                "model": model._meta.verbose_name,
+                "type": record.get_history_type_display(),
+                "label": label(record),
+                "reason": record.history_change_reason,
+            }
+            for record in records
+        )
+    rows.sort(key=itemgetter("date"), reverse=True)
+    rows.sort(key=itemgetter("date"), reverse=True)
+    return rows[:limit]

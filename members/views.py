@@ -1,16 +1,12 @@
 """Pages of the register. Every signed-in user may read it: it is the office's directory
 of who does what. Only administrators change it, in the admin site."""
 
-from operator import attrgetter, itemgetter
-
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from assistance.roles import Role, has_role
-
-from . import selectors
-from .models import AssistanceProgram, Duty, LeadingGroup, Liaison, MemberUnit, Position
+from . import permissions, selectors
+from .models import MemberUnit, Position
 
 CHANGE_LOG_LENGTH = 100
 
@@ -79,46 +75,14 @@ def program_list(request, code):
     )
 
 
-# What the change log shows of each model's historical rows, without touching related
-# tables row by row: (model, related fields to join, label of a historical row).
-CHANGE_LOG_SOURCES = [
-    (LeadingGroup, [], attrgetter("name")),
-    (MemberUnit, [], attrgetter("name")),
-    (Position, [], lambda h: f"{h.person} {h.title}".strip()),
-    (Duty, ["unit"], lambda h: f"{h.unit.name if h.unit else ''}: {h.text[:40]}"),
-    (
-        Liaison,
-        ["user", "unit"],
-        lambda h: f"{h.user.get_full_name() if h.user else ''} ({h.unit.name if h.unit else ''})",
-    ),
-    (AssistanceProgram, [], attrgetter("name")),
-]
-
-
 def change_log(request):
     """Recent changes to the register across its models, newest first: who changed what,
     when. For auditors and administrators."""
-    if not has_role(request.user, Role.AUDITOR, Role.ADMINISTRATOR):
+    if not permissions.can_read_change_log(request.user):
         raise PermissionDenied(_("Only auditors and administrators see the change log."))
-    rows = []
-    for model, related, label in CHANGE_LOG_SOURCES:
-        records = model.history.select_related("history_user", *related).order_by("-history_date")[
-            :CHANGE_LOG_LENGTH
-        ]
-        rows.extend(
-            {
-                "date": record.history_date,
-                "user": record.history_user,
-                "model": model._meta.verbose_name,
-                "type": record.get_history_type_display(),
-                "label": label(record),
-                "reason": record.history_change_reason,
-            }
-            for record in records
-        )
-    rows.sort(key=itemgetter("date"), reverse=True)
+    rows = selectors.change_log(CHANGE_LOG_LENGTH)
     return render(
         request,
         "members/change_log.html",
-        {"rows": rows[:CHANGE_LOG_LENGTH], "limit": CHANGE_LOG_LENGTH},
+        {"rows": rows, "limit": CHANGE_LOG_LENGTH},
     )
