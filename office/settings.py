@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "members",
     "meetings",
     "verification",
+    "intake",
     # The project shell: knows every app, and no app imports it.
     "office",
 ]

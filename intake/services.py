@@ -1,0 +1,2 @@
+"""Writes and rules of intake: receiving, refusing, referring, signing, returning,
+re-routing, closing and answering."""

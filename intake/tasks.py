@@ -1,0 +1,1 @@
+"""Celery tasks of intake: delivery of referrals and the overdue sweep."""
