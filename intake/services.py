@@ -1,2 +1,576 @@
-"""Writes and rules of intake: receiving, refusing, referring, signing, returning,
-re-routing, closing and answering."""
+"""Writes and rules of intake: receiving (or refusing) an application, referring it to
+units, each unit signing for, returning, reporting on and closing its referral, the office
+re-routing a returned one, answering the applicant and putting a case on a meeting's agenda.
+
+Every service runs in one transaction and locks the application row first (then the
+referral), so two units closing their referrals at once close the application exactly
+once. A wrong state or bad input raises ``IntakeError`` (its message translated) before
+anything changes. Work for the units' workers is sent by task name after the commit
+(``assistance.outbox``), never by importing tasks.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assistance.idnumbers import birth_date as id_birth_date
+from assistance.idnumbers import normalize_id_number
+from assistance.outbox import send_after_commit
+from assistance.roles import Role
+from assistance.services import notify
+from assistance.workdays import WorkdayCalendar
+from meetings.models import Meeting
+from meetings.services import ItemData, MeetingError, agenda_item_create
+from members.models import AssistanceProgram, LeadingGroup, MemberUnit
+from verification.models import Household
+
+from .models import Application, ApplicationAttachment, ApplicationEvent, ProgramRouting, Referral
+from .permissions import can_act_on_referral, can_receive, can_run_application
+from .selectors import possible_duplicates as possible_duplicates
+
+DEFAULT_WORKING_DAYS = 10
+DEFAULT_URGENT_HOURS = 24
+DELIVER_TASK = "intake.tasks.referral_deliver_task"
+
+
+class IntakeError(Exception):
+    """A rule refused the action; ``message`` says why, in the user's language."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# --- Helpers ----------------------------------------------------------------------------------
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise IntakeError(_("Your role does not allow you to do this."))
+
+
+def _move(obj, status) -> None:
+    """Set ``obj``'s status if its model's ``TRANSITIONS`` allow it, else refuse."""
+    model = type(obj)
+    if status not in model.TRANSITIONS[model.Status(obj.status)]:
+        raise IntakeError(
+            _("This is “%(status)s” and cannot be changed that way.")
+            % {"status": model.Status(obj.status).label}
+        )
+    obj.status = status
+
+
+def _save(obj, actor):
+    """Validate and save ``obj``, its history row naming ``actor``."""
+    obj._history_user = actor
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        raise IntakeError(" ".join(exc.messages)) from None
+    obj.save()
+    return obj
+
+
+def record_event(application, kind, *, actor=None, referral=None, text="") -> ApplicationEvent:
+    event = ApplicationEvent(
+        application=application, referral=referral, kind=kind, actor=actor, text=text
+    )
+    event._history_user = actor
+    event.save()
+    return event
+
+
+def _lock_application(application: Application) -> Application:
+    return Application.objects.select_for_update().get(pk=application.pk)
+
+
+def _lock_referral(referral: Referral) -> tuple[Application, Referral]:
+    """Lock the referral's application first, then the referral (always in that order)."""
+    application_id = Referral.objects.values_list("application_id", flat=True).get(pk=referral.pk)
+    application = Application.objects.select_for_update().get(pk=application_id)
+    referral = Referral.objects.select_for_update().select_related("unit").get(pk=referral.pk)
+    return application, referral
+
+
+def _require_text(text: str, message: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise IntakeError(message)
+    return text
+
+
+def liaison_users(unit_id: int) -> list:
+    """The active users who are active liaisons of the unit."""
+    return list(
+        get_user_model().objects.filter(
+            liaison__unit_id=unit_id, liaison__active=True, is_active=True
+        )
+    )
+
+
+def directors() -> list:
+    return list(get_user_model().objects.filter(groups__name=Role.OFFICE_DIRECTOR, is_active=True))
+
+
+def _url(name: str, pk: int) -> str:
+    # The pages are the ui engineer's: until their URLs exist, notifications carry none.
+    try:
+        return reverse(name, kwargs={"pk": pk})
+    except NoReverseMatch:
+        return ""
+
+
+# --- Receiving --------------------------------------------------------------------------------
+
+
+@dataclass
+class ApplicationData:
+    office: LeadingGroup
+    channel: str
+    applicant_name: str
+    hardship: str
+    applicant_id_number: str = ""
+    applicant_birth_date: datetime.date | None = None
+    phone: str = ""
+    address: str = ""
+    town: str = ""
+    requested: str = ""
+    urgent: bool = False
+    household: Household | None = None
+    programs: list = field(default_factory=list)
+    received_at: datetime.datetime | None = None
+
+
+def _next_number(office: LeadingGroup, year: int) -> str:
+    # The office row is locked by the caller, so two clerks never draw the same number.
+    prefix = f"SQ{year}"
+    last = (
+        Application.objects.filter(number__startswith=prefix)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    sequence = int(last[len(prefix) :]) + 1 if last else 1
+    return f"{prefix}{sequence:06d}"
+
+
+def _new_application(*, actor, data: ApplicationData, status) -> Application:
+    if not data.applicant_id_number and not data.urgent:
+        raise IntakeError(_("Enter the applicant's ID number (only an urgent case may lack one)."))
+    LeadingGroup.objects.select_for_update().get(pk=data.office.pk)
+    received_at = data.received_at or timezone.now()
+    birth = data.applicant_birth_date
+    if data.applicant_id_number and birth is None:
+        try:
+            birth = id_birth_date(normalize_id_number(data.applicant_id_number))
+        except ValueError:
+            birth = None  # full_clean below says what is wrong with the number
+    application = Application(
+        number=_next_number(data.office, timezone.localtime(received_at).year),
+        office=data.office,
+        channel=data.channel,
+        received_at=received_at,
+        received_by=actor,
+        household=data.household,
+        applicant_name=data.applicant_name.strip(),
+        applicant_id_number=data.applicant_id_number,
+        applicant_birth_date=birth,
+        phone=data.phone,
+        address=data.address,
+        town=data.town,
+        hardship=data.hardship,
+        requested=data.requested,
+        urgent=data.urgent,
+        status=status,
+    )
+    _save(application, actor)
+    application.programs.set(data.programs)
+    return application
+
+
+@transaction.atomic
+def application_receive(*, actor, data: ApplicationData) -> Application:
+    """Receive an application (受理): numbered SQ<year><6 digits>, on the timeline."""
+    _require(can_receive(actor))
+    application = _new_application(actor=actor, data=data, status=Application.Status.RECEIVED)
+    record_event(application, ApplicationEvent.Kind.RECEIVED, actor=actor)
+    return application
+
+
+@transaction.atomic
+def application_refuse(*, actor, data: ApplicationData, reason: str) -> Application:
+    """Record an application that is not accepted (不予受理), with the reason the notice
+    gives the applicant."""
+    _require(can_receive(actor))
+    reason = _require_text(reason, _("Give the reason for not accepting the application."))
+    application = _new_application(actor=actor, data=data, status=Application.Status.REFUSED)
+    application.refusal_reason = reason
+    _save(application, actor)
+    record_event(application, ApplicationEvent.Kind.REFUSED, actor=actor, text=reason)
+    return application
+
+
+@transaction.atomic
+def application_attach(*, actor, application: Application, files=()) -> list:
+    """Add files (already checked by their content, ``assistance.uploads``) to an open
+    application."""
+    application = _lock_application(application)
+    _require(can_run_application(actor, application))
+    saved = []
+    for upload in files:
+        attachment = ApplicationAttachment(
+            application=application, file=upload, name=upload.name[:200], uploaded_by=actor
+        )
+        saved.append(_save(attachment, actor))
+    return saved
+
+
+# --- Referring --------------------------------------------------------------------------------
+
+
+def suggested_units(application: Application) -> dict:
+    """The units the requested programmes suggest (notice 002): ``lead`` (the lead units,
+    in programme order) and ``assisting`` (their responsible units, without the leads)."""
+    programs = (
+        application.programs.select_related("lead_unit")
+        .prefetch_related("responsible_units")
+        .order_by("order", "pk")
+    )
+    lead, assisting = [], []
+    for program in programs:
+        if program.lead_unit not in lead:
+            lead.append(program.lead_unit)
+        for unit in program.responsible_units.all():
+            if unit not in assisting:
+                assisting.append(unit)
+    return {"lead": lead, "assisting": [u for u in assisting if u not in lead]}
+
+
+def referral_deadline(application: Application, *, start=None) -> datetime.datetime:
+    """When a referral made at ``start`` (now) is due: for an urgent case ``urgent_hours``
+    on the clock (the shortest of the programmes', default 24: the most urgent help sets
+    the pace); else ``deadline_working_days`` working days (the longest of the programmes',
+    default 10), at the end of that day."""
+    start = start or timezone.now()
+    routings = ProgramRouting.objects.filter(program__in=application.programs.all())
+    if application.urgent:
+        hours = min((r.urgent_hours for r in routings), default=DEFAULT_URGENT_HOURS)
+        return start + datetime.timedelta(hours=hours)
+    days = max((r.deadline_working_days for r in routings), default=DEFAULT_WORKING_DAYS)
+    due = WorkdayCalendar().add_working_days(timezone.localdate(start), days).date
+    return timezone.make_aware(datetime.datetime.combine(due, datetime.time(23, 59, 59)))
+
+
+def _refer(*, actor, application, unit, role, ask, note, start) -> Referral:
+    referral = Referral(
+        application=application,
+        unit=unit,
+        role=role,
+        ask=ask,
+        note=note,
+        created_at=start,
+        deadline=referral_deadline(application, start=start),
+    )
+    taken = application.referrals.filter(unit=unit, status__in=Referral.ACTIVE_STATUSES)
+    if taken.exists():
+        raise IntakeError(_("%(unit)s already has this application.") % {"unit": unit.name})
+    _save(referral, actor)
+    record_event(
+        application,
+        ApplicationEvent.Kind.REFERRED,
+        actor=actor,
+        referral=referral,
+        text=f"{unit.name} ({referral.get_role_display()})",
+    )
+    send_after_commit(
+        DELIVER_TASK,
+        referral.pk,
+        queue=f"verify.{unit.code}",
+        what=f"referral {referral.pk} of {application.number} to {unit.code}",
+    )
+    return referral
+
+
+@transaction.atomic
+def referrals_share(
+    *, actor, application: Application, lead: MemberUnit, assisting=(), ask: str, note: str = ""
+) -> list[Referral]:
+    """Refer a received application (转办) to one lead unit and any assisting units; each
+    is delivered to its unit's queue after the commit."""
+    application = _lock_application(application)
+    _require(can_run_application(actor, application))
+    if lead is None:
+        raise IntakeError(_("Choose the lead unit."))
+    _move(application, Application.Status.REFERRED)
+    others = [u for u in dict.fromkeys(assisting) if u.pk != lead.pk]
+    now = timezone.now()
+    referrals = [
+        _refer(
+            actor=actor,
+            application=application,
+            unit=unit,
+            role=role,
+            ask=ask,
+            note=note,
+            start=now,
+        )
+        for unit, role in [(lead, Referral.Role.LEAD)] + [(u, Referral.Role.ASSIST) for u in others]
+    ]
+    _save(application, actor)
+    return referrals
+
+
+def referral_deliver(*, referral_id: int) -> bool:
+    """Mark a referral delivered to its unit and tell its liaisons; once only (a second
+    message changes nothing). Returns whether it was delivered now."""
+    with transaction.atomic():
+        referral = (
+            Referral.objects.select_for_update()
+            .select_related("application", "unit")
+            .filter(pk=referral_id, delivered_at__isnull=True, status__in=Referral.ACTIVE_STATUSES)
+            .first()
+        )
+        if referral is None:
+            return False
+        referral.delivered_at = timezone.now()
+        referral._history_user = None
+        referral.save(update_fields=["delivered_at"])
+        record_event(referral.application, ApplicationEvent.Kind.DELIVERED, referral=referral)
+        users = liaison_users(referral.unit_id)
+        message = _("Application %(number)s was referred to your unit; due %(due)s.") % {
+            "number": referral.application.number,
+            "due": timezone.localtime(referral.deadline).strftime("%Y-%m-%d %H:%M"),
+        }
+        url = _url("intake:referral_detail", referral.pk)
+        transaction.on_commit(lambda: notify(users=users, message=message, url=url))
+    return True
+
+
+# --- The unit's work --------------------------------------------------------------------------
+
+
+def _unit_step(actor, referral: Referral) -> tuple[Application, Referral]:
+    application, referral = _lock_referral(referral)
+    _require(can_act_on_referral(actor, referral))
+    return application, referral
+
+
+@transaction.atomic
+def referral_sign(*, actor, referral: Referral) -> Referral:
+    """The unit signs for a referral (签收): it is now the unit's to work on."""
+    application, referral = _unit_step(actor, referral)
+    _move(referral, Referral.Status.IN_PROGRESS)
+    referral.signed_at, referral.signed_by = timezone.now(), actor
+    _save(referral, actor)
+    if application.status == Application.Status.REFERRED:
+        _move(application, Application.Status.IN_PROGRESS)
+        _save(application, actor)
+    record_event(application, ApplicationEvent.Kind.SIGNED, actor=actor, referral=referral)
+    return referral
+
+
+@transaction.atomic
+def referral_return(*, actor, referral: Referral, reason: str) -> Referral:
+    """The unit gives a referral back (退回) as not its business, saying why; the office
+    re-routes it."""
+    application, referral = _unit_step(actor, referral)
+    reason = _require_text(reason, _("Say why the referral is returned."))
+    _move(referral, Referral.Status.RETURNED)
+    referral.return_reason = reason
+    _save(referral, actor)
+    record_event(
+        application, ApplicationEvent.Kind.RETURNED, actor=actor, referral=referral, text=reason
+    )
+    url = _url("intake:application_detail", application.pk)
+    message = _("%(unit)s returned its referral of application %(number)s.") % {
+        "unit": referral.unit.name,
+        "number": application.number,
+    }
+    users = list(get_user_model().objects.filter(pk=application.received_by_id)) + directors()
+    transaction.on_commit(lambda: notify(users=set(users), message=message, url=url))
+    return referral
+
+
+@transaction.atomic
+def referral_reroute(*, actor, referral: Referral, unit: MemberUnit) -> Referral:
+    """The office sends a returned referral to another unit, in the same role: a new
+    referral, whose clock starts again."""
+    application, referral = _lock_referral(referral)
+    _require(can_run_application(actor, application))
+    if referral.status != Referral.Status.RETURNED:
+        raise IntakeError(_("Only a returned referral can be sent to another unit."))
+    if referral.events.filter(kind=ApplicationEvent.Kind.REROUTED).exists():
+        raise IntakeError(_("This referral was sent to another unit already."))
+    if unit.pk == referral.unit_id:
+        raise IntakeError(_("Choose another unit than the one that returned it."))
+    if application.status not in (Application.Status.REFERRED, Application.Status.IN_PROGRESS):
+        raise IntakeError(_("This application is no longer being worked on."))
+    record_event(
+        application,
+        ApplicationEvent.Kind.REROUTED,
+        actor=actor,
+        referral=referral,
+        text=f"{referral.unit.name} → {unit.name}",
+    )
+    return _refer(
+        actor=actor,
+        application=application,
+        unit=unit,
+        role=referral.role,
+        ask=referral.ask,
+        note=referral.note,
+        start=timezone.now(),
+    )
+
+
+@transaction.atomic
+def referral_progress(*, actor, referral: Referral, text: str) -> ApplicationEvent:
+    """The unit reports progress on a referral it has signed for."""
+    application, referral = _unit_step(actor, referral)
+    text = _require_text(text, _("Describe the progress."))
+    if referral.status != Referral.Status.IN_PROGRESS:
+        raise IntakeError(_("Sign for the referral first."))
+    return record_event(
+        application, ApplicationEvent.Kind.PROGRESS, actor=actor, referral=referral, text=text
+    )
+
+
+@transaction.atomic
+def referral_help_first(*, actor, referral: Referral, note: str) -> Referral:
+    """The lead unit of an urgent case helps first and completes the paperwork after
+    (先行救助)."""
+    application, referral = _unit_step(actor, referral)
+    note = _require_text(note, _("Say what help was given."))
+    if not application.urgent:
+        raise IntakeError(_("Help first is only for urgent cases."))
+    if referral.role != Referral.Role.LEAD:
+        raise IntakeError(_("Only the lead unit helps first."))
+    if not referral.is_active:
+        raise IntakeError(_("This referral is no longer open."))
+    if referral.help_first:
+        raise IntakeError(_("Help first is recorded already."))
+    referral.help_first, referral.help_first_note = True, note
+    referral.help_first_at = timezone.now()
+    _save(referral, actor)
+    record_event(
+        application, ApplicationEvent.Kind.HELP_FIRST, actor=actor, referral=referral, text=note
+    )
+    return referral
+
+
+@dataclass
+class Outcome:
+    outcome: str
+    program: AssistanceProgram | None = None
+    amount: Decimal | None = None
+    service: str = ""
+    reason: str = ""
+    passed_to: str = ""
+
+
+def _check_outcome(result: Outcome) -> None:
+    if result.outcome not in Referral.Outcome.values:
+        raise IntakeError(_("Choose the outcome."))
+    if result.outcome == Referral.Outcome.GRANTED and not (
+        result.program or result.amount or result.service.strip()
+    ):
+        raise IntakeError(_("Say what was granted: a programme, an amount or a service."))
+    if result.amount is not None and result.amount <= 0:
+        raise IntakeError(_("The amount must be more than zero."))
+    if result.outcome == Referral.Outcome.REFUSED and not result.reason.strip():
+        raise IntakeError(_("Give the reason for refusing."))
+    if result.outcome == Referral.Outcome.PASSED_ON and not result.passed_to.strip():
+        raise IntakeError(_("Say where the case was passed on to."))
+
+
+@transaction.atomic
+def referral_close(*, actor, referral: Referral, result: Outcome) -> Referral:
+    """The unit closes its referral (办结) with its outcome. When it was the last open one,
+    the application is closed too, exactly once (the application row is locked first)."""
+    application, referral = _unit_step(actor, referral)
+    _check_outcome(result)
+    _move(referral, Referral.Status.CLOSED)
+    referral.outcome, referral.outcome_program = result.outcome, result.program
+    referral.amount, referral.service = result.amount, result.service
+    referral.outcome_reason, referral.passed_to = result.reason, result.passed_to
+    referral.closed_at, referral.closed_by = timezone.now(), actor
+    _save(referral, actor)
+    record_event(
+        application,
+        ApplicationEvent.Kind.CLOSED,
+        actor=actor,
+        referral=referral,
+        text=referral.get_outcome_display(),
+    )
+    if not application.referrals.filter(status__in=Referral.ACTIVE_STATUSES).exists():
+        _move(application, Application.Status.CLOSED)
+        _save(application, actor)
+        record_event(application, ApplicationEvent.Kind.CLOSED, actor=actor)
+        message = _("Every referral of application %(number)s is closed: answer the applicant.")
+        users = list(get_user_model().objects.filter(pk=application.received_by_id))
+        url = _url("intake:application_detail", application.pk)
+        transaction.on_commit(
+            lambda: notify(users=users, message=message % {"number": application.number}, url=url)
+        )
+    return referral
+
+
+# --- The office's answer ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def application_answer(*, actor, application: Application, text: str) -> Application:
+    """Answer the applicant (答复) once every referral is closed."""
+    application = _lock_application(application)
+    _require(can_run_application(actor, application))
+    text = _require_text(text, _("Write the answer to the applicant."))
+    if application.status != Application.Status.CLOSED:
+        raise IntakeError(_("The applicant is answered once every referral is closed."))
+    _move(application, Application.Status.ANSWERED)
+    application.answer, application.answered_at = text, timezone.now()
+    application.answered_by = actor
+    _save(application, actor)
+    record_event(application, ApplicationEvent.Kind.ANSWERED, actor=actor, text=text)
+    return application
+
+
+@transaction.atomic
+def application_to_agenda(*, actor, application: Application, meeting: Meeting):
+    """Put a case the units cannot settle alone on a joint meeting's agenda (一事一议), as a
+    draft item of its lead unit."""
+    application = _lock_application(application)
+    _require(can_run_application(actor, application))
+    if application.agenda_item_id:
+        raise IntakeError(_("This application is on a meeting's agenda already."))
+    if application.status in (Application.Status.REFUSED, Application.Status.ANSWERED):
+        raise IntakeError(_("This application is no longer being worked on."))
+    lead = application.referrals.filter(role=Referral.Role.LEAD).exclude(
+        status=Referral.Status.RETURNED
+    )
+    lead = lead.select_related("unit").first()
+    if lead is None:
+        raise IntakeError(_("Refer the application to a lead unit first."))
+    case = meeting.kind == Meeting.Kind.CASE and application.household_id
+    data = ItemData(
+        title=_("Application %(number)s") % {"number": application.number},
+        background=application.hardship,
+        proposal=application.requested,
+        decision_requested=_("Decide on the assistance this case needs."),
+        household_id=application.household_id if case else None,
+    )
+    try:
+        with transaction.atomic():
+            item = agenda_item_create(actor=actor, meeting=meeting, unit=lead.unit, data=data)
+    except MeetingError as exc:
+        raise IntakeError(exc.message) from None
+    application.agenda_item = item
+    _save(application, actor)
+    record_event(application, ApplicationEvent.Kind.ON_AGENDA, actor=actor, text=str(meeting))
+    return item

@@ -335,6 +335,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "verification.tasks.checks_mark_overdue_task",
         "schedule": env_int("OVERDUE_SWEEP_SECONDS", 3600),
     },
+    # Flags overdue referrals, reminds their units once and tells the office directors.
+    "intake-overdue": {
+        "task": "intake.tasks.referrals_mark_overdue_task",
+        "schedule": env_int("OVERDUE_SWEEP_SECONDS", 3600),
+    },
 }
 
 # Security: on by default whenever DEBUG is off.

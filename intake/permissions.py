@@ -1,0 +1,172 @@
+"""Who may see and do what in intake: the one gateway per object kind, and the one door to
+an applicant's full ID number.
+
+Applications are the office's: its clerks and its director see every one and run them
+(receive, refuse, refer, re-route, answer, put on a meeting's agenda). A referral is also
+its unit's: every active liaison of the unit sees it, and the application through it (ID
+number masked), and signs for, returns, reports on and closes it. Auditors read
+applications and their timelines. Everyone else gets 404, never a hint that it exists.
+"""
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
+
+from assistance.files import file_response
+from assistance.idnumbers import mask_id_number
+from assistance.roles import Role, has_role
+from assistance.services import access_log_record
+from members.models import Liaison, MemberUnit
+
+from .models import Application, ApplicationAttachment, Referral
+
+OFFICE_ROLES = (Role.OFFICE_CLERK, Role.OFFICE_DIRECTOR)
+
+# --- Who is who -------------------------------------------------------------------------------
+
+
+def is_office(user) -> bool:
+    """The office's clerks and its director: they receive and run applications."""
+    return has_role(user, *OFFICE_ROLES)
+
+
+def is_auditor(user) -> bool:
+    return has_role(user, Role.AUDITOR)
+
+
+def reads_all(user) -> bool:
+    """Who reads every application and its timeline: the office and the auditors."""
+    return is_office(user) or is_auditor(user)
+
+
+def acts_for(user, unit: MemberUnit | int) -> bool:
+    """Whether ``user`` is an active liaison of ``unit`` (one query)."""
+    if not user.is_authenticated:
+        return False
+    unit_id = unit if isinstance(unit, int) else unit.pk
+    return Liaison.objects.filter(user=user, unit_id=unit_id, active=True).exists()
+
+
+def _liaison_units(user) -> QuerySet:
+    return Liaison.objects.filter(user=user, active=True).values("unit_id")
+
+
+# --- Rules: who may do what -------------------------------------------------------------------
+
+
+def can_receive(user) -> bool:
+    """Receive (or refuse) an application, refer it, re-route it, answer it."""
+    return is_office(user)
+
+
+def can_run_application(user, application: Application) -> bool:
+    return is_office(user)
+
+
+def can_act_on_referral(user, referral: Referral) -> bool:
+    """Sign for, return, report on, help first on and close a referral: its unit's
+    liaisons."""
+    return acts_for(user, referral.unit_id)
+
+
+def can_see_full_id(user, application: Application) -> bool:
+    """The office needs the full number to look the applicant up; a unit sees it masked,
+    and asks the office (or the verification request) for more."""
+    return is_office(user)
+
+
+# --- Gateways ---------------------------------------------------------------------------------
+
+
+def applications_for(user) -> QuerySet[Application]:
+    """The applications ``user`` may see: all for the office and auditors; for a liaison,
+    those referred to their unit; none for anyone else."""
+    if not user.is_authenticated:
+        return Application.objects.none()
+    if reads_all(user):
+        return Application.objects.all()
+    referred = Referral.objects.filter(application=OuterRef("pk"), unit_id__in=_liaison_units(user))
+    return Application.objects.filter(Exists(referred))
+
+
+def get_application_for_user(user, pk) -> Application:
+    """One application ``user`` may see, else 404."""
+    application = applications_for(user).select_related("office", "received_by").filter(pk=pk)
+    found = application.first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def referrals_for_liaison(user) -> QuerySet[Referral]:
+    """The referrals to the units ``user`` is an active liaison of (none for others)."""
+    if not user.is_authenticated:
+        return Referral.objects.none()
+    return Referral.objects.filter(unit_id__in=_liaison_units(user))
+
+
+def referrals_for(user) -> QuerySet[Referral]:
+    """Every referral for the office and auditors, the unit's own for a liaison."""
+    if not user.is_authenticated:
+        return Referral.objects.none()
+    if reads_all(user):
+        return Referral.objects.all()
+    return referrals_for_liaison(user)
+
+
+def get_referral_for_user(user, pk) -> Referral:
+    """One referral ``user`` may see, else 404."""
+    found = referrals_for(user).select_related("application", "unit").filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def get_attachment_for_user(user, pk) -> ApplicationAttachment:
+    """A file of an application ``user`` may see, else 404."""
+    found = (
+        ApplicationAttachment.objects.filter(pk=pk, application__in=applications_for(user))
+        .select_related("application")
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+# --- Personal data ----------------------------------------------------------------------------
+
+
+def shown_id_number(user, application: Application) -> str:
+    """The applicant's ID number as ``user`` sees it on a page: always masked."""
+    return (
+        mask_id_number(application.applicant_id_number) if application.applicant_id_number else ""
+    )
+
+
+def reveal_id_number(user, application: Application, *, path: str = "") -> str:
+    """The full number for the office, with a line in the access log; 404 for others."""
+    if not can_see_full_id(user, application):
+        raise Http404
+    access_log_record(
+        user=user,
+        obj=application,
+        purpose=_("Intake: identifying the applicant"),
+        description=_("ID number of the applicant of %(number)s") % {"number": application.number},
+        path=path,
+    )
+    return application.applicant_id_number
+
+
+def attachment_response(request, attachment: ApplicationAttachment) -> FileResponse:
+    """Hand over a file the gateway gave ``request.user`` (``get_attachment_for_user``),
+    logging the download."""
+    return file_response(
+        request,
+        attachment.file,
+        filename=attachment.name,
+        obj=attachment.application,
+        purpose=_("Intake: reading an application's file"),
+        description=_("File %(name)s of %(number)s")
+        % {"name": attachment.name, "number": attachment.application.number},
+    )
