@@ -41,6 +41,12 @@ NAVIGATION = [
         _("Decisions"),
         {Role.OFFICE_CLERK, Role.OFFICE_DIRECTOR, Role.CONVENER, Role.UNIT_LIAISON},
     ),
+    (
+        "intake:application_list",
+        _("Applications"),
+        {Role.OFFICE_CLERK, Role.OFFICE_DIRECTOR, Role.AUDITOR},
+    ),
+    ("intake:inbox", _("Referrals"), {Role.UNIT_LIAISON}),
     ("liaison_unit", _("My unit"), {Role.UNIT_LIAISON}),
     ("members:change_log", _("Change log"), {Role.AUDITOR, Role.ADMINISTRATOR}),
     ("access_log", _("Access log"), {Role.AUDITOR}),

@@ -14,16 +14,18 @@ OFFICE = {
     "verification:batch_list",
 }
 MEETINGS = {"meetings:meeting_list", "meetings:followup"}
+INTAKE = {"intake:application_list"}
 EXPECTED = {
-    Role.OFFICE_CLERK: EVERYONE | OFFICE | MEETINGS,
-    Role.OFFICE_DIRECTOR: EVERYONE | OFFICE | MEETINGS | {"verification:overdue_list"},
+    Role.OFFICE_CLERK: EVERYONE | OFFICE | MEETINGS | INTAKE,
+    Role.OFFICE_DIRECTOR: EVERYONE | OFFICE | MEETINGS | INTAKE | {"verification:overdue_list"},
     Role.CONVENER: EVERYONE | MEETINGS,
     Role.AUDITOR: EVERYONE
+    | INTAKE
     | {"members:change_log", "access_log", "account_changes", "login_log", "audit_events"},
     Role.ADMINISTRATOR: EVERYONE | {"members:change_log", "admin:index"},
     Role.UNIT_LIAISON: EVERYONE
     | MEETINGS
-    | {"my_unit", "verification:inbox", "verification:snapshot_list"},
+    | {"my_unit", "verification:inbox", "verification:snapshot_list", "intake:inbox"},
     None: EVERYONE,
 }
 

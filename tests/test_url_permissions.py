@@ -42,6 +42,8 @@ STAFF = OFFICE | {"convener"}
 LIAISON = frozenset({"unit_liaison"})  # of the unit whose objects these are
 LIAISONS = LIAISON | {"other_unit_liaison"}  # any unit's (pages scoped to one's own unit)
 NOBODY = frozenset()
+# The office and the auditors read every application and its timeline.
+READERS = OFFICE | {"auditor"}
 
 # Personas whose work never needs a household's personal data: no page shows them any,
 # whatever the page.
@@ -234,6 +236,25 @@ URLS: dict[str, list[Case]] = {
     "meetings:decision_send_back": [
         Case(STAFF | LIAISON, pk("decision"), POST, data=lambda w: {"comment": "请补充材料。"})
     ],
+    # --- Intake: an application referred to the police, and a refused one ------------------
+    "intake:application_list": [Case(READERS)],
+    "intake:application_create": [Case(OFFICE, methods=BOTH)],
+    "intake:application_detail": [Case(READERS | LIAISON, pk("application"))],
+    "intake:share": [Case(OFFICE, pk("application"), BOTH)],
+    "intake:answer": [Case(OFFICE, pk("application"), POST)],
+    "intake:to_agenda": [Case(OFFICE, pk("application"), POST)],
+    "intake:receipt": [Case(READERS | LIAISON, pk("application"))],
+    "intake:receipt_docx": [Case(READERS | LIAISON, pk("application"))],
+    "intake:refusal_notice": [Case(READERS, pk("refused_application"))],
+    "intake:refusal_docx": [Case(READERS, pk("refused_application"))],
+    "intake:inbox": [Case(LIAISONS)],
+    "intake:referral_detail": [Case(READERS | LIAISON, pk("referral"))],
+    "intake:referral_sign": [Case(LIAISON, pk("referral"), POST)],
+    "intake:referral_return": [Case(LIAISON, pk("referral"), POST)],
+    "intake:referral_progress": [Case(LIAISON, pk("referral"), POST)],
+    "intake:referral_help_first": [Case(LIAISON, pk("referral"), POST)],
+    "intake:referral_close": [Case(LIAISON, pk("referral"), POST)],
+    "intake:referral_reroute": [Case(OFFICE, pk("referral"), POST)],
 }
 
 
@@ -326,6 +347,7 @@ WATCHED_APPS = {
     "members",
     "meetings",
     "verification",
+    "intake",
     "auth",
     "guardian",
     "otp_totp",

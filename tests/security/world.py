@@ -19,6 +19,7 @@ from django.test import TestCase
 from django.utils import timezone
 
 from assistance.roles import Role
+from intake.models import Application, ApplicationEvent, Referral
 from meetings import services as meeting_services
 from meetings.models import AgendaItem, Attachment, Attendance, Meeting
 from office.celery import app
@@ -276,10 +277,10 @@ def build_world() -> SimpleNamespace:
         ],
     )
 
+    _applications(w, clerk)
     w.personal = PersonalData(
-        id_numbers=[
-            m.id_number for h in (w.household, w.batch_household) for m in h.members.order_by("pk")
-        ],
+        id_numbers=[w.application.applicant_id_number]
+        + [m.id_number for h in (w.household, w.batch_household) for m in h.members.order_by("pk")],
         names=[m.name for h in (w.household, w.batch_household) for m in h.members.order_by("pk")],
         findings=[VEHICLE, SNAPSHOT_VEHICLE, TAX_DETAILS, str(TAX_AMOUNT), "86,420.75"],
     )
@@ -337,3 +338,41 @@ def _held_meeting(w, clerk, director, convener, liaison, *, title) -> Meeting:
     )
     meeting.refresh_from_db()
     return meeting
+
+
+def _applications(w, clerk) -> None:
+    """An application referred to the police (signed for, in progress), and one refused.
+    Made row by row until the intake services are merged."""
+    now = timezone.now()
+
+    def application(number, status, **fields):
+        return Application.objects.create(
+            number=number,
+            office=w.group,
+            channel=Application.Channel.WINDOW,
+            received_by=clerk,
+            applicant_name="慕容晓岚",
+            applicant_id_number=make_id_number(years_ago(52)),
+            hardship="因病致贫，医疗费用负担沉重。",
+            status=status,
+            **fields,
+        )
+
+    w.application = application("SQ2026000001", Application.Status.IN_PROGRESS)
+    w.referral = Referral.objects.create(
+        application=w.application,
+        unit=w.unit,
+        role=Referral.Role.LEAD,
+        ask=Referral.Ask.DECISION,
+        status=Referral.Status.IN_PROGRESS,
+        deadline=now + datetime.timedelta(days=14),
+        delivered_at=now,
+        signed_at=now,
+        signed_by=w.users["unit_liaison"],
+    )
+    ApplicationEvent.objects.create(
+        application=w.application, kind=ApplicationEvent.Kind.RECEIVED, actor=clerk
+    )
+    w.refused_application = application(
+        "SQ2026000002", Application.Status.REFUSED, refusal_reason="不属于救助范围。"
+    )

@@ -1,0 +1,43 @@
+"""Views of intake: the office's applications (``applications``), the units' referrals
+(``referrals``) and the applicant's papers (``documents``)."""
+
+from .applications import (
+    answer,
+    application_create,
+    application_detail,
+    application_list,
+    share,
+    to_agenda,
+)
+from .documents import receipt, receipt_docx, refusal_docx, refusal_notice
+from .referrals import (
+    close,
+    help_first,
+    inbox,
+    progress,
+    referral_detail,
+    reroute,
+    return_,
+    sign,
+)
+
+__all__ = [
+    "answer",
+    "application_create",
+    "application_detail",
+    "application_list",
+    "close",
+    "help_first",
+    "inbox",
+    "progress",
+    "receipt",
+    "receipt_docx",
+    "referral_detail",
+    "refusal_docx",
+    "refusal_notice",
+    "reroute",
+    "return_",
+    "share",
+    "sign",
+    "to_agenda",
+]
