@@ -99,9 +99,9 @@ def application_create(request):
 
 def _office_forms(application: Application, bound: dict) -> dict:
     forms = {"answer_form": None, "agenda_form": None}
-    if application.status in ANSWERABLE:
+    if application.status in ANSWERABLE or "answer_form" in bound:
         forms["answer_form"] = bound.get("answer_form") or AnswerForm()
-    if application.is_open and application.agenda_item_id is None:
+    if (application.is_open and application.agenda_item_id is None) or "agenda_form" in bound:
         forms["agenda_form"] = bound.get("agenda_form") or AgendaForm(office=application.office)
     return forms
 

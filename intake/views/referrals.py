@@ -60,6 +60,7 @@ def _render_referral(request, referral: Referral, **bound):
     }
     if works:
         context.update(_unit_forms(referral, bound))
+        context.update(bound)
     if office and referral.status == Referral.Status.RETURNED:
         context["reroute_form"] = bound.get("reroute_form") or RerouteForm(
             office=referral.application.office

@@ -19,7 +19,8 @@ from django.test import TestCase
 from django.utils import timezone
 
 from assistance.roles import Role
-from intake.models import Application, ApplicationEvent, Referral
+from intake import services as intake_services
+from intake.models import Application, Referral
 from meetings import services as meeting_services
 from meetings.models import AgendaItem, Attachment, Attendance, Meeting
 from office.celery import app
@@ -341,38 +342,24 @@ def _held_meeting(w, clerk, director, convener, liaison, *, title) -> Meeting:
 
 
 def _applications(w, clerk) -> None:
-    """An application referred to the police (signed for, in progress), and one refused.
-    Made row by row until the intake services are merged."""
-    now = timezone.now()
+    """An application referred to the police (delivered, signed for), and one refused."""
 
-    def application(number, status, **fields):
-        return Application.objects.create(
-            number=number,
+    def data():
+        return intake_services.ApplicationData(
             office=w.group,
             channel=Application.Channel.WINDOW,
-            received_by=clerk,
             applicant_name="慕容晓岚",
             applicant_id_number=make_id_number(years_ago(52)),
             hardship="因病致贫，医疗费用负担沉重。",
-            status=status,
-            **fields,
         )
 
-    w.application = application("SQ2026000001", Application.Status.IN_PROGRESS)
-    w.referral = Referral.objects.create(
-        application=w.application,
-        unit=w.unit,
-        role=Referral.Role.LEAD,
-        ask=Referral.Ask.DECISION,
-        status=Referral.Status.IN_PROGRESS,
-        deadline=now + datetime.timedelta(days=14),
-        delivered_at=now,
-        signed_at=now,
-        signed_by=w.users["unit_liaison"],
-    )
-    ApplicationEvent.objects.create(
-        application=w.application, kind=ApplicationEvent.Kind.RECEIVED, actor=clerk
-    )
-    w.refused_application = application(
-        "SQ2026000002", Application.Status.REFUSED, refusal_reason="不属于救助范围。"
+    w.application = intake_services.application_receive(actor=clerk, data=data())
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        (w.referral,) = intake_services.referrals_share(
+            actor=clerk, application=w.application, lead=w.unit, ask=Referral.Ask.DECISION
+        )
+    w.referral = intake_services.referral_sign(actor=w.users["unit_liaison"], referral=w.referral)
+    w.application.refresh_from_db()
+    w.refused_application = intake_services.application_refuse(
+        actor=clerk, data=data(), reason="不属于救助范围。"
     )
