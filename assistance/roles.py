@@ -33,7 +33,8 @@ ROLE_PRIORITY = list(Role)
 # and role grants belong to the security administrator.
 ADMINISTRATOR_APPS = ("members",)
 # ... and these models of other apps: the verification catalogue and the working-day
-# calendar. Never the households, checks or the access log (confidential or append-only).
+# calendar, and the deadlines of intake by programme. Never the households, checks,
+# applications or the access log (confidential or append-only).
 ADMINISTRATOR_MODELS = (
     ("verification", "verificationitem"),
     ("verification", "unitconnector"),
@@ -41,6 +42,7 @@ ADMINISTRATOR_MODELS = (
     ("meetings", "meeting"),
     ("assistance", "calendaryear"),
     ("assistance", "calendarday"),
+    ("intake", "programrouting"),
 )
 # The security administrator's permissions, as (app_label, codename): accounts are created,
 # changed and read, never deleted (a deactivated account keeps its history and its work);

@@ -469,6 +469,8 @@ ADMIN_MODELS = {
     "axes.accesslog": NOBODY,
     "otp_static.staticdevice": NOBODY,
     "otp_totp.totpdevice": NOBODY,
+    "intake.application": NOBODY,
+    "intake.programrouting": REGISTER,
     "meetings.meeting": REGISTER,
     "members.assistanceprogram": REGISTER,
     "members.duty": REGISTER,

@@ -12,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from assistance.accounts import role_grant
 from assistance.roles import Role, sync_role_groups
+from intake.demo import demo_intake
 from meetings.demo import demo_meetings
 from members.models import LeadingGroup, Liaison, MemberUnit
 from members.services import liaison_appoint
@@ -67,6 +68,7 @@ class Command(BaseCommand):
             accounts = self._accounts()
             self._households()
             self._meetings()
+            demo_intake()
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
         for username, description in accounts:
             self.stdout.write(f"  {username:<16} {description}")
