@@ -129,6 +129,7 @@ def test_list_filters(client, clerk, group, program, unit):
     assert urgent.number in body and plain.number not in body
     body = client.get(url, {"overdue": "on"}).content.decode()
     assert plain.number in body and urgent.number not in body
+    assert 'data-testid="overdue"' in body
     body = client.get(url, {"status": "referred"}).content.decode()
     assert plain.number in body and urgent.number not in body
 
