@@ -308,6 +308,8 @@ def referrals_share(
     _require(can_run_application(actor, application))
     if lead is None:
         raise IntakeError(_("Choose the lead unit."))
+    if application.status != Application.Status.RECEIVED:
+        raise IntakeError(_("This application was referred already."))
     _move(application, Application.Status.REFERRED)
     others = [u for u in dict.fromkeys(assisting) if u.pk != lead.pk]
     now = timezone.now()
@@ -329,10 +331,17 @@ def referrals_share(
 
 def referral_deliver(*, referral_id: int) -> bool:
     """Mark a referral delivered to its unit and tell its liaisons; once only (a second
-    message changes nothing). Returns whether it was delivered now."""
+    message changes nothing). Returns whether it was delivered now. Locks the application
+    first, as every service does, so a delivery never deadlocks with a unit's step."""
     with transaction.atomic():
+        application_id = (
+            Referral.objects.filter(pk=referral_id).values_list("application_id", flat=True).first()
+        )
+        if application_id is None:
+            return False
+        Application.objects.select_for_update().get(pk=application_id)
         referral = (
-            Referral.objects.select_for_update()
+            Referral.objects.select_for_update(of=("self",))
             .select_related("application", "unit")
             .filter(pk=referral_id, delivered_at__isnull=True, status__in=Referral.ACTIVE_STATUSES)
             .first()
@@ -379,7 +388,8 @@ def referral_sign(*, actor, referral: Referral) -> Referral:
 @transaction.atomic
 def referral_return(*, actor, referral: Referral, reason: str) -> Referral:
     """The unit gives a referral back (退回) as not its business, saying why; the office
-    re-routes it."""
+    re-routes it (until then the application is not closed, even if it was the last one
+    open)."""
     application, referral = _unit_step(actor, referral)
     reason = _require_text(reason, _("Say why the referral is returned."))
     _move(referral, Referral.Status.RETURNED)

@@ -133,6 +133,10 @@ def test_share_refers_to_the_lead_and_assisting_units(clerk, referred, unit, oth
     assert kinds(application)[:3] == ["received", "referred", "referred"]
     with pytest.raises(IntakeError):
         refer(clerk, application, unit)
+    third_unit = MemberUnitFactory(group=application.office, code="test-third")
+    with pytest.raises(IntakeError):  # more units come by re-routing, not a second share
+        refer(clerk, application, third_unit)
+    assert application.referrals.count() == 2
 
 
 def test_only_the_office_refers(liaison, application, unit):
