@@ -532,6 +532,21 @@ def referral_close(*, actor, referral: Referral, result: Outcome) -> Referral:
     return referral
 
 
+@transaction.atomic
+def referral_link_verification(*, actor, referral: Referral, request) -> Referral:
+    """The office links a verification request (核对) of the applicant's household to a
+    referral that asks for a decision, so the unit sees the household's checks."""
+    application, referral = _lock_referral(referral)
+    _require(can_run_application(actor, application))
+    if not referral.is_active:
+        raise IntakeError(_("This referral is no longer open."))
+    if not application.household_id or request.household_id != application.household_id:
+        raise IntakeError(_("The verification request is not of the applicant's household."))
+    referral.verification_request = request
+    _save(referral, actor)
+    return referral
+
+
 # --- The office's answer ----------------------------------------------------------------------
 
 
