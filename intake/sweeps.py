@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from assistance.services import notify
 
+from .base import directors, liaison_users, record_event
 from .models import Application, ApplicationEvent, Referral
-from .services import directors, liaison_users, record_event
 
 
 @dataclass
