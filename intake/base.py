@@ -36,13 +36,18 @@ def move(obj, status) -> None:
     obj.status = status
 
 
+def validate(obj, *, exclude=()) -> None:
+    """``full_clean`` with its messages as an ``IntakeError``."""
+    try:
+        obj.full_clean(exclude=list(exclude))
+    except ValidationError as exc:
+        raise IntakeError(" ".join(exc.messages)) from None
+
+
 def save(obj, actor):
     """Validate and save ``obj``, its history row naming ``actor``."""
     obj._history_user = actor
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        raise IntakeError(" ".join(exc.messages)) from None
+    validate(obj)
     obj.save()
     return obj
 

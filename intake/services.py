@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,6 +40,7 @@ from .base import (
     require,
     require_text,
     save,
+    validate,
 )
 from .models import Application, ApplicationAttachment, ApplicationEvent, ProgramRouting, Referral
 from .permissions import can_act_on_referral, can_receive, can_run_application
@@ -48,6 +49,7 @@ from .selectors import possible_duplicates as possible_duplicates
 DEFAULT_WORKING_DAYS = 10
 DEFAULT_URGENT_HOURS = 24
 DELIVER_TASK = "intake.tasks.referral_deliver_task"
+NUMBER_ATTEMPTS = 5
 
 
 # --- Receiving --------------------------------------------------------------------------------
@@ -71,8 +73,7 @@ class ApplicationData:
     received_at: datetime.datetime | None = None
 
 
-def _next_number(office: LeadingGroup, year: int) -> str:
-    # The office row is locked by the caller, so two clerks never draw the same number.
+def _next_number(year: int) -> str:
     prefix = f"SQ{year}"
     last = (
         Application.objects.filter(number__startswith=prefix)
@@ -87,7 +88,6 @@ def _next_number(office: LeadingGroup, year: int) -> str:
 def _new_application(*, actor, data: ApplicationData, status) -> Application:
     if not data.applicant_id_number and not data.urgent:
         raise IntakeError(_("Enter the applicant's ID number (only an urgent case may lack one)."))
-    LeadingGroup.objects.select_for_update().get(pk=data.office.pk)
     received_at = data.received_at or timezone.now()
     birth = data.applicant_birth_date
     if data.applicant_id_number and birth is None:
@@ -96,7 +96,6 @@ def _new_application(*, actor, data: ApplicationData, status) -> Application:
         except ValueError:
             birth = None  # full_clean below says what is wrong with the number
     application = Application(
-        number=_next_number(data.office, timezone.localtime(received_at).year),
         office=data.office,
         channel=data.channel,
         received_at=received_at,
@@ -113,9 +112,26 @@ def _new_application(*, actor, data: ApplicationData, status) -> Application:
         urgent=data.urgent,
         status=status,
     )
-    save(application, actor)
+    validate(application, exclude=["number"])
+    _save_numbered(application, actor, timezone.localtime(received_at).year)
     application.programs.set(data.programs)
     return application
+
+
+def _save_numbered(application: Application, actor, year: int) -> None:
+    """Save with the next free number of the year. Numbers run across every office, so two
+    clerks may draw the same one at once: the unique constraint refuses the second, which
+    draws again."""
+    application._history_user = actor
+    for attempt in range(NUMBER_ATTEMPTS):
+        application.number = _next_number(year)
+        try:
+            with transaction.atomic():
+                application.save(force_insert=True)
+            return
+        except IntegrityError:
+            if attempt == NUMBER_ATTEMPTS - 1:
+                raise
 
 
 @transaction.atomic

@@ -358,3 +358,14 @@ def test_link_a_verification_request_of_the_household(clerk, group, program, uni
     services.referral_link_verification(actor=clerk, referral=referral, request=request)
     referral.refresh_from_db()
     assert referral.verification_request == request
+
+
+def test_a_number_drawn_twice_at_once_is_drawn_again(clerk, group, application, monkeypatch):
+    """Numbers run across offices: when another clerk's commit took the number first, the
+    unique constraint refuses it and the next one is drawn."""
+    real = services._next_number
+    drawn = iter([application.number])
+    monkeypatch.setattr(services, "_next_number", lambda year: next(drawn, None) or real(year))
+    second = receive(clerk, group, applicant_id_number=OTHER_ID_NUMBER)
+    assert second.number != application.number and second.pk
+    assert second.history.count() == 1
