@@ -71,8 +71,8 @@ class Application(models.Model):
 
     TRANSITIONS = {
         Status.RECEIVED: {Status.REFERRED},
-        Status.REFERRED: {Status.REFERRED, Status.IN_PROGRESS, Status.CLOSED},
-        Status.IN_PROGRESS: {Status.IN_PROGRESS, Status.REFERRED, Status.CLOSED},
+        Status.REFERRED: {Status.IN_PROGRESS, Status.CLOSED},
+        Status.IN_PROGRESS: {Status.CLOSED},
         Status.CLOSED: {Status.ANSWERED},
         Status.ANSWERED: set(),
         Status.REFUSED: set(),

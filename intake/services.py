@@ -14,16 +14,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.urls import NoReverseMatch, reverse
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assistance.idnumbers import birth_date as id_birth_date
 from assistance.idnumbers import normalize_id_number
 from assistance.outbox import send_after_commit
-from assistance.roles import Role
 from assistance.services import notify
 from assistance.workdays import WorkdayCalendar
 from meetings.models import Meeting
@@ -31,6 +28,20 @@ from meetings.services import ItemData, MeetingError, agenda_item_create
 from members.models import AssistanceProgram, LeadingGroup, MemberUnit
 from verification.models import Household
 
+from .base import (
+    IntakeError,
+    directors,
+    liaison_users,
+    lock_application,
+    lock_referral,
+    move,
+    page_url,
+    record_event,
+    require,
+    require_text,
+    save,
+    validate,
+)
 from .models import Application, ApplicationAttachment, ApplicationEvent, ProgramRouting, Referral
 from .permissions import can_act_on_referral, can_receive, can_run_application
 from .selectors import possible_duplicates as possible_duplicates
@@ -38,93 +49,7 @@ from .selectors import possible_duplicates as possible_duplicates
 DEFAULT_WORKING_DAYS = 10
 DEFAULT_URGENT_HOURS = 24
 DELIVER_TASK = "intake.tasks.referral_deliver_task"
-
-
-class IntakeError(Exception):
-    """A rule refused the action; ``message`` says why, in the user's language."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-# --- Helpers ----------------------------------------------------------------------------------
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise IntakeError(_("Your role does not allow you to do this."))
-
-
-def _move(obj, status) -> None:
-    """Set ``obj``'s status if its model's ``TRANSITIONS`` allow it, else refuse."""
-    model = type(obj)
-    if status not in model.TRANSITIONS[model.Status(obj.status)]:
-        raise IntakeError(
-            _("This is “%(status)s” and cannot be changed that way.")
-            % {"status": model.Status(obj.status).label}
-        )
-    obj.status = status
-
-
-def _save(obj, actor):
-    """Validate and save ``obj``, its history row naming ``actor``."""
-    obj._history_user = actor
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        raise IntakeError(" ".join(exc.messages)) from None
-    obj.save()
-    return obj
-
-
-def record_event(application, kind, *, actor=None, referral=None, text="") -> ApplicationEvent:
-    event = ApplicationEvent(
-        application=application, referral=referral, kind=kind, actor=actor, text=text
-    )
-    event._history_user = actor
-    event.save()
-    return event
-
-
-def _lock_application(application: Application) -> Application:
-    return Application.objects.select_for_update().get(pk=application.pk)
-
-
-def _lock_referral(referral: Referral) -> tuple[Application, Referral]:
-    """Lock the referral's application first, then the referral (always in that order)."""
-    application_id = Referral.objects.values_list("application_id", flat=True).get(pk=referral.pk)
-    application = Application.objects.select_for_update().get(pk=application_id)
-    referral = Referral.objects.select_for_update().select_related("unit").get(pk=referral.pk)
-    return application, referral
-
-
-def _require_text(text: str, message: str) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise IntakeError(message)
-    return text
-
-
-def liaison_users(unit_id: int) -> list:
-    """The active users who are active liaisons of the unit."""
-    return list(
-        get_user_model().objects.filter(
-            liaison__unit_id=unit_id, liaison__active=True, is_active=True
-        )
-    )
-
-
-def directors() -> list:
-    return list(get_user_model().objects.filter(groups__name=Role.OFFICE_DIRECTOR, is_active=True))
-
-
-def _url(name: str, pk: int) -> str:
-    # The pages are the ui engineer's: until their URLs exist, notifications carry none.
-    try:
-        return reverse(name, kwargs={"pk": pk})
-    except NoReverseMatch:
-        return ""
+NUMBER_ATTEMPTS = 5
 
 
 # --- Receiving --------------------------------------------------------------------------------
@@ -148,8 +73,7 @@ class ApplicationData:
     received_at: datetime.datetime | None = None
 
 
-def _next_number(office: LeadingGroup, year: int) -> str:
-    # The office row is locked by the caller, so two clerks never draw the same number.
+def _next_number(year: int) -> str:
     prefix = f"SQ{year}"
     last = (
         Application.objects.filter(number__startswith=prefix)
@@ -164,7 +88,6 @@ def _next_number(office: LeadingGroup, year: int) -> str:
 def _new_application(*, actor, data: ApplicationData, status) -> Application:
     if not data.applicant_id_number and not data.urgent:
         raise IntakeError(_("Enter the applicant's ID number (only an urgent case may lack one)."))
-    LeadingGroup.objects.select_for_update().get(pk=data.office.pk)
     received_at = data.received_at or timezone.now()
     birth = data.applicant_birth_date
     if data.applicant_id_number and birth is None:
@@ -173,7 +96,6 @@ def _new_application(*, actor, data: ApplicationData, status) -> Application:
         except ValueError:
             birth = None  # full_clean below says what is wrong with the number
     application = Application(
-        number=_next_number(data.office, timezone.localtime(received_at).year),
         office=data.office,
         channel=data.channel,
         received_at=received_at,
@@ -190,15 +112,32 @@ def _new_application(*, actor, data: ApplicationData, status) -> Application:
         urgent=data.urgent,
         status=status,
     )
-    _save(application, actor)
+    validate(application, exclude=["number"])
+    _save_numbered(application, actor, timezone.localtime(received_at).year)
     application.programs.set(data.programs)
     return application
+
+
+def _save_numbered(application: Application, actor, year: int) -> None:
+    """Save with the next free number of the year. Numbers run across every office, so two
+    clerks may draw the same one at once: the unique constraint refuses the second, which
+    draws again."""
+    application._history_user = actor
+    for attempt in range(NUMBER_ATTEMPTS):
+        application.number = _next_number(year)
+        try:
+            with transaction.atomic():
+                application.save(force_insert=True)
+            return
+        except IntegrityError:
+            if attempt == NUMBER_ATTEMPTS - 1:
+                raise
 
 
 @transaction.atomic
 def application_receive(*, actor, data: ApplicationData) -> Application:
     """Receive an application (受理): numbered SQ<year><6 digits>, on the timeline."""
-    _require(can_receive(actor))
+    require(can_receive(actor))
     application = _new_application(actor=actor, data=data, status=Application.Status.RECEIVED)
     record_event(application, ApplicationEvent.Kind.RECEIVED, actor=actor)
     return application
@@ -208,11 +147,11 @@ def application_receive(*, actor, data: ApplicationData) -> Application:
 def application_refuse(*, actor, data: ApplicationData, reason: str) -> Application:
     """Record an application that is not accepted (不予受理), with the reason the notice
     gives the applicant."""
-    _require(can_receive(actor))
-    reason = _require_text(reason, _("Give the reason for not accepting the application."))
+    require(can_receive(actor))
+    reason = require_text(reason, _("Give the reason for not accepting the application."))
     application = _new_application(actor=actor, data=data, status=Application.Status.REFUSED)
     application.refusal_reason = reason
-    _save(application, actor)
+    save(application, actor)
     record_event(application, ApplicationEvent.Kind.REFUSED, actor=actor, text=reason)
     return application
 
@@ -221,14 +160,14 @@ def application_refuse(*, actor, data: ApplicationData, reason: str) -> Applicat
 def application_attach(*, actor, application: Application, files=()) -> list:
     """Add files (already checked by their content, ``assistance.uploads``) to an open
     application."""
-    application = _lock_application(application)
-    _require(can_run_application(actor, application))
+    application = lock_application(application)
+    require(can_run_application(actor, application))
     saved = []
     for upload in files:
         attachment = ApplicationAttachment(
             application=application, file=upload, name=upload.name[:200], uploaded_by=actor
         )
-        saved.append(_save(attachment, actor))
+        saved.append(save(attachment, actor))
     return saved
 
 
@@ -281,7 +220,7 @@ def _refer(*, actor, application, unit, role, ask, note, start) -> Referral:
     taken = application.referrals.filter(unit=unit, status__in=Referral.ACTIVE_STATUSES)
     if taken.exists():
         raise IntakeError(_("%(unit)s already has this application.") % {"unit": unit.name})
-    _save(referral, actor)
+    save(referral, actor)
     record_event(
         application,
         ApplicationEvent.Kind.REFERRED,
@@ -304,11 +243,13 @@ def referrals_share(
 ) -> list[Referral]:
     """Refer a received application (转办) to one lead unit and any assisting units; each
     is delivered to its unit's queue after the commit."""
-    application = _lock_application(application)
-    _require(can_run_application(actor, application))
+    application = lock_application(application)
+    require(can_run_application(actor, application))
     if lead is None:
         raise IntakeError(_("Choose the lead unit."))
-    _move(application, Application.Status.REFERRED)
+    if application.status != Application.Status.RECEIVED:
+        raise IntakeError(_("This application was referred already."))
+    move(application, Application.Status.REFERRED)
     others = [u for u in dict.fromkeys(assisting) if u.pk != lead.pk]
     now = timezone.now()
     referrals = [
@@ -323,16 +264,23 @@ def referrals_share(
         )
         for unit, role in [(lead, Referral.Role.LEAD)] + [(u, Referral.Role.ASSIST) for u in others]
     ]
-    _save(application, actor)
+    save(application, actor)
     return referrals
 
 
 def referral_deliver(*, referral_id: int) -> bool:
     """Mark a referral delivered to its unit and tell its liaisons; once only (a second
-    message changes nothing). Returns whether it was delivered now."""
+    message changes nothing). Returns whether it was delivered now. Locks the application
+    first, as every service does, so a delivery never deadlocks with a unit's step."""
     with transaction.atomic():
+        application_id = (
+            Referral.objects.filter(pk=referral_id).values_list("application_id", flat=True).first()
+        )
+        if application_id is None:
+            return False
+        Application.objects.select_for_update().get(pk=application_id)
         referral = (
-            Referral.objects.select_for_update()
+            Referral.objects.select_for_update(of=("self",))
             .select_related("application", "unit")
             .filter(pk=referral_id, delivered_at__isnull=True, status__in=Referral.ACTIVE_STATUSES)
             .first()
@@ -348,7 +296,7 @@ def referral_deliver(*, referral_id: int) -> bool:
             "number": referral.application.number,
             "due": timezone.localtime(referral.deadline).strftime("%Y-%m-%d %H:%M"),
         }
-        url = _url("intake:referral_detail", referral.pk)
+        url = page_url("intake:referral_detail", referral.pk)
         transaction.on_commit(lambda: notify(users=users, message=message, url=url))
     return True
 
@@ -357,8 +305,8 @@ def referral_deliver(*, referral_id: int) -> bool:
 
 
 def _unit_step(actor, referral: Referral) -> tuple[Application, Referral]:
-    application, referral = _lock_referral(referral)
-    _require(can_act_on_referral(actor, referral))
+    application, referral = lock_referral(referral)
+    require(can_act_on_referral(actor, referral))
     return application, referral
 
 
@@ -366,12 +314,12 @@ def _unit_step(actor, referral: Referral) -> tuple[Application, Referral]:
 def referral_sign(*, actor, referral: Referral) -> Referral:
     """The unit signs for a referral (签收): it is now the unit's to work on."""
     application, referral = _unit_step(actor, referral)
-    _move(referral, Referral.Status.IN_PROGRESS)
+    move(referral, Referral.Status.IN_PROGRESS)
     referral.signed_at, referral.signed_by = timezone.now(), actor
-    _save(referral, actor)
+    save(referral, actor)
     if application.status == Application.Status.REFERRED:
-        _move(application, Application.Status.IN_PROGRESS)
-        _save(application, actor)
+        move(application, Application.Status.IN_PROGRESS)
+        save(application, actor)
     record_event(application, ApplicationEvent.Kind.SIGNED, actor=actor, referral=referral)
     return referral
 
@@ -379,16 +327,17 @@ def referral_sign(*, actor, referral: Referral) -> Referral:
 @transaction.atomic
 def referral_return(*, actor, referral: Referral, reason: str) -> Referral:
     """The unit gives a referral back (退回) as not its business, saying why; the office
-    re-routes it."""
+    re-routes it (until then the application is not closed, even if it was the last one
+    open)."""
     application, referral = _unit_step(actor, referral)
-    reason = _require_text(reason, _("Say why the referral is returned."))
-    _move(referral, Referral.Status.RETURNED)
+    reason = require_text(reason, _("Say why the referral is returned."))
+    move(referral, Referral.Status.RETURNED)
     referral.return_reason = reason
-    _save(referral, actor)
+    save(referral, actor)
     record_event(
         application, ApplicationEvent.Kind.RETURNED, actor=actor, referral=referral, text=reason
     )
-    url = _url("intake:application_detail", application.pk)
+    url = page_url("intake:application_detail", application.pk)
     message = _("%(unit)s returned its referral of application %(number)s.") % {
         "unit": referral.unit.name,
         "number": application.number,
@@ -402,8 +351,8 @@ def referral_return(*, actor, referral: Referral, reason: str) -> Referral:
 def referral_reroute(*, actor, referral: Referral, unit: MemberUnit) -> Referral:
     """The office sends a returned referral to another unit, in the same role: a new
     referral, whose clock starts again."""
-    application, referral = _lock_referral(referral)
-    _require(can_run_application(actor, application))
+    application, referral = lock_referral(referral)
+    require(can_run_application(actor, application))
     if referral.status != Referral.Status.RETURNED:
         raise IntakeError(_("Only a returned referral can be sent to another unit."))
     if referral.events.filter(kind=ApplicationEvent.Kind.REROUTED).exists():
@@ -434,7 +383,7 @@ def referral_reroute(*, actor, referral: Referral, unit: MemberUnit) -> Referral
 def referral_progress(*, actor, referral: Referral, text: str) -> ApplicationEvent:
     """The unit reports progress on a referral it has signed for."""
     application, referral = _unit_step(actor, referral)
-    text = _require_text(text, _("Describe the progress."))
+    text = require_text(text, _("Describe the progress."))
     if referral.status != Referral.Status.IN_PROGRESS:
         raise IntakeError(_("Sign for the referral first."))
     return record_event(
@@ -447,7 +396,7 @@ def referral_help_first(*, actor, referral: Referral, note: str) -> Referral:
     """The lead unit of an urgent case helps first and completes the paperwork after
     (先行救助)."""
     application, referral = _unit_step(actor, referral)
-    note = _require_text(note, _("Say what help was given."))
+    note = require_text(note, _("Say what help was given."))
     if not application.urgent:
         raise IntakeError(_("Help first is only for urgent cases."))
     if referral.role != Referral.Role.LEAD:
@@ -458,7 +407,7 @@ def referral_help_first(*, actor, referral: Referral, note: str) -> Referral:
         raise IntakeError(_("Help first is recorded already."))
     referral.help_first, referral.help_first_note = True, note
     referral.help_first_at = timezone.now()
-    _save(referral, actor)
+    save(referral, actor)
     record_event(
         application, ApplicationEvent.Kind.HELP_FIRST, actor=actor, referral=referral, text=note
     )
@@ -496,12 +445,12 @@ def referral_close(*, actor, referral: Referral, result: Outcome) -> Referral:
     the application is closed too, exactly once (the application row is locked first)."""
     application, referral = _unit_step(actor, referral)
     _check_outcome(result)
-    _move(referral, Referral.Status.CLOSED)
+    move(referral, Referral.Status.CLOSED)
     referral.outcome, referral.outcome_program = result.outcome, result.program
     referral.amount, referral.service = result.amount, result.service
     referral.outcome_reason, referral.passed_to = result.reason, result.passed_to
     referral.closed_at, referral.closed_by = timezone.now(), actor
-    _save(referral, actor)
+    save(referral, actor)
     record_event(
         application,
         ApplicationEvent.Kind.CLOSED,
@@ -510,15 +459,30 @@ def referral_close(*, actor, referral: Referral, result: Outcome) -> Referral:
         text=referral.get_outcome_display(),
     )
     if not application.referrals.filter(status__in=Referral.ACTIVE_STATUSES).exists():
-        _move(application, Application.Status.CLOSED)
-        _save(application, actor)
+        move(application, Application.Status.CLOSED)
+        save(application, actor)
         record_event(application, ApplicationEvent.Kind.CLOSED, actor=actor)
         message = _("Every referral of application %(number)s is closed: answer the applicant.")
         users = list(get_user_model().objects.filter(pk=application.received_by_id))
-        url = _url("intake:application_detail", application.pk)
+        url = page_url("intake:application_detail", application.pk)
         transaction.on_commit(
             lambda: notify(users=users, message=message % {"number": application.number}, url=url)
         )
+    return referral
+
+
+@transaction.atomic
+def referral_link_verification(*, actor, referral: Referral, request) -> Referral:
+    """The office links a verification request (核对) of the applicant's household to a
+    referral that asks for a decision, so the unit sees the household's checks."""
+    application, referral = lock_referral(referral)
+    require(can_run_application(actor, application))
+    if not referral.is_active:
+        raise IntakeError(_("This referral is no longer open."))
+    if not application.household_id or request.household_id != application.household_id:
+        raise IntakeError(_("The verification request is not of the applicant's household."))
+    referral.verification_request = request
+    save(referral, actor)
     return referral
 
 
@@ -528,15 +492,15 @@ def referral_close(*, actor, referral: Referral, result: Outcome) -> Referral:
 @transaction.atomic
 def application_answer(*, actor, application: Application, text: str) -> Application:
     """Answer the applicant (答复) once every referral is closed."""
-    application = _lock_application(application)
-    _require(can_run_application(actor, application))
-    text = _require_text(text, _("Write the answer to the applicant."))
+    application = lock_application(application)
+    require(can_run_application(actor, application))
+    text = require_text(text, _("Write the answer to the applicant."))
     if application.status != Application.Status.CLOSED:
         raise IntakeError(_("The applicant is answered once every referral is closed."))
-    _move(application, Application.Status.ANSWERED)
+    move(application, Application.Status.ANSWERED)
     application.answer, application.answered_at = text, timezone.now()
     application.answered_by = actor
-    _save(application, actor)
+    save(application, actor)
     record_event(application, ApplicationEvent.Kind.ANSWERED, actor=actor, text=text)
     return application
 
@@ -545,8 +509,8 @@ def application_answer(*, actor, application: Application, text: str) -> Applica
 def application_to_agenda(*, actor, application: Application, meeting: Meeting):
     """Put a case the units cannot settle alone on a joint meeting's agenda (一事一议), as a
     draft item of its lead unit."""
-    application = _lock_application(application)
-    _require(can_run_application(actor, application))
+    application = lock_application(application)
+    require(can_run_application(actor, application))
     if application.agenda_item_id:
         raise IntakeError(_("This application is on a meeting's agenda already."))
     if application.status in (Application.Status.REFUSED, Application.Status.ANSWERED):
@@ -571,6 +535,6 @@ def application_to_agenda(*, actor, application: Application, meeting: Meeting):
     except MeetingError as exc:
         raise IntakeError(exc.message) from None
     application.agenda_item = item
-    _save(application, actor)
+    save(application, actor)
     record_event(application, ApplicationEvent.Kind.ON_AGENDA, actor=actor, text=str(meeting))
     return item

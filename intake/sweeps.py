@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from assistance.services import notify
 
-from .models import ApplicationEvent, Referral
-from .services import directors, liaison_users, record_event
+from .base import directors, liaison_users, record_event
+from .models import Application, ApplicationEvent, Referral
 
 
 @dataclass
@@ -25,11 +25,22 @@ def referrals_mark_overdue(*, now=None) -> OverdueSweep:
     """Flag open referrals past their deadline overdue, remind each unit's liaisons once per
     referral and tell the office directors. Safe to run as often as beat likes."""
     now = now or timezone.now()
+    pending = Referral.objects.filter(
+        Q(overdue=False) | Q(reminded_at__isnull=True),
+        status__in=Referral.ACTIVE_STATUSES,
+        deadline__lt=now,
+    )
     with transaction.atomic():
+        # The applications first, as the services lock them (a unit at work on one is
+        # skipped: the next sweep takes it), then their referrals.
+        applications = list(
+            Application.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=pending.values("application_id"))
+            .values_list("pk", flat=True)
+        )
         due = list(
-            Referral.objects.select_for_update(skip_locked=True)
-            .filter(status__in=Referral.ACTIVE_STATUSES, deadline__lt=now)
-            .filter(Q(overdue=False) | Q(reminded_at__isnull=True))
+            pending.filter(application_id__in=applications)
+            .select_for_update(of=("self",))
             .select_related("application", "unit")
         )
         marked = [r for r in due if not r.overdue]

@@ -14,7 +14,12 @@ from intake.services import IntakeError, Outcome
 from tests.factories import LiaisonFactory, MemberUnitFactory, UserFactory
 from tests.intake.conftest import BORN, ID_NUMBER, OTHER_ID_NUMBER, application_data, receive, refer
 from tests.meetings.factories import meeting_schedule
-from tests.verification.factories import register_family
+from tests.verification.factories import (
+    VerificationItemFactory,
+    authorize_all,
+    register_family,
+)
+from verification import services as verification_services
 
 pytestmark = pytest.mark.django_db
 
@@ -133,6 +138,10 @@ def test_share_refers_to_the_lead_and_assisting_units(clerk, referred, unit, oth
     assert kinds(application)[:3] == ["received", "referred", "referred"]
     with pytest.raises(IntakeError):
         refer(clerk, application, unit)
+    third_unit = MemberUnitFactory(group=application.office, code="test-third")
+    with pytest.raises(IntakeError):  # more units come by re-routing, not a second share
+        refer(clerk, application, third_unit)
+    assert application.referrals.count() == 2
 
 
 def test_only_the_office_refers(liaison, application, unit):
@@ -331,3 +340,32 @@ def test_to_agenda_needs_a_lead_unit(clerk, convener, group, application, unit):
     meeting = meeting_schedule(clerk=clerk, group=group, convener=convener, invited_units=[unit])
     with pytest.raises(IntakeError):
         services.application_to_agenda(actor=clerk, application=application, meeting=meeting)
+
+
+def test_link_a_verification_request_of_the_household(clerk, group, program, unit, liaison):
+    VerificationItemFactory(unit=unit)
+    household = register_family(actor=clerk, office=group)
+    authorize_all(actor=clerk, household=household)
+    request = verification_services.request_submit(actor=clerk, household=household)
+    stranger = receive(clerk, group, [program], applicant_id_number=OTHER_ID_NUMBER)
+    (other,) = refer(clerk, stranger, unit)
+    with pytest.raises(IntakeError):  # not this applicant's household
+        services.referral_link_verification(actor=clerk, referral=other, request=request)
+    application = receive(clerk, group, [program], household=household)
+    (referral,) = refer(clerk, application, unit)
+    with pytest.raises(IntakeError):
+        services.referral_link_verification(actor=liaison, referral=referral, request=request)
+    services.referral_link_verification(actor=clerk, referral=referral, request=request)
+    referral.refresh_from_db()
+    assert referral.verification_request == request
+
+
+def test_a_number_drawn_twice_at_once_is_drawn_again(clerk, group, application, monkeypatch):
+    """Numbers run across offices: when another clerk's commit took the number first, the
+    unique constraint refuses it and the next one is drawn."""
+    real = services._next_number
+    drawn = iter([application.number])
+    monkeypatch.setattr(services, "_next_number", lambda year: next(drawn, None) or real(year))
+    second = receive(clerk, group, applicant_id_number=OTHER_ID_NUMBER)
+    assert second.number != application.number and second.pk
+    assert second.history.count() == 1
