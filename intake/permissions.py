@@ -34,6 +34,13 @@ def is_auditor(user) -> bool:
     return has_role(user, Role.AUDITOR)
 
 
+def sees_applicants(user) -> bool:
+    """Who sees an applicant's name, phone, address and hardship: the office and the
+    liaisons who work on the referral. Auditors follow the process (states, timeline, who
+    and when) with the name masked and the rest withheld: their work needs none of it."""
+    return is_office(user) or has_role(user, Role.UNIT_LIAISON)
+
+
 def reads_all(user) -> bool:
     """Who reads every application and its timeline: the office and the auditors."""
     return is_office(user) or is_auditor(user)

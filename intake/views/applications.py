@@ -43,6 +43,7 @@ def application_list(request):
             "filters": filters,
             "query": query.urlencode(),
             "can_receive": permissions.can_receive(request.user),
+            "personal": permissions.sees_applicants(request.user),
         },
     )
 
@@ -111,6 +112,7 @@ def _render_application(request, application: Application, **bound):
     context = {
         "application": application,
         "id_number": permissions.shown_id_number(request.user, application),
+        "personal": permissions.sees_applicants(request.user),
         "referrals": selectors.application_referrals(application),
         "events": selectors.application_timeline(application),
         "office": office,

@@ -50,6 +50,7 @@ def _render_referral(request, referral: Referral, **bound):
         "referral": referral,
         "application": referral.application,
         "id_number": permissions.shown_id_number(request.user, referral.application),
+        "personal": permissions.sees_applicants(request.user),
         "events": [
             event
             for event in selectors.application_timeline(referral.application)

@@ -282,7 +282,8 @@ def build_world() -> SimpleNamespace:
     w.personal = PersonalData(
         id_numbers=[w.application.applicant_id_number]
         + [m.id_number for h in (w.household, w.batch_household) for m in h.members.order_by("pk")],
-        names=[m.name for h in (w.household, w.batch_household) for m in h.members.order_by("pk")],
+        names=[w.application.applicant_name]
+        + [m.name for h in (w.household, w.batch_household) for m in h.members.order_by("pk")],
         findings=[VEHICLE, SNAPSHOT_VEHICLE, TAX_DETAILS, str(TAX_AMOUNT), "86,420.75"],
     )
     return w
