@@ -4,6 +4,7 @@ the step is allowed and raise ``IntakeError`` when it is not."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from assistance import uploads
 from assistance.forms import BootstrapMixin, DateInput
 from assistance.idnumbers import validate_id_number
 from meetings.models import Meeting
@@ -188,3 +189,21 @@ class CloseForm(BootstrapMixin, forms.Form):
         label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     passed_to = forms.CharField(label=_("Passed on to"), required=False, max_length=200)
+
+
+# What an application may carry, judged from the bytes (``assistance.uploads``).
+ATTACHMENT_KINDS = (uploads.PDF, uploads.DOCX, uploads.XLSX, uploads.JPEG, uploads.PNG)
+attachment_validator = uploads.UploadValidator(
+    kinds=ATTACHMENT_KINDS, max_bytes_setting="INTAKE_ATTACHMENT_MAX_BYTES"
+)
+
+
+class AttachmentForm(BootstrapMixin, forms.Form):
+    """One file handed in with an application, checked by its content."""
+
+    file = forms.FileField(label=_("File"), validators=[attachment_validator])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = attachment_validator.help_text()
+        self.fields["file"].widget.attrs["accept"] = attachment_validator.accept()

@@ -15,6 +15,9 @@ urlpatterns = [
     path("<int:pk>/receipt.docx", views.receipt_docx, name="receipt_docx"),
     path("<int:pk>/refusal/", views.refusal_notice, name="refusal_notice"),
     path("<int:pk>/refusal.docx", views.refusal_docx, name="refusal_docx"),
+    path("<int:pk>/files/", views.attach, name="attach"),
+    path("files/<int:pk>/", views.attachment_download, name="attachment_download"),
+    path("<int:pk>/id-number/", views.reveal_id, name="reveal_id"),
     # The units' referrals
     path("referrals/", views.inbox, name="inbox"),
     path("referrals/<int:pk>/", views.referral_detail, name="referral_detail"),

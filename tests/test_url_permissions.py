@@ -23,12 +23,13 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.shortcuts import resolve_url
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, clear_url_caches, get_resolver, reverse
 
-from tests.security.world import PERSONAS, build_world
+from tests.security.world import PDF, PERSONAS, build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +78,10 @@ class Case:
 
 def pk(attr):
     return lambda w: {"pk": getattr(w, attr).pk}
+
+
+def _pdf():
+    return SimpleUploadedFile("补充材料.pdf", PDF, content_type="application/pdf")
 
 
 def household_member(w):
@@ -248,6 +253,10 @@ URLS: dict[str, list[Case]] = {
     "intake:receipt_docx": [Case(OFFICE | LIAISON, pk("application"))],
     "intake:refusal_notice": [Case(OFFICE, pk("refused_application"))],
     "intake:refusal_docx": [Case(OFFICE, pk("refused_application"))],
+    "intake:attach": [Case(OFFICE, pk("application"), POST, data=lambda w: {"file": _pdf()})],
+    "intake:attachment_download": [Case(OFFICE | LIAISON, pk("application_attachment"))],
+    # The full ID number, shown once to the office (the access log records it).
+    "intake:reveal_id": [Case(OFFICE, pk("application"), POST, full_ids=OFFICE)],
     "intake:inbox": [Case(LIAISONS)],
     "intake:referral_detail": [Case(READERS | LIAISON, pk("referral"))],
     "intake:referral_sign": [Case(LIAISON, pk("referral"), POST)],
@@ -553,6 +562,7 @@ def _uploads(world):
         world.snapshot.file.name,
         world.item_attachment.file.name,
         world.update_attachment.file.name,
+        world.application_attachment.file.name,
     ]
 
 

@@ -1,5 +1,6 @@
 """Views of intake: the office's applications (``applications``), the units' referrals
-(``referrals``) and the applicant's papers (``documents``)."""
+(``referrals``), the applicant's papers (``documents``), and an application's files and
+its applicant's full ID number (``files``)."""
 
 from .applications import (
     answer,
@@ -10,6 +11,7 @@ from .applications import (
     to_agenda,
 )
 from .documents import receipt, receipt_docx, refusal_docx, refusal_notice
+from .files import attach, attachment_download, reveal_id
 from .referrals import (
     close,
     help_first,
@@ -23,6 +25,8 @@ from .referrals import (
 
 __all__ = [
     "answer",
+    "attach",
+    "attachment_download",
     "application_create",
     "application_detail",
     "application_list",
@@ -37,6 +41,7 @@ __all__ = [
     "refusal_notice",
     "reroute",
     "return_",
+    "reveal_id",
     "share",
     "sign",
     "to_agenda",

@@ -343,7 +343,8 @@ def _held_meeting(w, clerk, director, convener, liaison, *, title) -> Meeting:
 
 
 def _applications(w, clerk) -> None:
-    """An application referred to the police (delivered, signed for), and one refused."""
+    """An application referred to the police (delivered, signed for) with a file, and one
+    refused."""
 
     def data():
         return intake_services.ApplicationData(
@@ -360,6 +361,11 @@ def _applications(w, clerk) -> None:
             actor=clerk, application=w.application, lead=w.unit, ask=Referral.Ask.DECISION
         )
     w.referral = intake_services.referral_sign(actor=w.users["unit_liaison"], referral=w.referral)
+    (w.application_attachment,) = intake_services.application_attach(
+        actor=clerk,
+        application=w.application,
+        files=[SimpleUploadedFile("申请材料.pdf", PDF, content_type="application/pdf")],
+    )
     w.application.refresh_from_db()
     w.refused_application = intake_services.application_refuse(
         actor=clerk, data=data(), reason="不属于救助范围。"
