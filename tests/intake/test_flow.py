@@ -4,16 +4,20 @@ application page shows the meeting, the item's status and, once the minutes are 
 the meeting's decisions. Fixtures: ``tests/intake/conftest.py``."""
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, override
 
 from intake.models import Application
-from meetings.models import Decision, Minutes
+from meetings.models import Decision, Meeting, Minutes
 from tests.intake.conftest import ID_NUMBER, OTHER_ID_NUMBER, receive
 from tests.intake.test_views import form_data, post
 from tests.meetings.factories import meeting_schedule
 
 pytestmark = pytest.mark.django_db
+
+NOT_CHECKED = "Check for duplicates of these applicant details before saving."
 
 
 def _check(client, clerk, data):
@@ -27,7 +31,9 @@ def test_save_without_the_check_is_refused_and_saves_nothing(client, clerk, grou
     data = form_data(group, program, applicant_id_number=ID_NUMBER, step="save")
     response = post(client, clerk, "intake:application_create", data)
     assert response.status_code == 400
-    assert "Check for duplicates" in str(response.context["form"].non_field_errors())
+    errors = response.context["form"].non_field_errors()
+    with override("zh-hans"):
+        assert list(errors) == [gettext(NOT_CHECKED)]
     assert response.context["duplicates"].applications == [existing]
     assert Application.objects.count() == 1
 
@@ -123,3 +129,13 @@ def test_an_application_on_no_agenda_shows_none(client, clerk, group, program):
     response = _page(client, clerk, application)
     assert response.context["agenda"] is None
     assert 'data-testid="agenda"' not in response.content.decode()
+
+
+def test_the_demo_puts_one_case_on_a_meeting_agenda(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo")
+    (application,) = Application.objects.filter(agenda_item__isnull=False)
+    assert application.agenda_item.meeting.kind == Meeting.Kind.CASE
+    call_command("load_demo")
+    assert Application.objects.filter(agenda_item__isnull=False).count() == 1
+    assert Meeting.objects.filter(kind=Meeting.Kind.CASE).count() == 1
