@@ -1,15 +1,19 @@
 """Demo applications (``manage.py load_demo``) for Xicheng, the seed group with assistance
 programmes: one just received, one not accepted, an urgent case helped first by the
-disabled persons' federation, one returned by it and re-routed to civil affairs, and one
-closed and answered. Invented people and numbers only."""
+disabled persons' federation, one returned by it and re-routed to civil affairs (then put
+on a case consultation's agenda, 一事一议), and one closed and answered.
+Invented people and numbers only."""
 
 import datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from assistance.idnumbers import check_character
+from meetings.models import Meeting
+from meetings.services import meeting_schedule
 from members.models import AssistanceProgram, LeadingGroup, MemberUnit
 
 from . import services
@@ -90,12 +94,15 @@ def demo_intake() -> int:
     services.referral_help_first(
         actor=liaison, referral=lead, note="已送至临时安置点，发放食品和衣物。"
     )
-    _returned_and_rerouted(clerk, liaison, group, civil, federation, programs.get("助医"))
+    rerouted = _returned_and_rerouted(
+        clerk, liaison, group, civil, federation, programs.get("助医")
+    )
+    _on_agenda(clerk, rerouted, [civil, federation])
     _answered(clerk, liaison, group, federation, disability)
     return Application.objects.count()
 
 
-def _returned_and_rerouted(clerk, liaison, group, civil, federation, program) -> None:
+def _returned_and_rerouted(clerk, liaison, group, civil, federation, program) -> Application:
     application = services.application_receive(
         actor=clerk,
         data=_data(
@@ -115,6 +122,22 @@ def _returned_and_rerouted(clerk, liaison, group, civil, federation, program) ->
         actor=liaison, referral=referral, reason="申请人无残疾证，医疗救助由区民政局牵头。"
     )
     services.referral_reroute(actor=clerk, referral=referral, unit=civil)
+    return application
+
+
+def _on_agenda(clerk, application: Application, units) -> None:
+    """一事一议: the re-routed case goes on a case consultation's agenda next week."""
+    day = timezone.localdate() + datetime.timedelta(days=7)
+    meeting = meeting_schedule(
+        actor=clerk,
+        group=application.office,
+        kind=Meeting.Kind.CASE,
+        title="医疗救助个案会商会",
+        starts_at=timezone.make_aware(datetime.datetime.combine(day, datetime.time(14, 30))),
+        place="区民政局二楼会议室",
+        invited_units=units,
+    )
+    services.application_to_agenda(actor=clerk, application=application, meeting=meeting)
 
 
 def _answered(clerk, liaison, group, federation, program) -> None:

@@ -8,6 +8,8 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 
 from assistance.idnumbers import normalize_id_number
+from meetings.models import AgendaItem, Minutes
+from meetings.selectors import minutes_decisions
 from verification.models import Household, HouseholdMember
 
 from .models import Application, ApplicationEvent, Referral
@@ -86,3 +88,25 @@ def application_timeline(application: Application) -> list[ApplicationEvent]:
 
 def application_attachments(application: Application) -> list:
     return list(application.attachments.select_related("uploaded_by").order_by("uploaded_at", "pk"))
+
+
+@dataclass
+class AgendaFollowUp:
+    """Where a case put on a joint meeting's agenda (一事一议) stands: the item with its
+    meeting, and the meeting's decisions once its minutes are issued."""
+
+    item: AgendaItem
+    decisions: list = field(default_factory=list)
+    minutes_issued: bool = False
+
+
+def application_agenda(application: Application) -> AgendaFollowUp | None:
+    """The application's agenda item and meeting, and the decisions of the meeting's
+    issued minutes; None when the application is on no agenda."""
+    if application.agenda_item_id is None:
+        return None
+    item = AgendaItem.objects.select_related("meeting").get(pk=application.agenda_item_id)
+    minutes = Minutes.objects.filter(meeting_id=item.meeting_id).first()
+    if minutes is None or minutes.status != Minutes.Status.ISSUED:
+        return AgendaFollowUp(item=item)
+    return AgendaFollowUp(item=item, decisions=minutes_decisions(minutes), minutes_issued=True)

@@ -7,16 +7,21 @@ through ``intake.services``, whose ``IntakeError`` is shown on the page and chan
 """
 
 from django.contrib import messages
+from django.core import signing
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from assistance.idnumbers import normalize_id_number
 
 from .. import pages, permissions, selectors, services
 from ..forms import AgendaForm, AnswerForm, ApplicationFilterForm, ApplicationForm, ShareForm
 from ..models import Application
 
 PAGE_SIZE = 50
+CHECK_SALT = "intake.duplicate-check"
+CHECK_MAX_AGE = 60 * 60 * 12
 ANSWERABLE = (Application.Status.CLOSED,)
 SHAREABLE = (
     Application.Status.RECEIVED,
@@ -54,9 +59,37 @@ def _data(cleaned: dict) -> services.ApplicationData:
     return services.ApplicationData(**fields)
 
 
+def _checked_details(data: dict) -> list:
+    """The applicant details the duplicate check looked at, normalised."""
+    birth = data.get("applicant_birth_date")
+    return [
+        normalize_id_number(data.get("applicant_id_number")),
+        (data.get("applicant_name") or "").strip(),
+        birth.isoformat() if birth else "",
+    ]
+
+
+def check_token(data: dict) -> str:
+    """Signed proof that the duplicates of these very applicant details were shown."""
+    return signing.dumps(_checked_details(data), salt=CHECK_SALT)
+
+
+def _was_checked(token: str, data: dict) -> bool:
+    try:
+        checked = signing.loads(token or "", salt=CHECK_SALT, max_age=CHECK_MAX_AGE)
+    except signing.BadSignature:
+        return False
+    return checked == _checked_details(data)
+
+
 def _receive(request, data: dict, step: str) -> Application | None:
-    """Save or refuse, as the step asks; None for the check step."""
+    """Save or refuse, as the step asks; None for the check step. Saving needs the
+    duplicate check done for these very applicant details (its signed token)."""
     if step == "save":
+        if not _was_checked(request.POST.get("check_token"), data):
+            raise services.IntakeError(
+                _("Check for duplicates of these applicant details before saving.")
+            )
         application = services.application_receive(actor=request.user, data=_data(data))
         messages.success(
             request, _("Application %(number)s received.") % {"number": application.number}
@@ -94,6 +127,7 @@ def application_create(request):
             birth_date=data["applicant_birth_date"],
         )
         context["checked"] = True
+        context["check_token"] = check_token(data)
     status = 400 if form.errors else 200
     return render(request, "intake/application_form.html", context, status=status)
 
@@ -115,6 +149,7 @@ def _render_application(request, application: Application, **bound):
         "personal": permissions.sees_applicants(request.user),
         "referrals": selectors.application_referrals(application),
         "events": selectors.application_timeline(application),
+        "agenda": selectors.application_agenda(application),
         "office": office,
         "can_share": application.status in SHAREABLE,
     }

@@ -178,7 +178,8 @@ def test_check_step_shows_duplicates_and_saves_nothing(client, clerk, group, pro
 
 
 def test_save_step_receives(client, clerk, group, program):
-    data = form_data(group, program, step="save")
+    checked = post(client, clerk, "intake:application_create", form_data(group, program))
+    data = form_data(group, program, step="save", check_token=checked.context["check_token"])
     response = post(client, clerk, "intake:application_create", data)
     application = Application.objects.get()
     assert response.status_code == 302

@@ -69,7 +69,8 @@ def test_demo_data_loads_once_and_again_without_change(capsys, django_capture_on
     assert not in_batch.filter(status=DepartmentCheck.Status.QUEUED).exists()
     # Next year's plan for Huangchuan (kick-off, four quarters, year-end) and an item to review.
     assert Meeting.objects.filter(group__code="huangchuan").count() == 6
-    assert AgendaItem.objects.get().status == AgendaItem.Status.SUBMITTED
+    item = AgendaItem.objects.get(meeting__group__code="huangchuan")
+    assert item.status == AgendaItem.Status.SUBMITTED
     units, users = MemberUnit.objects.count(), User.objects.count()
     call_command("load_demo")
     assert "not reloaded" in capsys.readouterr().out
