@@ -136,9 +136,9 @@ def test_clerk_searches_the_unit_directory(page, register, lang, wording, screen
     expect(page.get_by_test_id("user")).to_have_text("王小明")
     nav_links = page.get_by_test_id("nav").locator("a.nav-link")
     # Home, leading groups, verification requests, households, batch re-verification,
-    # meetings, decisions and notifications: no change log, administration, inbox or
-    # "my unit" for a clerk.
-    expect(nav_links).to_have_count(8)
+    # meetings, decisions, applications and notifications: no change log,
+    # administration, inbox or "my unit" for a clerk.
+    expect(nav_links).to_have_count(9)
     for href in [
         "/groups/",
         "/verification/requests/",
