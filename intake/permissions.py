@@ -17,6 +17,7 @@ from assistance.idnumbers import mask_id_number
 from assistance.roles import Role, has_role
 from assistance.services import access_log_record
 from members.models import Liaison, MemberUnit
+from members.selectors import liaison_unit
 
 from .models import Application, ApplicationAttachment, Referral
 
@@ -177,3 +178,36 @@ def attachment_response(request, attachment: ApplicationAttachment) -> FileRespo
         description=_("File %(name)s of %(number)s")
         % {"name": attachment.name, "number": attachment.application.number},
     )
+
+
+# --- The 404 guards of each kind of page ---------------------------------------------------
+
+
+def require_office(user) -> None:
+    if not is_office(user):
+        raise Http404
+
+
+def require_reader(user) -> None:
+    """The office and the auditors read every application."""
+    if not reads_all(user):
+        raise Http404
+
+
+def require_liaison(user) -> None:
+    """The inbox is a liaison's: an active liaison of some unit, with the role."""
+    if not has_role(user, Role.UNIT_LIAISON) or liaison_unit(user) is None:
+        raise Http404
+
+
+def get_office_application(user, pk) -> Application:
+    require_office(user)
+    return get_application_for_user(user, pk)
+
+
+def get_referral_to_work_on(user, pk) -> Referral:
+    """A referral its unit's liaison signs, returns, reports on or closes."""
+    referral = get_referral_for_user(user, pk)
+    if not can_act_on_referral(user, referral):
+        raise Http404
+    return referral

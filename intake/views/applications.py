@@ -32,7 +32,7 @@ SHAREABLE = (
 
 def application_list(request):
     """Every application for the office (and auditors), newest first, filtered."""
-    pages.require_reader(request.user)
+    permissions.require_reader(request.user)
     filters = ApplicationFilterForm(request.GET or None)
     data = filters.cleaned_data if filters.is_valid() else {}
     page = Paginator(pages.application_list(request.user, data), PAGE_SIZE).get_page(
@@ -109,7 +109,7 @@ def _receive(request, data: dict, step: str) -> Application | None:
 def application_create(request):
     """Step "check" lists possible duplicates; "save" receives, "refuse" records a
     refusal with its reason. Nothing is saved before the duplicates were shown."""
-    pages.require_office(request.user)
+    permissions.require_office(request.user)
     form = ApplicationForm(request.POST or None)
     context = {"form": form, "checked": False, "duplicates": []}
     if request.method == "POST" and form.is_valid():
@@ -170,7 +170,7 @@ def _refused(form, error) -> None:
 
 def share(request, pk):
     """Refer the application: the programmes' units suggested, one lead, others assist."""
-    application = pages.get_office_application(request.user, pk)
+    application = permissions.get_office_application(request.user, pk)
     form = ShareForm(
         request.POST or None,
         office=application.office,
@@ -197,7 +197,7 @@ def share(request, pk):
 
 @require_POST
 def answer(request, pk):
-    application = pages.get_office_application(request.user, pk)
+    application = permissions.get_office_application(request.user, pk)
     form = AnswerForm(request.POST)
     if form.is_valid():
         try:
@@ -215,7 +215,7 @@ def answer(request, pk):
 @require_POST
 def to_agenda(request, pk):
     """一事一议: a case the units cannot settle alone goes on a joint meeting's agenda."""
-    application = pages.get_office_application(request.user, pk)
+    application = permissions.get_office_application(request.user, pk)
     form = AgendaForm(request.POST, office=application.office)
     if form.is_valid():
         try:

@@ -12,14 +12,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import pages, permissions, services
+from .. import permissions, services
 from ..forms import AttachmentForm
 
 
 @require_POST
 def attach(request, pk):
     """Add one file to the application; a refused file is named in a message."""
-    application = pages.get_office_application(request.user, pk)
+    application = permissions.get_office_application(request.user, pk)
     form = AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
         for error in form.errors.get("file", []):

@@ -21,7 +21,7 @@ PAGE_SIZE = 50
 
 
 def inbox(request):
-    pages.require_liaison(request.user)
+    permissions.require_liaison(request.user)
     page = Paginator(pages.liaison_inbox(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "intake/referral_inbox.html", {"page": page, "query": ""})
 
@@ -84,7 +84,7 @@ def _refused(form, error) -> None:
 
 @require_POST
 def sign(request, pk):
-    referral = pages.get_referral_to_work_on(request.user, pk)
+    referral = permissions.get_referral_to_work_on(request.user, pk)
     try:
         services.referral_sign(actor=request.user, referral=referral)
     except services.IntakeError as error:
@@ -93,84 +93,94 @@ def sign(request, pk):
     return _done(request, referral, _("Signed for."))
 
 
-@require_POST
-def return_(request, pk):
-    referral = pages.get_referral_to_work_on(request.user, pk)
-    form = ReasonForm(request.POST)
+def _unit_step(request, pk, form_class, form_name: str, act, done: str):
+    """One step a unit's liaison takes on its referral with a form: ``act(referral, data)``
+    calls the service; a refusal is shown on the form, on the referral's page."""
+    referral = permissions.get_referral_to_work_on(request.user, pk)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            services.referral_return(
-                actor=request.user, referral=referral, reason=form.cleaned_data["reason"].strip()
-            )
+            act(referral, form.cleaned_data)
         except services.IntakeError as error:
             _refused(form, error)
         else:
-            return _done(request, referral, _("The referral was returned to the office."))
-    return _render_referral(request, referral, return_form=form)
+            return _done(request, referral, done)
+    return _render_referral(request, referral, **{form_name: form})
+
+
+@require_POST
+def return_(request, pk):
+    return _unit_step(
+        request,
+        pk,
+        ReasonForm,
+        "return_form",
+        lambda referral, data: services.referral_return(
+            actor=request.user, referral=referral, reason=data["reason"].strip()
+        ),
+        _("The referral was returned to the office."),
+    )
 
 
 @require_POST
 def progress(request, pk):
-    referral = pages.get_referral_to_work_on(request.user, pk)
-    form = ProgressForm(request.POST)
-    if form.is_valid():
-        try:
-            services.referral_progress(
-                actor=request.user, referral=referral, text=form.cleaned_data["text"].strip()
-            )
-        except services.IntakeError as error:
-            _refused(form, error)
-        else:
-            return _done(request, referral, _("Progress recorded."))
-    return _render_referral(request, referral, progress_form=form)
+    return _unit_step(
+        request,
+        pk,
+        ProgressForm,
+        "progress_form",
+        lambda referral, data: services.referral_progress(
+            actor=request.user, referral=referral, text=data["text"].strip()
+        ),
+        _("Progress recorded."),
+    )
 
 
 @require_POST
 def help_first(request, pk):
-    referral = pages.get_referral_to_work_on(request.user, pk)
-    form = HelpFirstForm(request.POST)
-    if form.is_valid():
-        try:
-            services.referral_help_first(
-                actor=request.user, referral=referral, note=form.cleaned_data["note"].strip()
-            )
-        except services.IntakeError as error:
-            _refused(form, error)
-        else:
-            return _done(request, referral, _("The help given first was recorded."))
-    return _render_referral(request, referral, help_first_form=form)
+    return _unit_step(
+        request,
+        pk,
+        HelpFirstForm,
+        "help_first_form",
+        lambda referral, data: services.referral_help_first(
+            actor=request.user, referral=referral, note=data["note"].strip()
+        ),
+        _("The help given first was recorded."),
+    )
+
+
+def _close(request, referral, data) -> None:
+    services.referral_close(
+        actor=request.user,
+        referral=referral,
+        result=services.Outcome(
+            outcome=data["outcome"],
+            program=data["outcome_program"],
+            amount=data["amount"],
+            service=data["service"].strip(),
+            reason=data["reason"].strip(),
+            passed_to=data["passed_to"].strip(),
+        ),
+    )
 
 
 @require_POST
 def close(request, pk):
-    referral = pages.get_referral_to_work_on(request.user, pk)
-    form = CloseForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.referral_close(
-                actor=request.user,
-                referral=referral,
-                result=services.Outcome(
-                    outcome=data["outcome"],
-                    program=data["outcome_program"],
-                    amount=data["amount"],
-                    service=data["service"].strip(),
-                    reason=data["reason"].strip(),
-                    passed_to=data["passed_to"].strip(),
-                ),
-            )
-        except services.IntakeError as error:
-            _refused(form, error)
-        else:
-            return _done(request, referral, _("The referral was closed."))
-    return _render_referral(request, referral, close_form=form)
+    return _unit_step(
+        request,
+        pk,
+        CloseForm,
+        "close_form",
+        lambda referral, data: _close(request, referral, data),
+        _("The referral was closed."),
+    )
 
 
 @require_POST
 def reroute(request, pk):
     """The office sends a returned referral to another unit; the clock restarts."""
-    pages.require_office(request.user)
+    permissions.require_office(request.user)
     referral = permissions.get_referral_for_user(request.user, pk)
     form = RerouteForm(request.POST, office=referral.application.office)
     if form.is_valid():
