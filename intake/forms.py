@@ -2,13 +2,16 @@
 the step is allowed and raise ``IntakeError`` when it is not."""
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assistance import uploads
 from assistance.forms import BootstrapMixin, DateInput
 from assistance.idnumbers import validate_id_number
+from meetings.forms import MultipleFileField
 from meetings.models import Meeting
 from members.models import AssistanceProgram, LeadingGroup, MemberUnit
+from verification.models import AssistanceType, HouseholdMember, VerificationRequest
 
 from .models import Application, Referral
 
@@ -63,8 +66,22 @@ class ApplicationForm(BootstrapMixin, forms.Form):
         help_text=_("Only when the application is not accepted."),
     )
 
+    # Where the applicant's household stands: "" not linked (yet), "new" registered now
+    # with the members below, or the pk of a household of the register that the duplicate
+    # check found (the service checks that the applicant is one of its members).
+    household = forms.CharField(required=False, widget=forms.HiddenInput)
+    assistance_type = forms.ChoiceField(
+        label=_("The new household applies for"),
+        choices=[("", _("Choose…"))] + list(AssistanceType.choices),
+        required=False,
+    )
+    files = MultipleFileField(label=_("Papers handed in"), required=False)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["files"].validators = [attachment_validator]
+        self.fields["files"].help_text = attachment_validator.help_text()
+        self.fields["files"].widget.attrs["accept"] = attachment_validator.accept()
         offices = list(self.fields["office"].queryset[:2])
         if len(offices) == 1:
             self.fields["office"].initial = offices[0]
@@ -76,8 +93,19 @@ class ApplicationForm(BootstrapMixin, forms.Form):
             validate_id_number(value)
         return value
 
+    def clean_household(self):
+        value = self.cleaned_data["household"].strip()
+        if value in ("", "new") or value.isdigit():
+            return value
+        raise forms.ValidationError(_("Choose a household of the register or a new one."))
+
+    def registers_household(self) -> bool:
+        return self.cleaned_data.get("household") == "new"
+
     def clean(self):
         data = super().clean()
+        if data.get("household") == "new" and not data.get("assistance_type"):
+            self.add_error("assistance_type", _("Say what the new household applies for."))
         if not data.get("applicant_id_number") and not data.get("urgent"):
             self.add_error(
                 "applicant_id_number",
@@ -93,6 +121,27 @@ class ApplicationForm(BootstrapMixin, forms.Form):
         if self.refusing() and not value:
             raise forms.ValidationError(_("Give the reason for not accepting."))
         return value
+
+
+class MemberRowForm(BootstrapMixin, forms.Form):
+    """Another member of a household registered at intake (the applicant is the first)."""
+
+    name = forms.CharField(label=_("Name"), max_length=60)
+    relation = forms.ChoiceField(
+        label=_("Relation to the applicant"),
+        choices=[c for c in HouseholdMember.Relation.choices if c[0] != "applicant"],
+    )
+    id_number = forms.CharField(label=_("ID number"), max_length=18)
+
+    def clean_id_number(self):
+        value = self.cleaned_data["id_number"].strip()
+        validate_id_number(value)
+        return value
+
+
+# Blank rows are ignored; six are enough for nearly every household at a window, and a
+# larger one is completed on the household's page in the register.
+MemberRows = forms.formset_factory(MemberRowForm, extra=6, max_num=6, absolute_max=12)
 
 
 class ReasonForm(BootstrapMixin, forms.Form):
@@ -160,6 +209,27 @@ class RerouteForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, office: LeadingGroup, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = _units(office)
+
+
+class LinkVerificationForm(BootstrapMixin, forms.Form):
+    """A verification request of the applicant's household, linked to a referral."""
+
+    request = forms.ModelChoiceField(
+        label=_("Verification request"), queryset=VerificationRequest.objects.none()
+    )
+
+    def __init__(self, *args, requests=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if requests is not None:
+            self.fields["request"].queryset = requests
+        self.fields["request"].label_from_instance = lambda r: (
+            _("No. %(number)s of %(date)s (%(status)s)")
+            % {
+                "number": r.pk,
+                "date": timezone.localdate(r.submitted_at).isoformat(),
+                "status": r.get_status_display(),
+            }
+        )
 
 
 class AgendaForm(BootstrapMixin, forms.Form):

@@ -99,7 +99,9 @@ def applications_for(user) -> QuerySet[Application]:
 
 def get_application_for_user(user, pk) -> Application:
     """One application ``user`` may see, else 404."""
-    application = applications_for(user).select_related("office", "received_by").filter(pk=pk)
+    application = (
+        applications_for(user).select_related("office", "received_by", "household").filter(pk=pk)
+    )
     found = application.first()
     if found is None:
         raise Http404
@@ -124,7 +126,12 @@ def referrals_for(user) -> QuerySet[Referral]:
 
 def get_referral_for_user(user, pk) -> Referral:
     """One referral ``user`` may see, else 404."""
-    found = referrals_for(user).select_related("application", "unit").filter(pk=pk).first()
+    found = (
+        referrals_for(user)
+        .select_related("application", "unit", "verification_request")
+        .filter(pk=pk)
+        .first()
+    )
     if found is None:
         raise Http404
     return found

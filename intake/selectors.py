@@ -10,7 +10,7 @@ from django.db.models.functions import Substr
 from assistance.idnumbers import normalize_id_number
 from meetings.models import AgendaItem, Minutes
 from meetings.selectors import minutes_decisions
-from verification.models import Household, HouseholdMember
+from verification.models import Household, HouseholdMember, VerificationRequest
 
 from .models import Application, ApplicationEvent, Referral
 
@@ -110,3 +110,20 @@ def application_agenda(application: Application) -> AgendaFollowUp | None:
     if minutes is None or minutes.status != Minutes.Status.ISSUED:
         return AgendaFollowUp(item=item)
     return AgendaFollowUp(item=item, decisions=minutes_decisions(minutes), minutes_issued=True)
+
+
+def household_to_file_under(pk: int) -> Household | None:
+    """The household of the register a clerk chose at intake (the service checks that the
+    applicant is one of its members and that it is the office's)."""
+    return Household.objects.filter(pk=pk).first()
+
+
+def linkable_requests(referral: Referral):
+    """The verification requests of the applicant's household, newest first: what the
+    office may link to the referral instead of asking the unit to check again."""
+    household_id = referral.application.household_id
+    if household_id is None:
+        return VerificationRequest.objects.none()
+    return VerificationRequest.objects.filter(household_id=household_id).order_by(
+        "-submitted_at", "-pk"
+    )

@@ -27,6 +27,7 @@ from meetings.models import Meeting
 from meetings.services import ItemData, MeetingError, agenda_item_create
 from members.models import AssistanceProgram, LeadingGroup, MemberUnit
 from verification.models import Household
+from verification.register import MemberData as MemberData
 
 from .base import (
     IntakeError,
@@ -42,6 +43,8 @@ from .base import (
     save,
     validate,
 )
+from .households import NewHousehold as NewHousehold
+from .households import check_registered, register_new
 from .models import Application, ApplicationAttachment, ApplicationEvent, ProgramRouting, Referral
 from .permissions import can_act_on_referral, can_receive, can_run_application
 from .selectors import possible_duplicates as possible_duplicates
@@ -69,8 +72,16 @@ class ApplicationData:
     requested: str = ""
     urgent: bool = False
     household: Household | None = None
+    new_household: NewHousehold | None = None
     programs: list = field(default_factory=list)
     received_at: datetime.datetime | None = None
+
+    def applicant(self) -> dict:
+        return {
+            "id_number": self.applicant_id_number,
+            "name": self.applicant_name,
+            "birth_date": self.applicant_birth_date,
+        }
 
 
 def _next_number(year: int) -> str:
@@ -85,9 +96,29 @@ def _next_number(year: int) -> str:
     return f"{prefix}{sequence:06d}"
 
 
+def _household(*, actor, data: ApplicationData, status) -> Household | None:
+    """The household the application is filed under: one of the register (checked), a
+    new one registered now (only for an accepted application), or none."""
+    if data.household is not None and data.new_household is not None:
+        raise IntakeError(_("Choose a household of the register or a new one, not both."))
+    if data.household is not None:
+        return check_registered(data.household, office=data.office, applicant=data.applicant())
+    if data.new_household is not None and status == Application.Status.RECEIVED:
+        return register_new(
+            actor=actor,
+            office=data.office,
+            applicant=data.applicant(),
+            address=data.address,
+            town=data.town,
+            new=data.new_household,
+        )
+    return None
+
+
 def _new_application(*, actor, data: ApplicationData, status) -> Application:
     if not data.applicant_id_number and not data.urgent:
         raise IntakeError(_("Enter the applicant's ID number (only an urgent case may lack one)."))
+    household = _household(actor=actor, data=data, status=status)
     received_at = data.received_at or timezone.now()
     birth = data.applicant_birth_date
     if data.applicant_id_number and birth is None:
@@ -100,7 +131,7 @@ def _new_application(*, actor, data: ApplicationData, status) -> Application:
         channel=data.channel,
         received_at=received_at,
         received_by=actor,
-        household=data.household,
+        household=household,
         applicant_name=data.applicant_name.strip(),
         applicant_id_number=data.applicant_id_number,
         applicant_birth_date=birth,
@@ -135,16 +166,18 @@ def _save_numbered(application: Application, actor, year: int) -> None:
 
 
 @transaction.atomic
-def application_receive(*, actor, data: ApplicationData) -> Application:
-    """Receive an application (受理): numbered SQ<year><6 digits>, on the timeline."""
+def application_receive(*, actor, data: ApplicationData, files=()) -> Application:
+    """Receive an application (受理): numbered SQ<year><6 digits>, on the timeline, with the
+    papers handed in (already checked by their content, ``assistance.uploads``)."""
     require(can_receive(actor))
     application = _new_application(actor=actor, data=data, status=Application.Status.RECEIVED)
+    _attach(application, actor, files)
     record_event(application, ApplicationEvent.Kind.RECEIVED, actor=actor)
     return application
 
 
 @transaction.atomic
-def application_refuse(*, actor, data: ApplicationData, reason: str) -> Application:
+def application_refuse(*, actor, data: ApplicationData, reason: str, files=()) -> Application:
     """Record an application that is not accepted (不予受理), with the reason the notice
     gives the applicant."""
     require(can_receive(actor))
@@ -152,6 +185,7 @@ def application_refuse(*, actor, data: ApplicationData, reason: str) -> Applicat
     application = _new_application(actor=actor, data=data, status=Application.Status.REFUSED)
     application.refusal_reason = reason
     save(application, actor)
+    _attach(application, actor, files)
     record_event(application, ApplicationEvent.Kind.REFUSED, actor=actor, text=reason)
     return application
 
@@ -162,6 +196,10 @@ def application_attach(*, actor, application: Application, files=()) -> list:
     application."""
     application = lock_application(application)
     require(can_run_application(actor, application))
+    return _attach(application, actor, files)
+
+
+def _attach(application: Application, actor, files) -> list:
     saved = []
     for upload in files:
         attachment = ApplicationAttachment(

@@ -265,6 +265,7 @@ URLS: dict[str, list[Case]] = {
     "intake:referral_help_first": [Case(LIAISON, pk("referral"), POST)],
     "intake:referral_close": [Case(LIAISON, pk("referral"), POST)],
     "intake:referral_reroute": [Case(OFFICE, pk("referral"), POST)],
+    "intake:referral_link_verification": [Case(OFFICE, pk("referral"), POST)],
 }
 
 

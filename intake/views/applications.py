@@ -16,7 +16,14 @@ from django.views.decorators.http import require_POST
 from assistance.idnumbers import normalize_id_number
 
 from .. import pages, permissions, selectors, services
-from ..forms import AgendaForm, AnswerForm, ApplicationFilterForm, ApplicationForm, ShareForm
+from ..forms import (
+    AgendaForm,
+    AnswerForm,
+    ApplicationFilterForm,
+    ApplicationForm,
+    MemberRows,
+    ShareForm,
+)
 from ..models import Application
 
 PAGE_SIZE = 50
@@ -53,10 +60,31 @@ def application_list(request):
     )
 
 
-def _data(cleaned: dict) -> services.ApplicationData:
-    fields = {key: value for key, value in cleaned.items() if key != "refusal_reason"}
+def _data(cleaned: dict, members=None) -> services.ApplicationData:
+    skip = ("refusal_reason", "household", "assistance_type", "files")
+    fields = {key: value for key, value in cleaned.items() if key not in skip}
     fields["programs"] = list(fields["programs"])
+    choice = cleaned.get("household", "")
+    if choice == "new":
+        fields["new_household"] = services.NewHousehold(
+            assistance_type=cleaned["assistance_type"], members=members or []
+        )
+    elif choice:
+        fields["household"] = selectors.household_to_file_under(int(choice))
+        if fields["household"] is None:
+            raise services.IntakeError(_("That household is not in the register."))
     return services.ApplicationData(**fields)
+
+
+def _member_rows(rows) -> list:
+    """The household members typed in the rows that are filled in."""
+    return [
+        services.MemberData(
+            name=row["name"].strip(), relation=row["relation"], id_number=row["id_number"]
+        )
+        for row in rows.cleaned_data
+        if row
+    ]
 
 
 def _checked_details(data: dict) -> list:
@@ -82,22 +110,27 @@ def _was_checked(token: str, data: dict) -> bool:
     return checked == _checked_details(data)
 
 
-def _receive(request, data: dict, step: str) -> Application | None:
+def _receive(request, form, rows, step: str) -> Application | None:
     """Save or refuse, as the step asks; None for the check step. Saving needs the
     duplicate check done for these very applicant details (its signed token)."""
+    data, files = form.cleaned_data, form.cleaned_data["files"]
     if step == "save":
         if not _was_checked(request.POST.get("check_token"), data):
             raise services.IntakeError(
                 _("Check for duplicates of these applicant details before saving.")
             )
-        application = services.application_receive(actor=request.user, data=_data(data))
+        application = services.application_receive(
+            actor=request.user,
+            data=_data(data, _member_rows(rows) if form.registers_household() else []),
+            files=files,
+        )
         messages.success(
             request, _("Application %(number)s received.") % {"number": application.number}
         )
         return application
     if step == "refuse":
         application = services.application_refuse(
-            actor=request.user, data=_data(data), reason=data["refusal_reason"].strip()
+            actor=request.user, data=_data(data), reason=data["refusal_reason"].strip(), files=files
         )
         messages.success(
             request, _("Application %(number)s not accepted.") % {"number": application.number}
@@ -107,15 +140,20 @@ def _receive(request, data: dict, step: str) -> Application | None:
 
 
 def application_create(request):
-    """Step "check" lists possible duplicates; "save" receives, "refuse" records a
-    refusal with its reason. Nothing is saved before the duplicates were shown."""
+    """Step "check" lists possible duplicates (and the households of the register the
+    applicant belongs to); "save" receives, "refuse" records a refusal with its reason.
+    Nothing is saved before the duplicates were shown."""
     permissions.require_office(request.user)
-    form = ApplicationForm(request.POST or None)
-    context = {"form": form, "checked": False, "duplicates": []}
+    form = ApplicationForm(request.POST or None, request.FILES or None)
+    rows = MemberRows(request.POST or None, prefix="member")
+    context = {"form": form, "rows": rows, "checked": False, "duplicates": []}
+    rows_refused = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        rows_refused = form.registers_household() and not rows.is_valid()
+        step = "check" if rows_refused else request.POST.get("step", "check")
         try:
-            application = _receive(request, data, request.POST.get("step", "check"))
+            application = _receive(request, form, rows, step)
         except services.IntakeError as error:
             _refused(form, error)
         else:
@@ -128,7 +166,7 @@ def application_create(request):
         )
         context["checked"] = True
         context["check_token"] = check_token(data)
-    status = 400 if form.errors else 200
+    status = 400 if form.errors or rows_refused else 200
     return render(request, "intake/application_form.html", context, status=status)
 
 

@@ -14,7 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import pages, permissions, selectors, services
-from ..forms import CloseForm, HelpFirstForm, ProgressForm, ReasonForm, RerouteForm
+from ..forms import (
+    CloseForm,
+    HelpFirstForm,
+    LinkVerificationForm,
+    ProgressForm,
+    ReasonForm,
+    RerouteForm,
+)
 from ..models import Referral
 
 PAGE_SIZE = 50
@@ -65,6 +72,10 @@ def _render_referral(request, referral: Referral, **bound):
     if office and referral.status == Referral.Status.RETURNED:
         context["reroute_form"] = bound.get("reroute_form") or RerouteForm(
             office=referral.application.office
+        )
+    if office and referral.is_active and referral.application.household_id:
+        context["link_form"] = bound.get("link_form") or LinkVerificationForm(
+            requests=selectors.linkable_requests(referral)
         )
     return render(request, "intake/referral_detail.html", context, status=400 if bound else 200)
 
@@ -193,3 +204,22 @@ def reroute(request, pk):
         else:
             return _done(request, new, _("The referral was re-routed."))
     return _render_referral(request, referral, reroute_form=form)
+
+
+@require_POST
+def link_verification(request, pk):
+    """The office links a verification request of the applicant's household to the
+    referral, so the unit decides on the checks already made instead of asking again."""
+    permissions.require_office(request.user)
+    referral = permissions.get_referral_for_user(request.user, pk)
+    form = LinkVerificationForm(request.POST, requests=selectors.linkable_requests(referral))
+    if form.is_valid():
+        try:
+            services.referral_link_verification(
+                actor=request.user, referral=referral, request=form.cleaned_data["request"]
+            )
+        except services.IntakeError as error:
+            _refused(form, error)
+        else:
+            return _done(request, referral, _("The verification request was linked."))
+    return _render_referral(request, referral, link_form=form)

@@ -351,7 +351,15 @@ def test_link_a_verification_request_of_the_household(clerk, group, program, uni
     (other,) = refer(clerk, stranger, unit)
     with pytest.raises(IntakeError):  # not this applicant's household
         services.referral_link_verification(actor=clerk, referral=other, request=request)
-    application = receive(clerk, group, [program], household=household)
+    head = household.members.get(relation="applicant")
+    application = receive(
+        clerk,
+        group,
+        [program],
+        household=household,
+        applicant_name=head.name,
+        applicant_id_number=head.id_number,
+    )
     (referral,) = refer(clerk, application, unit)
     with pytest.raises(IntakeError):
         services.referral_link_verification(actor=liaison, referral=referral, request=request)
