@@ -98,6 +98,9 @@ class AgendaFollowUp:
     item: AgendaItem
     decisions: list = field(default_factory=list)
     minutes_issued: bool = False
+    # Whether the minutes name the decisions that settle this very case; when they do not,
+    # every decision of the meeting is shown for the office to read.
+    settled: bool = False
 
 
 def application_agenda(application: Application) -> AgendaFollowUp | None:
@@ -109,7 +112,11 @@ def application_agenda(application: Application) -> AgendaFollowUp | None:
     minutes = Minutes.objects.filter(meeting_id=item.meeting_id).first()
     if minutes is None or minutes.status != Minutes.Status.ISSUED:
         return AgendaFollowUp(item=item)
-    return AgendaFollowUp(item=item, decisions=minutes_decisions(minutes), minutes_issued=True)
+    decisions = minutes_decisions(minutes)
+    settling = [decision for decision in decisions if decision.agenda_item_id == item.pk]
+    return AgendaFollowUp(
+        item=item, decisions=settling or decisions, minutes_issued=True, settled=bool(settling)
+    )
 
 
 def household_to_file_under(pk: int) -> Household | None:

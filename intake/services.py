@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -566,6 +567,7 @@ def application_to_agenda(*, actor, application: Application, meeting: Meeting):
         proposal=application.requested,
         decision_requested=_("Decide on the assistance this case needs."),
         household_id=application.household_id if case else None,
+        origin_url=reverse("intake:application_detail", args=[application.pk]),
     )
     try:
         with transaction.atomic():

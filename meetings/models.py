@@ -125,6 +125,9 @@ class AgendaItem(models.Model):
         related_name="+",
         help_text=_("For a case consultation: the household the item is about."),
     )
+    # Where an item put on the agenda by another part of the application came from (e.g.
+    # an intake application's page, 一事一议), so the meeting's pages link back to it.
+    origin_url = models.CharField(_("comes from"), max_length=200, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
@@ -395,6 +398,15 @@ class Decision(models.Model):
         verbose_name=_("cooperating units"),
         related_name="cooperating_decisions",
         blank=True,
+    )
+    # The agenda item the decision settles, where it settles one (a case's 一事一议).
+    agenda_item = models.ForeignKey(
+        AgendaItem,
+        verbose_name=_("agenda item decided"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="decisions",
     )
     working_days = models.PositiveSmallIntegerField(_("working days to complete"), default=20)
     deadline = models.DateField(_("deadline"), null=True, blank=True, db_index=True)

@@ -40,6 +40,7 @@ class ItemData:
     proposal: str
     decision_requested: str
     household_id: int | None = None
+    origin_url: str = ""
 
 
 class Review:
@@ -87,6 +88,7 @@ def agenda_item_create(*, actor, meeting: Meeting, unit: MemberUnit, data: ItemD
             proposal=data.proposal,
             decision_requested=data.decision_requested,
             household_id=data.household_id,
+            origin_url=data.origin_url,
         ),
         actor,
     )

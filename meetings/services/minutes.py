@@ -42,6 +42,7 @@ class DecisionData:
     lead_unit_id: int
     cooperating_unit_ids: list[int] = field(default_factory=list)
     working_days: int = 20
+    agenda_item_id: int | None = None
 
 
 def _lock_minutes(minutes: Minutes) -> Minutes:
@@ -59,6 +60,9 @@ def _check_decisions(meeting: Meeting, decisions: Sequence[DecisionData]) -> Non
             raise MeetingError(_("Each decision needs its text and units of this group."))
         if not 1 <= data.working_days <= 250:
             raise MeetingError(_("A decision's deadline is 1 to 250 working days."))
+    items = {data.agenda_item_id for data in decisions if data.agenda_item_id}
+    if items and meeting.agenda_items.filter(pk__in=items).count() != len(items):
+        raise MeetingError(_("A decision settles an item on this meeting's agenda only."))
 
 
 def _replace_decisions(minutes: Minutes, decisions: Sequence[DecisionData], actor) -> None:
@@ -72,6 +76,7 @@ def _replace_decisions(minutes: Minutes, decisions: Sequence[DecisionData], acto
                 text=data.text.strip(),
                 lead_unit_id=data.lead_unit_id,
                 working_days=data.working_days,
+                agenda_item_id=data.agenda_item_id,
                 order=order,
             ),
             actor,

@@ -124,6 +124,46 @@ def test_the_page_shows_the_decisions_once_the_minutes_are_issued(client, clerk,
     assert 'data-testid="agenda-decision"' in page
 
 
+def test_the_decision_on_this_case_is_shown_alone_and_links_back(client, clerk, on_agenda, unit):
+    """Minutes that name the decision settling the case's item: the application shows that
+    decision only, and the decision's page links back to the application."""
+    application, meeting = on_agenda
+    minutes = Minutes.objects.create(
+        meeting=meeting,
+        text="纪要",
+        drafted_by=clerk,
+        status=Minutes.Status.ISSUED,
+        signed_at=timezone.now(),
+        issued_at=timezone.now(),
+    )
+    settles = Decision.objects.create(
+        minutes=minutes, text="给予临时救助。", lead_unit=unit, agenda_item=application.agenda_item
+    )
+    Decision.objects.create(minutes=minutes, text="另一议题的事项。", lead_unit=unit, order=2)
+    response = _page(client, clerk, application)
+    assert response.context["agenda"].settled
+    assert response.context["agenda"].decisions == [settles]
+    assert "另一议题的事项。" not in response.content.decode()
+    client.force_login(clerk)
+    decision_page = client.get(reverse("meetings:decision_detail", args=[settles.pk]))
+    link = reverse("intake:application_detail", args=[application.pk])
+    assert f'href="{link}" data-testid="item-origin"' in decision_page.content.decode()
+
+
+def test_a_decision_settles_only_an_item_of_its_meeting(clerk, convener, group, on_agenda, unit):
+    from meetings.services import MeetingError
+    from meetings.services.minutes import DecisionData, _check_decisions
+
+    application, meeting = on_agenda
+    other = meeting_schedule(clerk=clerk, group=group, convener=convener, invited_units=[unit])
+    data = DecisionData(
+        text="事项", lead_unit_id=unit.pk, agenda_item_id=application.agenda_item_id
+    )
+    _check_decisions(meeting, [data])  # the item is on this meeting's agenda
+    with pytest.raises(MeetingError):
+        _check_decisions(other, [data])
+
+
 def test_an_application_on_no_agenda_shows_none(client, clerk, group, program):
     application = receive(clerk, group, [program])
     response = _page(client, clerk, application)
