@@ -129,7 +129,8 @@ class MemberRowForm(BootstrapMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=60)
     relation = forms.ChoiceField(
         label=_("Relation to the applicant"),
-        choices=[c for c in HouseholdMember.Relation.choices if c[0] != "applicant"],
+        # The blank choice keeps an unused row unchanged, so the formset skips it.
+        choices=[("", "—")] + [c for c in HouseholdMember.Relation.choices if c[0] != "applicant"],
     )
     id_number = forms.CharField(label=_("ID number"), max_length=18)
 

@@ -145,7 +145,9 @@ def application_create(request):
     Nothing is saved before the duplicates were shown."""
     permissions.require_office(request.user)
     form = ApplicationForm(request.POST or None, request.FILES or None)
-    rows = MemberRows(request.POST or None, prefix="member")
+    # The member rows appear with the check's answer: the first post has none to bind.
+    has_rows = "member-TOTAL_FORMS" in request.POST
+    rows = MemberRows(request.POST if has_rows else None, prefix="member")
     context = {"form": form, "rows": rows, "checked": False, "duplicates": []}
     rows_refused = False
     if request.method == "POST" and form.is_valid():

@@ -123,3 +123,122 @@ def test_application_from_window_to_answer(journey, open_page, lang, tmp_path):
     download.value.save_as(path)
     text = document_text(path)
     assert label(lang, "Receipt of an application") in text and application.number in text
+
+
+# --- 救急难: an urgent case, returned by one unit and re-routed, helped first ---------------------
+
+HOUSING = "区住房和城乡建设委员会"
+
+
+@pytest.fixture
+def urgent_journey(journey):
+    housing = MemberUnitFactory(group=journey["group"], name=HOUSING, code="ij-housing", order=2)
+    LiaisonFactory(
+        unit=housing, user=UserFactory(username="liaison-housing", roles=[Role.UNIT_LIAISON])
+    )
+    return {**journey, "housing": housing}
+
+
+def receive_urgent(page, lang, tmp_path) -> Application:
+    """An urgent application at the window: the applicant's household registered with a
+    child, the hospital's paper handed in."""
+    page.goto("/intake/new/")
+    page.locator("#id_channel").select_option("window")
+    page.locator("#id_applicant_name").fill(APPLICANT)
+    page.locator("#id_applicant_id_number").fill(make_id_number(years_ago(38)))
+    page.locator("#id_address").fill("幸福路8号")
+    page.locator("#id_town").fill("大峪街道")
+    page.locator("#id_hardship").fill("家中失火，住房烧毁，无处居住。")
+    page.locator("#id_programs_0").check()
+    page.locator("#id_urgent").check()
+    follow(page, "[data-testid=check]")
+    expect(page.get_by_test_id("no-duplicates")).to_be_visible()
+    page.get_by_test_id("household-new").check()
+    page.locator("[data-testid=household-choice] summary").click()
+    page.locator("#id_assistance_type").select_option("temporary")
+    page.locator("#id_member-0-name").fill("欧阳小雨")
+    page.locator("#id_member-0-relation").select_option("child")
+    page.locator("#id_member-0-id_number").fill(make_id_number(years_ago(9)))
+    paper = tmp_path / "火灾证明.pdf"
+    paper.write_bytes(b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+    page.locator("#id_files").set_input_files(str(paper))
+    follow(page, "[data-testid=save]")
+    _no_errors(page)
+    application = Application.objects.get(applicant_name=APPLICANT)
+    expect(page.get_by_test_id("status")).to_have_text(
+        label(lang, Application.Status.RECEIVED.label)
+    )
+    expect(page.get_by_test_id("household")).to_contain_text("幸福路8号")
+    expect(page.get_by_role("link", name="火灾证明.pdf")).to_be_visible()
+    return application
+
+
+def open_referral(page, application):
+    page.goto("/intake/referrals/")
+    follow(page, f"[data-testid=referral-table] a:has-text('{application.number}')")
+
+
+def submit(page, testid, **fields):
+    form = page.get_by_test_id(testid)
+    for name, value in fields.items():
+        field = form.locator(f"[name={name}]")
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    _no_errors(page)
+
+
+def test_urgent_case_returned_rerouted_helped_first_and_answered(
+    urgent_journey, open_page, lang, tmp_path
+):
+    journey = urgent_journey
+    clerk = open_page()
+    sign_in(clerk, "clerk", lang)
+    application = receive_urgent(clerk, lang, tmp_path)
+    assert application.urgent and application.household.members.count() == 2
+    refer(clerk, journey)
+    lead = application.referrals.get(role=Referral.Role.LEAD)
+    hours = (lead.deadline - lead.created_at).total_seconds() / 3600
+    assert hours == pytest.approx(24)  # an urgent case runs on the clock
+
+    civil = open_page()
+    sign_in(civil, "liaison-civil", lang)
+    open_referral(civil, application)
+    submit(civil, "return-form", reason="住房保障不属于本单位职责，请转住建部门。")
+    expect(civil.get_by_test_id("status")).to_have_text(label(lang, Referral.Status.RETURNED.label))
+
+    clerk.goto(f"/intake/{application.pk}/")
+    follow(clerk, f"[data-testid=referrals] a:has-text('{journey['civil'].name}')")
+    submit(clerk, "reroute-form", unit=str(journey["housing"].pk))
+    rerouted = application.referrals.get(unit=journey["housing"])
+    assert rerouted.status == Referral.Status.PENDING and rerouted.role == Referral.Role.ASSIST
+
+    police = open_page()
+    sign_in(police, "liaison-police", lang)
+    open_referral(police, application)
+    follow(police, "[data-testid=sign-form] button")
+    submit(police, "help-first-form", note="已先行发放临时救助金2000元，材料后补。")
+    expect(police.get_by_test_id("help-first-form")).to_have_count(0)
+    submit(police, "close-form", outcome="granted", amount="2000.00")
+    expect(police.get_by_test_id("outcome")).to_contain_text("2000")
+
+    housing = open_page()
+    sign_in(housing, "liaison-housing", lang)
+    open_referral(housing, application)
+    follow(housing, "[data-testid=sign-form] button")
+    submit(housing, "close-form", outcome="granted", service="安排临时过渡住房。")
+
+    clerk.goto(f"/intake/{application.pk}/")
+    expect(clerk.get_by_test_id("status")).to_have_text(
+        label(lang, Application.Status.CLOSED.label)
+    )
+    submit(clerk, "answer-form", text=ANSWER)
+    expect(clerk.get_by_test_id("answer")).to_contain_text(ANSWER)
+    application.refresh_from_db()
+    assert application.status == Application.Status.ANSWERED
+    kinds = list(application.events.values_list("kind", flat=True))
+    assert kinds.count("returned") == 1 and kinds.count("rerouted") == 1
+    assert kinds.count("help_first") == 1
