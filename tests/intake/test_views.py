@@ -372,3 +372,22 @@ def test_refusal_notice(client, clerk, group):
     assert "不属于救助范围。" in _docx_text(docx.content)
     assert client.get(reverse("intake:receipt", args=[refused.pk])).status_code == 404
     assert timezone.now() >= refused.received_at
+
+
+def _inbox_queries(client, liaison):
+    client.force_login(liaison)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("intake:inbox"))
+    assert response.status_code == 200
+    return len(queries), response.context["page"].paginator.count
+
+
+def test_inbox_queries_do_not_grow(client, clerk, group, program, unit, liaison):
+    for _ in range(3):
+        refer(clerk, receive(clerk, group, [program]), unit)
+    few, shown = _inbox_queries(client, liaison)
+    assert shown == 3
+    for _ in range(27):
+        refer(clerk, receive(clerk, group, [program]), unit)
+    many, shown = _inbox_queries(client, liaison)
+    assert shown == 30 and many == few
