@@ -137,8 +137,23 @@ def get_referral_for_user(user, pk) -> Referral:
     return found
 
 
+def get_paper_for_user(user, pk, *, refused: bool) -> Application:
+    """An application whose papers addressed to the applicant (receipt, or refusal notice
+    when ``refused``) ``user`` may print: they name the applicant, so not for auditors; a
+    receipt exists once accepted, a refusal notice only when refused. Else 404."""
+    application = get_application_for_user(user, pk)
+    if not sees_applicants(user):
+        raise Http404
+    if (application.status == Application.Status.REFUSED) != refused:
+        raise Http404
+    return application
+
+
 def get_attachment_for_user(user, pk) -> ApplicationAttachment:
-    """A file of an application ``user`` may see, else 404."""
+    """A file of an application ``user`` may see and download (not auditors: papers name
+    the applicant), else 404."""
+    if not sees_applicants(user):
+        raise Http404
     found = (
         ApplicationAttachment.objects.filter(pk=pk, application__in=applications_for(user))
         .select_related("application")

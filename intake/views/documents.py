@@ -1,9 +1,9 @@
 """The receipt and the refusal notice: printable pages and Word files. They are addressed
 to the applicant by name, so whoever may read the application and sees applicants
-(``permissions.sees_applicants``: not the auditors) may print them; a receipt exists once
+(``permissions.get_paper_for_user``: not the auditors) may print them; a receipt exists once
 accepted, a refusal notice only for a refused application (404 otherwise)."""
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
@@ -12,12 +12,7 @@ from ..models import Application
 
 
 def _application(request, pk, *, refused: bool) -> Application:
-    application = permissions.get_application_for_user(request.user, pk)
-    if not permissions.sees_applicants(request.user):
-        raise Http404
-    if (application.status == Application.Status.REFUSED) != refused:
-        raise Http404
-    return application
+    return permissions.get_paper_for_user(request.user, pk, refused=refused)
 
 
 def _page(request, paper):
