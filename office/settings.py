@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "meetings",
     "verification",
     "intake",
+    "dashboards",
     # The project shell: knows every app, and no app imports it.
     "office",
 ]
@@ -338,6 +339,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env_int("OVERDUE_SWEEP_SECONDS", 3600),
     },
     # Flags overdue referrals, reminds their units once and tells the office directors.
+    # The weekly summaries behind the verification dashboard.
+    "dashboards-summaries": {
+        "task": "dashboards.tasks.summaries_refresh_task",
+        "schedule": env_int("DASHBOARD_REFRESH_SECONDS", 600),
+    },
     "intake-overdue": {
         "task": "intake.tasks.referrals_mark_overdue_task",
         "schedule": env_int("OVERDUE_SWEEP_SECONDS", 3600),

@@ -266,6 +266,11 @@ URLS: dict[str, list[Case]] = {
     "intake:referral_close": [Case(LIAISON, pk("referral"), POST)],
     "intake:referral_reroute": [Case(OFFICE, pk("referral"), POST)],
     "intake:referral_link_verification": [Case(OFFICE, pk("referral"), POST)],
+    "dashboards:index": [Case(STAFF)],
+    "dashboards:dashboard": [
+        Case(STAFF, lambda w: {"name": name}, variant=name)
+        for name in ("verification", "intake", "meetings")
+    ],
 }
 
 

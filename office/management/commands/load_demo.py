@@ -12,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from assistance.accounts import role_grant
 from assistance.roles import Role, sync_role_groups
+from dashboards.summaries import summaries_refresh
 from intake.demo import demo_intake
 from meetings.demo import demo_meetings
 from members.models import LeadingGroup, Liaison, MemberUnit
@@ -69,6 +70,9 @@ class Command(BaseCommand):
             self._households()
             self._meetings()
             demo_intake()
+        # The dashboards read weekly summaries that beat rebuilds every 10 minutes; the
+        # demo's own figures are there from the first page.
+        summaries_refresh()
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
         for username, description in accounts:
             self.stdout.write(f"  {username:<16} {description}")

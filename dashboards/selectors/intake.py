@@ -1,0 +1,166 @@
+"""The intake dashboard, read live (thousands of referrals, not hundreds of thousands):
+applications by channel and programme, referrals per unit (open, closed, returned,
+overdue), median hours to sign for and to close, and the urgent cases' hours from the
+window to the first help. Five queries whatever the data."""
+
+import datetime
+from collections import Counter, defaultdict
+
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from intake.models import Application, Referral
+from members.models import MemberUnit
+
+from ..charts import Chart, Series
+from ..filters import Scope
+from .stats import percentile
+
+
+def _span(scope: Scope) -> tuple[datetime.datetime, datetime.datetime]:
+    start = timezone.make_aware(datetime.datetime.combine(scope.start, datetime.time.min))
+    end = timezone.make_aware(datetime.datetime.combine(scope.end, datetime.time.max))
+    return start, end
+
+
+def _hours(start, end) -> float | None:
+    if start is None or end is None:
+        return None
+    return round((end - start).total_seconds() / 3600, 1)
+
+
+def _applications(scope: Scope):
+    start, end = _span(scope)
+    return Application.objects.filter(office=scope.group, received_at__range=(start, end))
+
+
+def _by_channel(applications) -> Chart:
+    counts = dict(applications.values_list("channel").annotate(n=Count("pk")).order_by())
+    channels = [c for c in Application.Channel if counts.get(c.value)]
+    return Chart(
+        key="applications-by-channel",
+        title=_("Applications by channel"),
+        kind="doughnut",
+        category=_("Channel"),
+        labels=[c.label for c in channels],
+        series=[Series(_("Applications"), [counts[c.value] for c in channels])],
+    )
+
+
+def _by_program(applications) -> Chart:
+    rows = (
+        applications.filter(programs__isnull=False)
+        .values_list("programs__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "programs__name")
+    )
+    rows = list(rows)
+    return Chart(
+        key="applications-by-programme",
+        title=_("Applications by programme"),
+        kind="horizontal",
+        category=_("Programme"),
+        labels=[name for name, _n in rows],
+        series=[Series(_("Applications"), [n for _name, n in rows])],
+    )
+
+
+def _referral_rows(scope: Scope) -> list[tuple]:
+    start, end = _span(scope)
+    return list(
+        Referral.objects.filter(
+            application__office=scope.group, created_at__range=(start, end)
+        ).values_list("unit_id", "status", "overdue", "created_at", "signed_at", "closed_at")
+    )
+
+
+def _per_unit(scope: Scope, referrals: list[tuple]) -> tuple[Chart, Chart]:
+    units = dict(
+        MemberUnit.objects.filter(group=scope.group)
+        .order_by("order", "pk")
+        .values_list("pk", "name")
+    )
+    counts: dict[int, Counter] = defaultdict(Counter)
+    sign, close = defaultdict(list), defaultdict(list)
+    for unit_id, status, overdue, created, signed, closed in referrals:
+        counts[unit_id][status] += 1
+        counts[unit_id]["overdue"] += bool(overdue)
+        if signed:
+            sign[unit_id].append(_hours(created, signed))
+        if closed:
+            close[unit_id].append(_hours(created, closed))
+    shown = [pk for pk in units if pk in counts]
+    labels = [units[pk] for pk in shown]
+    unit = _("Unit")
+    statuses = Referral.Status
+    return (
+        Chart(
+            key="referrals-by-unit",
+            title=_("Referrals per unit"),
+            kind="stacked",
+            category=unit,
+            labels=labels,
+            series=[
+                Series(s.label, [counts[pk][s.value] for pk in shown])
+                for s in (
+                    statuses.PENDING,
+                    statuses.IN_PROGRESS,
+                    statuses.CLOSED,
+                    statuses.RETURNED,
+                )
+            ]
+            + [Series(_("Overdue"), [counts[pk]["overdue"] for pk in shown])],
+        ),
+        Chart(
+            key="referral-hours",
+            title=_("Median hours to sign for and to close"),
+            kind="bar",
+            category=unit,
+            labels=labels,
+            series=[
+                Series(_("To sign for"), [percentile(sign[pk], 0.5) for pk in shown]),
+                Series(_("To close"), [percentile(close[pk], 0.5) for pk in shown]),
+            ],
+        ),
+    )
+
+
+def _urgent(applications) -> Chart:
+    """Hours from the window to the first help: help given first, or the first referral
+    closed as granted when no help came first."""
+    rows = applications.filter(urgent=True).values_list(
+        "number",
+        "received_at",
+        "referrals__help_first_at",
+        "referrals__closed_at",
+        "referrals__outcome",
+    )
+    first: dict[str, list] = {}
+    for number, received, helped, closed, outcome in rows:
+        entry = first.setdefault(number, [received, None])
+        for moment in (helped, closed if outcome == Referral.Outcome.GRANTED else None):
+            if moment and (entry[1] is None or moment < entry[1]):
+                entry[1] = moment
+    numbers = sorted(first)
+    return Chart(
+        key="urgent-hours",
+        title=_("Urgent cases: hours to the first help"),
+        kind="bar",
+        category=_("Application"),
+        labels=numbers,
+        series=[Series(_("Hours"), [_hours(*first[n]) for n in numbers])],
+        note=_("Cases not helped yet have no bar."),
+    )
+
+
+def intake_charts(scope: Scope) -> list[Chart]:
+    applications = _applications(scope)
+    by_unit, hours = _per_unit(scope, _referral_rows(scope))
+    return [
+        _by_channel(applications),
+        _by_program(applications),
+        by_unit,
+        hours,
+        _urgent(applications),
+    ]
