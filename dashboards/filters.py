@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from assistance.forms import BootstrapMixin, DateInput
 from members.models import LeadingGroup, MemberUnit
 
+
 @dataclass(frozen=True)
 class Scope:
     group: LeadingGroup

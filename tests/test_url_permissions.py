@@ -268,7 +268,7 @@ URLS: dict[str, list[Case]] = {
     "intake:referral_link_verification": [Case(OFFICE, pk("referral"), POST)],
     "dashboards:index": [Case(STAFF)],
     "dashboards:dashboard": [
-        Case(STAFF, lambda w: {"name": name}, variant=name)
+        Case(STAFF, lambda w, name=name: {"name": name}, variant=name)
         for name in ("verification", "intake", "meetings")
     ],
 }
