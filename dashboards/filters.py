@@ -6,11 +6,14 @@ import datetime
 from dataclasses import dataclass
 
 from django import forms
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assistance.forms import BootstrapMixin, DateInput
 from members.models import LeadingGroup, MemberUnit
+
+from .models import CheckWeek
 
 
 @dataclass(frozen=True)
@@ -43,9 +46,20 @@ class FilterForm(BootstrapMixin, forms.Form):
             del self.fields["unit"]
 
     def _group_asked(self) -> LeadingGroup | None:
+        """The group chosen, else the one with the most checks (where the work is), else
+        the first."""
         groups = self.fields["group"].queryset
         pk = self.data.get("group")
         found = groups.filter(pk=pk).first() if str(pk or "").isdigit() else None
+        if found is None:
+            busiest = (
+                CheckWeek.objects.values("group")
+                .annotate(checks=Sum("received"))
+                .order_by("-checks", "group")
+                .values_list("group", flat=True)
+                .first()
+            )
+            found = groups.filter(pk=busiest).first() if busiest else None
         return found or groups.first()
 
     def clean(self):

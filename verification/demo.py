@@ -46,8 +46,8 @@ HOUSEHOLDS = [
 ]
 
 
-def demo_id(birth: str, sequence: str) -> str:
-    first17 = f"411526{birth}{sequence}"
+def demo_id(birth: str, sequence: str, *, region: str = "411526") -> str:
+    first17 = f"{region}{birth}{sequence}"
     return first17 + check_character(first17)
 
 

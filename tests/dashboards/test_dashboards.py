@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from assistance.workdays import WorkdayCalendar
 from dashboards.charts import Chart, Series
-from dashboards.filters import Scope
+from dashboards.filters import FilterForm, Scope
 from dashboards.models import CheckWeek, RequestWeek
 from dashboards.selectors import intake_charts, meetings_charts, verification_charts
 from dashboards.selectors.stats import histogram_percentile
@@ -27,7 +27,7 @@ from tests.factories import MemberUnitFactory
 from tests.intake.conftest import receive, refer
 from tests.meetings.factories import meeting_schedule
 from tests.verification.factories import HouseholdFactory
-from verification.models import DepartmentCheck, VerificationRequest
+from verification.models import DepartmentCheck, Household, VerificationRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -271,3 +271,18 @@ def test_an_unknown_dashboard_is_404(client, director):
 def test_chart_kinds_are_checked():
     with pytest.raises(ValueError):
         Chart(key="x", title="x", kind="pie3d", category="x", labels=[], series=[Series("a", [])])
+
+
+def test_the_demo_fills_every_chart_and_loads_once(django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo")
+    form = FilterForm({})
+    scope = form.scope()
+    assert scope.group.code == "xicheng"  # the busiest group is shown first
+    charts = verification_charts(scope) + intake_charts(scope) + meetings_charts(scope)
+    assert [chart.key for chart in charts if chart.empty] == []
+    households = Household.objects.count()
+    call_command("load_demo")
+    assert Household.objects.count() == households

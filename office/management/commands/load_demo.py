@@ -12,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from assistance.accounts import role_grant
 from assistance.roles import Role, sync_role_groups
+from dashboards.demo import demo_dashboards
 from dashboards.summaries import summaries_refresh
 from intake.demo import demo_intake
 from meetings.demo import demo_meetings
@@ -70,6 +71,7 @@ class Command(BaseCommand):
             self._households()
             self._meetings()
             demo_intake()
+            demo_dashboards()
         # The dashboards read weekly summaries that beat rebuilds every 10 minutes; the
         # demo's own figures are there from the first page.
         summaries_refresh()
