@@ -5,8 +5,14 @@ and XLSX equal to its table."""
 
 import datetime
 import io
+import os
+import re
+import subprocess
+import sys
 
 import pytest
+from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -274,8 +280,6 @@ def test_chart_kinds_are_checked():
 
 
 def test_the_demo_fills_every_chart_and_loads_once(django_capture_on_commit_callbacks):
-    from django.core.management import call_command
-
     with django_capture_on_commit_callbacks(execute=True):
         call_command("load_demo")
     form = FilterForm({})
@@ -286,3 +290,38 @@ def test_the_demo_fills_every_chart_and_loads_once(django_capture_on_commit_call
     households = Household.objects.count()
     call_command("load_demo")
     assert Household.objects.count() == households
+
+
+def test_the_benchmark_prints_its_figures_and_drops_its_database():
+    """``manage.py bench_dashboards``, small, in its own process against the configured
+    PostgreSQL: it fills a throwaway database, times the pages, and drops it again."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        pytest.skip("the benchmark runs on PostgreSQL: set DATABASE_URL")
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "bench_dashboards",
+            "--households=60",
+            "--departments=3",
+            "--applications=10",
+            "--runs=3",
+        ],
+        cwd=settings.BASE_DIR,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr + completed.stdout
+    last = completed.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(
+        r"bench_dashboards: 180 checks, 20 referrals; pages p90 worst \d+ ms \(target 300 ms\); "
+        r"verification \d+x faster than naive; refresh [\d.]+ s",
+        last,
+    ), last
+    assert re.search(
+        r"verification dashboard: median \d+ ms, p90 \d+ ms, \d+ queries", completed.stdout
+    )
+    assert "dropped the bench database" in completed.stdout
