@@ -97,8 +97,17 @@ def authorization_record(
     scan,
     guardian_name: str = "",
 ) -> Authorization:
-    """Record a member's signed authorisation with its scan (checked by the form)."""
-    return save_validated(
+    """Record a member's signed authorisation with its scan (checked by the form).
+
+    An authorisation for exactly the period of one on file is refused (the database's
+    ``authorization_unique_period`` constraint, checked by ``full_clean``); one that only
+    overlaps another is recorded, and the ones it overlaps are listed on the returned
+    object's ``overlaps`` for the page to warn about."""
+    # Serialise the member's authorisations, so two submissions at once cannot both pass
+    # the duplicate check (the constraint would then refuse the second with an error).
+    HouseholdMember.objects.select_for_update().filter(pk=member.pk).first()
+    overlaps = authorization_overlaps(member=member, signed_on=signed_on, valid_until=valid_until)
+    authorization = save_validated(
         Authorization(
             member=member,
             signed_on=signed_on,
@@ -109,6 +118,19 @@ def authorization_record(
             recorded_by=actor,
         ),
         actor,
+    )
+    authorization.overlaps = overlaps
+    return authorization
+
+
+def authorization_overlaps(
+    *, member: HouseholdMember, signed_on: datetime.date, valid_until: datetime.date
+) -> list[Authorization]:
+    """The member's authorisations on file whose period shares a day with the given one."""
+    return list(
+        member.authorizations.filter(signed_on__lte=valid_until, valid_until__gte=signed_on)
+        .exclude(signed_on=signed_on, valid_until=valid_until)
+        .order_by("signed_on", "pk")
     )
 
 

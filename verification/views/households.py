@@ -164,7 +164,7 @@ def authorization_create(request, pk, member_pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            register.authorization_record(
+            authorization = register.authorization_record(
                 actor=request.user,
                 member=member,
                 signed_on=data["signed_on"],
@@ -179,6 +179,21 @@ def authorization_create(request, pk, member_pk):
             messages.success(
                 request, _("Authorisation of %(name)s recorded.") % {"name": member.name}
             )
+            if authorization.overlaps:
+                messages.warning(
+                    request,
+                    _(
+                        "Its period overlaps another authorisation of %(name)s on file "
+                        "(%(periods)s): check that the same paper was not entered twice."
+                    )
+                    % {
+                        "name": member.name,
+                        "periods": "、".join(
+                            f"{a.signed_on.isoformat()}–{a.valid_until.isoformat()}"
+                            for a in authorization.overlaps
+                        ),
+                    },
+                )
             return redirect(household)
     return render(
         request,
