@@ -47,7 +47,8 @@ def household_list(request):
             households = households.none()
     elif filters.is_valid():
         households = selectors.household_list(**filters.cleaned_data)
-    return render(
+    refused = id_search and not id_form.is_valid()
+    response = render(
         request,
         "verification/household_list.html",
         {
@@ -57,8 +58,12 @@ def household_list(request):
             "id_search": id_search,
             "towns": selectors.towns(),
             "query": query_without_page(request),
+            # A refused number stays in its box, to be corrected rather than typed again.
+            "id_typed": id_form["id_number"].value() if refused else "",
         },
+        status=400 if refused else 200,
     )
+    return never_store(response) if refused else response
 
 
 def household_create(request):
