@@ -187,6 +187,8 @@ URLS: dict[str, list[Case]] = {
         Case(OFFICE | LIAISON, pk("snapshot"), full_ids=OFFICE | LIAISON)
     ],
     "verification:snapshot_uploads": [Case(LIAISONS)],
+    "verification:snapshot_template_csv": [Case(LIAISONS)],
+    "verification:snapshot_template_xlsx": [Case(LIAISONS)],
     # --- Meetings: the list, the plan, one meeting (the police are invited, tax is not)
     "meetings:meeting_list": [Case(STAFF | LIAISONS)],
     "meetings:plan_generate": [Case(STAFF, methods=BOTH)],

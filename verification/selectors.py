@@ -446,3 +446,8 @@ def unit_snapshots(unit: MemberUnit) -> QuerySet[RegistrySnapshot]:
 
 def unit_connector(unit: MemberUnit) -> UnitConnector | None:
     return UnitConnector.objects.filter(unit=unit).first()
+
+
+def unit_items(unit: MemberUnit) -> QuerySet[VerificationItem]:
+    """The items a unit's registry extract may name (by code or name), in their order."""
+    return VerificationItem.objects.filter(unit=unit, active=True).order_by("order", "pk")

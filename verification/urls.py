@@ -47,5 +47,17 @@ urlpatterns = [
     path("checks/<int:pk>/return/", liaison.check_return, name="check_return"),
     path("snapshots/", registry.snapshot_list, name="snapshot_list"),
     path("snapshots/uploads/", registry.snapshot_uploads, name="snapshot_uploads"),
+    path(
+        "snapshots/template.csv",
+        registry.snapshot_template,
+        {"fmt": "csv"},
+        name="snapshot_template_csv",
+    ),
+    path(
+        "snapshots/template.xlsx",
+        registry.snapshot_template,
+        {"fmt": "xlsx"},
+        name="snapshot_template_xlsx",
+    ),
     path("snapshots/<int:pk>/file/", registry.snapshot_download, name="snapshot_download"),
 ]
