@@ -289,9 +289,13 @@ def _unit_checks(user, unit: MemberUnit) -> QuerySet[DepartmentCheck]:
 
 
 def inbox_open_checks(user, unit: MemberUnit) -> QuerySet[DepartmentCheck]:
-    """The unit's open checks, nearest deadline first, with their items."""
+    """The unit's open checks, nearest deadline first, with their items and the
+    household's applicant's ID number (shown masked, to tell the rows apart)."""
     return (
         _unit_checks(user, unit)
+        .annotate(
+            applicant_id_number=Subquery(applicant_of("request__household").values("id_number")[:1])
+        )
         .filter(status__in=DepartmentCheck.OPEN)
         .order_by("deadline", "pk")
         .prefetch_related(
