@@ -141,6 +141,14 @@ URLS: dict[str, list[Case]] = {
             full_ids=OFFICE,
         )
     ],
+    "verification:household_edit": [
+        Case(
+            OFFICE,
+            pk("household"),
+            BOTH,
+            data=lambda w: {"town": "新城街道", "address": "新址1号", "reason": "搬迁"},
+        )
+    ],
     "verification:member_create": [Case(OFFICE, pk("household"), BOTH)],
     "verification:member_update": [Case(OFFICE, household_member, BOTH)],
     "verification:authorization_create": [Case(OFFICE, household_member, BOTH)],

@@ -6,8 +6,10 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from members.models import LeadingGroup
 
@@ -59,6 +61,23 @@ def household_register(
     for data in members:
         member_add(actor=actor, household=household, data=data)
     return household
+
+
+@transaction.atomic
+def household_update_address(
+    *, actor, household: Household, address: str, town: str, reason: str
+) -> Household:
+    """Change a household's address and town after registration (a move, a corrected
+    entry). The earlier values stay in the household's history, with the actor and the
+    ``reason``; a change that changes nothing is refused."""
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    address, town, reason = address.strip(), town.strip(), reason.strip()
+    if (household.address, household.town) == (address, town):
+        raise ValidationError(_("The address and the town are as on file: nothing was changed."))
+    if not reason:
+        raise ValidationError({"reason": _("Say why the address changes.")})
+    household.address, household.town = address, town
+    return save_validated(household, actor, reason=reason[:100])
 
 
 @transaction.atomic

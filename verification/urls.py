@@ -8,6 +8,7 @@ urlpatterns = [
     path("households/", households.household_list, name="household_list"),
     path("households/new/", households.household_create, name="household_create"),
     path("households/<int:pk>/", households.household_detail, name="household_detail"),
+    path("households/<int:pk>/edit/", households.household_edit, name="household_edit"),
     path("households/<int:pk>/members/new/", households.member_create, name="member_create"),
     path(
         "households/<int:pk>/members/<int:member_pk>/edit/",

@@ -18,6 +18,7 @@ from assistance.forms import add_service_errors
 from .. import permissions, register, selectors
 from ..forms import (
     AuthorizationForm,
+    HouseholdAddressForm,
     HouseholdFilterForm,
     HouseholdForm,
     IdSearchForm,
@@ -114,9 +115,43 @@ def household_detail(request, pk):
             "reveal_form": reveal_form,
             "revealed": revealed,
             "requests": selectors.household_requests(household),
+            "address_changes": selectors.household_address_changes(household),
         },
     )
     return never_store(response) if revealed else response
+
+
+def household_edit(request, pk):
+    """Change the household's address and town; earlier values stay in its history."""
+    household = permissions.get_household_for_user(request.user, pk)
+    form = HouseholdAddressForm(
+        request.POST or None, initial={"town": household.town, "address": household.address}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            register.household_update_address(
+                actor=request.user,
+                household=household,
+                address=data["address"],
+                town=data["town"],
+                reason=data["reason"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Address updated; the earlier one is kept in the history."))
+            return redirect(household)
+    return render(
+        request,
+        "verification/household_address_form.html",
+        {
+            "household": household,
+            "form": form,
+            "changes": selectors.household_address_changes(household),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 def member_create(request, pk):
