@@ -499,6 +499,7 @@ ADMIN_MODELS = {
     "members.memberunit": REGISTER,
     "members.position": REGISTER,
     "verification.registrysnapshot": REGISTER,
+    "verification.reportnumberseries": REGISTER,
     "verification.unitconnector": REGISTER,
     "verification.verificationitem": REGISTER,
 }
