@@ -39,6 +39,8 @@ ADMINISTRATOR_MODELS = (
     ("verification", "verificationitem"),
     ("verification", "unitconnector"),
     ("verification", "registrysnapshot"),
+    # The prefix of the verification reports' reference numbers (文号), per office.
+    ("verification", "reportnumberseries"),
     ("meetings", "meeting"),
     ("assistance", "calendaryear"),
     ("assistance", "calendarday"),

@@ -141,6 +141,14 @@ URLS: dict[str, list[Case]] = {
             full_ids=OFFICE,
         )
     ],
+    "verification:household_edit": [
+        Case(
+            OFFICE,
+            pk("household"),
+            BOTH,
+            data=lambda w: {"town": "新城街道", "address": "新址1号", "reason": "搬迁"},
+        )
+    ],
     "verification:member_create": [Case(OFFICE, pk("household"), BOTH)],
     "verification:member_update": [Case(OFFICE, household_member, BOTH)],
     "verification:authorization_create": [Case(OFFICE, household_member, BOTH)],
@@ -187,6 +195,8 @@ URLS: dict[str, list[Case]] = {
         Case(OFFICE | LIAISON, pk("snapshot"), full_ids=OFFICE | LIAISON)
     ],
     "verification:snapshot_uploads": [Case(LIAISONS)],
+    "verification:snapshot_template_csv": [Case(LIAISONS)],
+    "verification:snapshot_template_xlsx": [Case(LIAISONS)],
     # --- Meetings: the list, the plan, one meeting (the police are invited, tax is not)
     "meetings:meeting_list": [Case(STAFF | LIAISONS)],
     "meetings:plan_generate": [Case(STAFF, methods=BOTH)],
@@ -495,6 +505,7 @@ ADMIN_MODELS = {
     "members.memberunit": REGISTER,
     "members.position": REGISTER,
     "verification.registrysnapshot": REGISTER,
+    "verification.reportnumberseries": REGISTER,
     "verification.unitconnector": REGISTER,
     "verification.verificationitem": REGISTER,
 }

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import RegistrySnapshot, UnitConnector, VerificationItem
+from .models import RegistrySnapshot, ReportNumberSeries, UnitConnector, VerificationItem
 
 
 @admin.register(VerificationItem)
@@ -83,6 +83,21 @@ class RegistrySnapshotAdmin(SimpleHistoryAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReportNumberSeries)
+class ReportNumberSeriesAdmin(SimpleHistoryAdmin):
+    """The prefix of each office's report reference numbers (文号), per year. The numbers
+    themselves are given when reports are issued: the last one is shown, not edited."""
+
+    list_display = ["office", "year", "prefix", "last_number"]
+    list_filter = ["office"]
+    list_select_related = ["office"]
+    readonly_fields = ["last_number"]
+    fields = ["office", "year", "prefix", "last_number"]
 
     def has_delete_permission(self, request, obj=None):
         return False

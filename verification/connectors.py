@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 from openpyxl import load_workbook
 
 from assistance.idnumbers import normalize_id_number, validate_id_number
@@ -102,6 +102,7 @@ def parse_snapshot(*, unit: MemberUnit, name: str, raw: bytes) -> list[Row]:
         items[item.code.lower()] = item
         items[item.name.lower()] = item
     rows, errors = [], []
+    bad_rows = 0
     columns = None
     limit = settings.SNAPSHOT_MAX_ROWS
     for line, cells in _rows_of(name, raw):
@@ -110,13 +111,15 @@ def parse_snapshot(*, unit: MemberUnit, name: str, raw: bytes) -> list[Row]:
             continue
         if not any(cells):
             continue
-        if len(rows) + len(errors) >= limit:
+        if len(rows) + bad_rows >= limit:
             errors.append((line, _("More than %(limit)d rows: split the file.") % {"limit": limit}))
             break
         try:
             rows.append(_row(line, _Cells(cells, columns), items))
         except _BadRow as bad:
-            errors.append((line, bad.message))
+            # Every problem of the row, so the liaison fixes it in one pass.
+            bad_rows += 1
+            errors.extend((line, message) for message in bad.messages)
     if columns is None:
         errors.append((0, _("The file is empty.")))
     if errors:
@@ -146,11 +149,12 @@ def _columns(line: int, cells: list[str]) -> dict[str, int]:
 
 
 class _BadRow(Exception):
-    """One row is wrong; the message says why (the file is refused with every such line)."""
+    """One row is wrong; ``messages`` say why, one per problem found in the row (the file is
+    refused with every such line)."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, *messages: str):
+        super().__init__("; ".join(messages))
+        self.messages = list(messages)
 
 
 @dataclass
@@ -166,18 +170,26 @@ class _Cells:
 
 
 def _row(line: int, cell: _Cells, items: dict[str, VerificationItem]) -> Row:
-    """One data row validated, or _BadRow with the reason."""
+    """One data row validated, or _BadRow with every problem of the row (the ID number,
+    the item and the amount are each checked, whatever the others hold)."""
+    problems = []
     id_number = normalize_id_number(cell["id_number"])
     try:
         validate_id_number(id_number)
     except ValidationError as exc:
-        raise _BadRow(" ".join(exc.messages)) from exc
+        problems.append(" ".join(exc.messages))
     item = items.get(cell["item"].lower())
     if item is None:
-        raise _BadRow(
+        problems.append(
             _("“%(item)s” is not an item this department checks.") % {"item": cell["item"]}
         )
-    return Row(line, id_number, item.pk, cell["details"][:500], _amount(cell["amount"]))
+    try:
+        amount = _amount(cell["amount"])
+    except _BadRow as bad:
+        problems.extend(bad.messages)
+    if problems:
+        raise _BadRow(*problems)
+    return Row(line, id_number, item.pk, cell["details"][:500], amount)
 
 
 def _amount(text: str) -> Decimal | None:
@@ -188,9 +200,23 @@ def _amount(text: str) -> Decimal | None:
         amount = Decimal(text.replace(",", ""))
     except InvalidOperation as exc:
         raise _BadRow(_("The amount “%(amount)s” is not a number.") % {"amount": text}) from exc
-    if amount < 0 or amount >= Decimal("1e12"):
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
         raise _BadRow(_("The amount must be between 0 and 999,999,999,999.99."))
     return amount.quantize(Decimal("0.01"))
+
+
+def template_rows() -> list[list[str]]:
+    """The heading row of a registry extract, in the reader's language, in the exact shape
+    ``parse_snapshot`` reads (each heading is one of ``HEADINGS``): ID number, item code,
+    details, amount."""
+    return [
+        [
+            pgettext("snapshot column", "ID number"),
+            pgettext("snapshot column", "item code"),
+            pgettext("snapshot column", "details"),
+            pgettext("snapshot column", "amount"),
+        ]
+    ]
 
 
 def snapshot_receive(

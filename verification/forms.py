@@ -64,6 +64,19 @@ class HouseholdForm(BootstrapMixin, forms.Form):
             self.fields["office"].widget = forms.HiddenInput()
 
 
+class HouseholdAddressForm(BootstrapMixin, forms.Form):
+    """A household's address and town after registration, with the reason for the change
+    (kept in the household's history)."""
+
+    town = forms.CharField(label=_("Town or subdistrict"), max_length=60)
+    address = forms.CharField(label=_("Address"), max_length=200)
+    reason = forms.CharField(
+        label=_("Why it changes"),
+        max_length=100,
+        help_text=_("E.g. the household moved, or the address was mistyped. Kept in the history."),
+    )
+
+
 class MemberForm(BootstrapMixin, forms.Form):
     """One member. On a new member the ID number is required; when editing it may be left
     blank to keep the number on file, so the form never has to show it in full."""

@@ -6,8 +6,10 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from members.models import LeadingGroup
 
@@ -62,6 +64,23 @@ def household_register(
 
 
 @transaction.atomic
+def household_update_address(
+    *, actor, household: Household, address: str, town: str, reason: str
+) -> Household:
+    """Change a household's address and town after registration (a move, a corrected
+    entry). The earlier values stay in the household's history, with the actor and the
+    ``reason``; a change that changes nothing is refused."""
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    address, town, reason = address.strip(), town.strip(), reason.strip()
+    if (household.address, household.town) == (address, town):
+        raise ValidationError(_("The address and the town are as on file: nothing was changed."))
+    if not reason:
+        raise ValidationError({"reason": _("Say why the address changes.")})
+    household.address, household.town = address, town
+    return save_validated(household, actor, reason=reason[:100])
+
+
+@transaction.atomic
 def member_add(*, actor, household: Household, data: MemberData) -> HouseholdMember:
     """Add a member; the ID number is validated (GB 11643) and unique in the household."""
     return save_validated(
@@ -97,8 +116,17 @@ def authorization_record(
     scan,
     guardian_name: str = "",
 ) -> Authorization:
-    """Record a member's signed authorisation with its scan (checked by the form)."""
-    return save_validated(
+    """Record a member's signed authorisation with its scan (checked by the form).
+
+    An authorisation for exactly the period of one on file is refused (the database's
+    ``authorization_unique_period`` constraint, checked by ``full_clean``); one that only
+    overlaps another is recorded, and the ones it overlaps are listed on the returned
+    object's ``overlaps`` for the page to warn about."""
+    # Serialise the member's authorisations, so two submissions at once cannot both pass
+    # the duplicate check (the constraint would then refuse the second with an error).
+    HouseholdMember.objects.select_for_update().filter(pk=member.pk).first()
+    overlaps = authorization_overlaps(member=member, signed_on=signed_on, valid_until=valid_until)
+    authorization = save_validated(
         Authorization(
             member=member,
             signed_on=signed_on,
@@ -109,6 +137,19 @@ def authorization_record(
             recorded_by=actor,
         ),
         actor,
+    )
+    authorization.overlaps = overlaps
+    return authorization
+
+
+def authorization_overlaps(
+    *, member: HouseholdMember, signed_on: datetime.date, valid_until: datetime.date
+) -> list[Authorization]:
+    """The member's authorisations on file whose period shares a day with the given one."""
+    return list(
+        member.authorizations.filter(signed_on__lte=valid_until, valid_until__gte=signed_on)
+        .exclude(signed_on=signed_on, valid_until=valid_until)
+        .order_by("signed_on", "pk")
     )
 
 

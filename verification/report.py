@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm, RGBColor
 
@@ -22,6 +23,7 @@ from .models import (
     Finding,
     Household,
     HouseholdMember,
+    ReportReference,
     VerificationItem,
     VerificationRequest,
 )
@@ -72,6 +74,8 @@ class Report:
     # Members of the household the request does not cover (added after it was filed):
     # named so the clerk files a new request, never checked or shown with findings.
     not_covered: list[HouseholdMember] = field(default_factory=list)
+    # The reference number (文号), once the report of the completed request was issued.
+    reference: ReportReference | None = None
 
     @property
     def answered_count(self) -> int:
@@ -87,7 +91,7 @@ class Report:
 
 
 def build_report(request: VerificationRequest) -> Report:
-    """Everything the report shows, in four queries whatever the size of the household."""
+    """Everything the report shows, in five queries whatever the size of the household."""
     household = request.household
     # The members the request covers, not whoever joined the household since.
     covered = VerificationRequest.members.through.objects.filter(
@@ -129,6 +133,9 @@ def build_report(request: VerificationRequest) -> Report:
         members=sections,
         generated_at=timezone.now(),
         not_covered=[m for m in everyone if not m.covered],
+        reference=ReportReference.objects.select_related("issued_by")
+        .filter(request=request)
+        .first(),
     )
 
 
@@ -165,6 +172,7 @@ def report_docx(report: Report) -> bytes:
     doc = wordexport.OfficialDocument(page=PAGE, fonts=FONTS, size=TEXT_SIZE)
     center = WD_ALIGN_PARAGRAPH.CENTER
     doc.outline_heading(_("Household economic-status verification report"), level=0, align=center)
+    doc.paragraph(reference_line(report), align=center)
     doc.note(
         _("Verification request %(pk)s · %(office)s")
         % {"pk": request.pk, "office": report.household.office.name},
@@ -180,6 +188,7 @@ def report_docx(report: Report) -> bytes:
         ],
     )
     _findings(doc, report)
+    _signatures(doc, report)
     doc.note(
         _("Generated %(time)s. Confidential: for the people deciding this application only.")
         % {"time": generated.strftime("%Y-%m-%d %H:%M %Z")},
@@ -192,6 +201,51 @@ def report_docx(report: Report) -> bytes:
         plain=True,
     )
     return doc.to_bytes()
+
+
+def reference_line(report: Report) -> str:
+    """The reference number as the report prints it under its title."""
+    if report.reference is None:
+        return _("No reference number yet: one is given when the completed report is issued.")
+    return _("Reference number: %(reference)s") % {"reference": report.reference.text}
+
+
+@dataclass
+class Signatures:
+    """The block at the foot of an issued report: who prepared it (the clerk who filed
+    the request), a line for the reviewer to sign, the office's seal and the date."""
+
+    prepared_by: str
+    office: str
+    issued_on: str
+
+
+def signatures(report: Report) -> Signatures:
+    clerk = report.request.requested_by
+    issued = report.reference.issued_at if report.reference else None
+    return Signatures(
+        prepared_by=(clerk.get_full_name() or clerk.get_username()) if clerk else "",
+        office=report.household.office.name,
+        issued_on=timezone.localtime(issued).strftime("%Y-%m-%d") if issued else "",
+    )
+
+
+def _signatures(doc: wordexport.OfficialDocument, report: Report) -> None:
+    """经办人 and 审核人 on one line, then the office (盖章) and the date on the right."""
+    block = signatures(report)
+    blank = "＿" * 8
+    doc.blank()
+    doc.split_line(
+        pgettext("report signature", "Prepared by: %(name)s")
+        % {"name": block.prepared_by or blank},
+        pgettext("report signature", "Reviewed by: %(name)s") % {"name": blank},
+        space_before=12,
+    )
+    doc.signature(
+        pgettext("report signature", "%(office)s (seal)") % {"office": block.office},
+        pgettext("report signature", "Date: %(date)s") % {"date": block.issued_on or blank},
+        space_after=6,
+    )
 
 
 def _household(doc: wordexport.OfficialDocument, report: Report) -> None:

@@ -148,6 +148,37 @@ def household_rows(households: QuerySet[Household]) -> QuerySet[Household]:
     return with_applicant(households.annotate(member_count=Count("members")), "pk")
 
 
+@dataclass
+class AddressChange:
+    """One change of a household's address or town, from its history."""
+
+    when: datetime.datetime
+    user: object
+    before: str
+    after: str
+    reason: str
+
+
+def household_address_changes(household: Household) -> list[AddressChange]:
+    """The household's changes of address or town, newest first (one query)."""
+    records = list(
+        household.history.select_related("history_user").order_by("history_date", "history_id")
+    )
+    changes = []
+    for previous, record in zip(records, records[1:], strict=False):
+        if (previous.town, previous.address) != (record.town, record.address):
+            changes.append(
+                AddressChange(
+                    when=record.history_date,
+                    user=record.history_user,
+                    before=f"{previous.town} {previous.address}",
+                    after=f"{record.town} {record.address}",
+                    reason=record.history_change_reason or "",
+                )
+            )
+    return changes[::-1]
+
+
 def household_members(household: Household) -> list[HouseholdMember]:
     """The household's members with their authorisations (newest first), each marked
     ``covered`` when one of them covers today."""
@@ -289,9 +320,13 @@ def _unit_checks(user, unit: MemberUnit) -> QuerySet[DepartmentCheck]:
 
 
 def inbox_open_checks(user, unit: MemberUnit) -> QuerySet[DepartmentCheck]:
-    """The unit's open checks, nearest deadline first, with their items."""
+    """The unit's open checks, nearest deadline first, with their items and the
+    household's applicant's ID number (shown masked, to tell the rows apart)."""
     return (
         _unit_checks(user, unit)
+        .annotate(
+            applicant_id_number=Subquery(applicant_of("request__household").values("id_number")[:1])
+        )
         .filter(status__in=DepartmentCheck.OPEN)
         .order_by("deadline", "pk")
         .prefetch_related(
@@ -446,3 +481,8 @@ def unit_snapshots(unit: MemberUnit) -> QuerySet[RegistrySnapshot]:
 
 def unit_connector(unit: MemberUnit) -> UnitConnector | None:
     return UnitConnector.objects.filter(unit=unit).first()
+
+
+def unit_items(unit: MemberUnit) -> QuerySet[VerificationItem]:
+    """The items a unit's registry extract may name (by code or name), in their order."""
+    return VerificationItem.objects.filter(unit=unit, active=True).order_by("order", "pk")

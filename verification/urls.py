@@ -8,6 +8,7 @@ urlpatterns = [
     path("households/", households.household_list, name="household_list"),
     path("households/new/", households.household_create, name="household_create"),
     path("households/<int:pk>/", households.household_detail, name="household_detail"),
+    path("households/<int:pk>/edit/", households.household_edit, name="household_edit"),
     path("households/<int:pk>/members/new/", households.member_create, name="member_create"),
     path(
         "households/<int:pk>/members/<int:member_pk>/edit/",
@@ -47,5 +48,17 @@ urlpatterns = [
     path("checks/<int:pk>/return/", liaison.check_return, name="check_return"),
     path("snapshots/", registry.snapshot_list, name="snapshot_list"),
     path("snapshots/uploads/", registry.snapshot_uploads, name="snapshot_uploads"),
+    path(
+        "snapshots/template.csv",
+        registry.snapshot_template,
+        {"fmt": "csv"},
+        name="snapshot_template_csv",
+    ),
+    path(
+        "snapshots/template.xlsx",
+        registry.snapshot_template,
+        {"fmt": "xlsx"},
+        name="snapshot_template_xlsx",
+    ),
     path("snapshots/<int:pk>/file/", registry.snapshot_download, name="snapshot_download"),
 ]

@@ -258,11 +258,11 @@ def test_liaison_uploads_through_the_page_and_sees_line_numbers(
     assert (imported.status, imported.row_count) == (RegistrySnapshot.Status.IMPORTED, 1)
     response = client.get(url)
     assert response.context["refused"] is None
-    # A file that is not CSV or XLSX is refused on the spot; nothing is kept.
+    # A file that is not CSV or XLSX is refused on the spot (400); nothing is kept.
     response = client.post(
         url, {"taken_on": today, "file": SimpleUploadedFile("extract.txt", b"x")}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert RegistrySnapshot.objects.count() == 2
 
 

@@ -466,12 +466,25 @@ def test_inbox_lists_open_checks_with_town_and_member_count(client, liaison, che
     page = response.content.decode()
     assert check.request.household.town in page
     assert check.get_absolute_url() in page
-    # Names, addresses and ID numbers stay on the check page.
+    # Each row tells its household apart by the applicant's masked ID number, the request's
+    # number, the items and the deadline (issue 12); names, addresses and full ID numbers
+    # stay on the check page.
+    row_html = page.split('data-testid="open-check"')[1].split("</tr>")[0]
+    applicant = check.request.household.members.get(relation="applicant")
+    assert applicant.masked_id in row_html
+    assert f"Request {check.request_id}" in row_html
+    assert check.deadline.isoformat() in row_html
+    assert all(item.name in row_html for item in check.items.all())
     for member in check.request.household.members.all():
         assert member.name not in page
-        assert member.masked_id not in page
+        assert member.id_number not in page
+        if member != applicant:
+            assert member.masked_id not in page
     assert check.request.household.address not in page
     assert not AccessLog.objects.exists()
+    zh = client.get(reverse("verification:inbox"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert applicant.masked_id in zh.content.decode()
+    assert f"核对申请 {check.request_id}" in zh.content.decode()
 
 
 def test_inbox_marks_overdue_and_provisional_and_sorts_by_deadline(

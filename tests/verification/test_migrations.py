@@ -66,3 +66,54 @@ def test_existing_requests_cover_the_members_they_had(clerk, group):
         assert covered == {early.pk}
     finally:
         _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+def test_exact_duplicate_authorisations_are_dropped_before_the_constraint(clerk, group):
+    """Issue 12: an authorisation recorded twice for the same member and period keeps its
+    first record; an overlapping one and another member's stay."""
+    apps = _migrate([("verification", "0006_request_members_fill")])
+    try:
+        Household = apps.get_model("verification", "Household")
+        Member = apps.get_model("verification", "HouseholdMember")
+        Authorization = apps.get_model("verification", "Authorization")
+        household = Household.objects.create(
+            office_id=group.pk,
+            address="幸福路1号",
+            town="大峪街道",
+            assistance_type="dibao",
+            created_by_id=clerk.pk,
+        )
+        one, two = (
+            Member.objects.create(
+                household=household, name=name, relation=relation, id_number=number
+            )
+            for name, relation, number in (
+                ("甲", "applicant", "11010519491231002X"),
+                ("乙", "spouse", "110105200001010033"),
+            )
+        )
+        day = datetime.date(2026, 1, 5)
+        year = datetime.date(2027, 1, 4)
+
+        def record(member, signed_on, valid_until, minutes):
+            return Authorization.objects.create(
+                member=member,
+                signed_on=signed_on,
+                valid_until=valid_until,
+                signer="self",
+                scan="authorizations/x.pdf",
+                recorded_by_id=clerk.pk,
+                recorded_at=timezone.now() + datetime.timedelta(minutes=minutes),
+            )
+
+        first = record(one, day, year, 0)
+        record(one, day, year, 1)  # the same paper entered again
+        record(one, day, year, 2)
+        overlapping = record(one, day, datetime.date(2026, 6, 30), 3)
+        other = record(two, day, year, 4)
+        apps = _migrate([("verification", "0007_authorization_unique_period")])
+        Authorization = apps.get_model("verification", "Authorization")
+        kept = set(Authorization.objects.values_list("pk", flat=True))
+        assert kept == {first.pk, overlapping.pk, other.pk}
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -6,7 +6,8 @@ authorisation (授权书). A request for the household then fans out into one
 ``Finding`` per member and item the department checks. The request completes when its last
 check is answered, decided in the database.
 
-The models live in three modules by job (``register``, ``requests``, ``snapshots``); every
+The models live in four modules by job (``register``, ``requests``, ``snapshots``,
+``reports``); every
 name is importable from ``verification.models`` as before.
 """
 
@@ -19,6 +20,7 @@ from .register import (
     authorization_date_errors,
     authorization_upload_to,
 )
+from .reports import ReportNumberSeries, ReportReference
 from .requests import (
     DepartmentCheck,
     DepartmentCheckGroupObjectPermission,
@@ -47,4 +49,6 @@ __all__ = [
     "snapshot_upload_to",
     "RegistrySnapshot",
     "RegistryRecord",
+    "ReportNumberSeries",
+    "ReportReference",
 ]

@@ -184,6 +184,16 @@ class Authorization(models.Model):
                 name="authorization_guardian_named",
                 violation_error_message=_("Name the guardian who signed."),
             ),
+            # The same member's authorisation for the same period, recorded twice, is a
+            # clerk's slip (a double submission, or the same paper entered again).
+            models.UniqueConstraint(
+                fields=["member", "signed_on", "valid_until"],
+                name="authorization_unique_period",
+                violation_error_message=_(
+                    "This member already has an authorisation for exactly this period: "
+                    "nothing was recorded."
+                ),
+            ),
         ]
 
     def __str__(self):

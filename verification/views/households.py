@@ -18,6 +18,7 @@ from assistance.forms import add_service_errors
 from .. import permissions, register, selectors
 from ..forms import (
     AuthorizationForm,
+    HouseholdAddressForm,
     HouseholdFilterForm,
     HouseholdForm,
     IdSearchForm,
@@ -47,7 +48,8 @@ def household_list(request):
             households = households.none()
     elif filters.is_valid():
         households = selectors.household_list(**filters.cleaned_data)
-    return render(
+    refused = id_search and not id_form.is_valid()
+    response = render(
         request,
         "verification/household_list.html",
         {
@@ -57,8 +59,12 @@ def household_list(request):
             "id_search": id_search,
             "towns": selectors.towns(),
             "query": query_without_page(request),
+            # A refused number stays in its box, to be corrected rather than typed again.
+            "id_typed": id_form["id_number"].value() if refused else "",
         },
+        status=400 if refused else 200,
     )
+    return never_store(response) if refused else response
 
 
 def household_create(request):
@@ -109,9 +115,43 @@ def household_detail(request, pk):
             "reveal_form": reveal_form,
             "revealed": revealed,
             "requests": selectors.household_requests(household),
+            "address_changes": selectors.household_address_changes(household),
         },
     )
     return never_store(response) if revealed else response
+
+
+def household_edit(request, pk):
+    """Change the household's address and town; earlier values stay in its history."""
+    household = permissions.get_household_for_user(request.user, pk)
+    form = HouseholdAddressForm(
+        request.POST or None, initial={"town": household.town, "address": household.address}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            register.household_update_address(
+                actor=request.user,
+                household=household,
+                address=data["address"],
+                town=data["town"],
+                reason=data["reason"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Address updated; the earlier one is kept in the history."))
+            return redirect(household)
+    return render(
+        request,
+        "verification/household_address_form.html",
+        {
+            "household": household,
+            "form": form,
+            "changes": selectors.household_address_changes(household),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 def member_create(request, pk):
@@ -164,7 +204,7 @@ def authorization_create(request, pk, member_pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            register.authorization_record(
+            authorization = register.authorization_record(
                 actor=request.user,
                 member=member,
                 signed_on=data["signed_on"],
@@ -179,6 +219,21 @@ def authorization_create(request, pk, member_pk):
             messages.success(
                 request, _("Authorisation of %(name)s recorded.") % {"name": member.name}
             )
+            if authorization.overlaps:
+                messages.warning(
+                    request,
+                    _(
+                        "Its period overlaps another authorisation of %(name)s on file "
+                        "(%(periods)s): check that the same paper was not entered twice."
+                    )
+                    % {
+                        "name": member.name,
+                        "periods": "、".join(
+                            f"{a.signed_on.isoformat()}–{a.valid_until.isoformat()}"
+                            for a in authorization.overlaps
+                        ),
+                    },
+                )
             return redirect(household)
     return render(
         request,
