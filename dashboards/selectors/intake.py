@@ -126,31 +126,45 @@ def _per_unit(scope: Scope, referrals: list[tuple]) -> tuple[Chart, Chart]:
     )
 
 
+# Hours from the window to the first help, as a leader reads them: within the urgent
+# clock's 24 hours or not, and how far past it.
+URGENT_BUCKETS = ((6, "≤ 6 h"), (12, "6–12 h"), (24, "12–24 h"), (48, "24–48 h"), (None, "> 48 h"))
+
+
 def _urgent(applications) -> Chart:
-    """Hours from the window to the first help: help given first, or the first referral
-    closed as granted when no help came first."""
+    """Urgent cases by hours from the window to the first help: help given first, or the
+    first referral closed as granted when no help came first; and those not helped yet."""
     rows = applications.filter(urgent=True).values_list(
-        "number",
+        "pk",
         "received_at",
         "referrals__help_first_at",
         "referrals__closed_at",
         "referrals__outcome",
     )
-    first: dict[str, list] = {}
-    for number, received, helped, closed, outcome in rows:
-        entry = first.setdefault(number, [received, None])
+    first: dict[int, list] = {}
+    for pk, received, helped, closed, outcome in rows:
+        entry = first.setdefault(pk, [received, None])
         for moment in (helped, closed if outcome == Referral.Outcome.GRANTED else None):
             if moment and (entry[1] is None or moment < entry[1]):
                 entry[1] = moment
-    numbers = sorted(first)
+    counts = [0] * (len(URGENT_BUCKETS) + 1)
+    for received, helped in first.values():
+        hours = _hours(received, helped)
+        if hours is None:
+            counts[-1] += 1
+            continue
+        index = next(
+            i for i, (limit, _l) in enumerate(URGENT_BUCKETS) if limit is None or hours <= limit
+        )
+        counts[index] += 1
     return Chart(
         key="urgent-hours",
         title=_("Urgent cases: hours to the first help"),
         kind="bar",
-        category=_("Application"),
-        labels=numbers,
-        series=[Series(_("Hours"), [_hours(*first[n]) for n in numbers])],
-        note=_("Cases not helped yet have no bar."),
+        category=_("Hours"),
+        labels=[label for _limit, label in URGENT_BUCKETS] + [_("Not helped yet")],
+        series=[Series(_("Urgent cases"), counts)],
+        note=_("The urgent clock is 24 hours by default."),
     )
 
 
