@@ -23,6 +23,13 @@ class Scope:
     end: datetime.date
     unit: MemberUnit | None = None
 
+    def span(self) -> tuple[datetime.datetime, datetime.datetime]:
+        """The period as aware datetimes: from the start day's first moment to the end
+        day's last."""
+        start = timezone.make_aware(datetime.datetime.combine(self.start, datetime.time.min))
+        end = timezone.make_aware(datetime.datetime.combine(self.end, datetime.time.max))
+        return start, end
+
 
 class FilterForm(BootstrapMixin, forms.Form):
     group = forms.ModelChoiceField(
@@ -68,6 +75,9 @@ class FilterForm(BootstrapMixin, forms.Form):
         if start and end and start > end:
             self.add_error("end", _("The end of the period comes after its start."))
         return data
+
+    def scope_group(self) -> LeadingGroup | None:
+        return self._group_asked()
 
     def scope(self) -> Scope | None:
         """The scope asked for, the defaults filling the gaps; None when no group exists."""

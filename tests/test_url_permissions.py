@@ -277,6 +277,8 @@ URLS: dict[str, list[Case]] = {
     "intake:referral_reroute": [Case(OFFICE, pk("referral"), POST)],
     "intake:referral_link_verification": [Case(OFFICE, pk("referral"), POST)],
     "dashboards:index": [Case(STAFF)],
+    "dashboards:bulletin": [Case(STAFF)],
+    "dashboards:bulletin_docx": [Case(STAFF)],
     "dashboards:dashboard": [
         Case(STAFF, lambda w, name=name: {"name": name}, variant=name)
         for name in ("verification", "intake", "meetings")

@@ -3,11 +3,9 @@ applications by channel and programme, referrals per unit (open, closed, returne
 overdue), median hours to sign for and to close, and the urgent cases' hours from the
 window to the first help. Five queries whatever the data."""
 
-import datetime
 from collections import Counter, defaultdict
 
 from django.db.models import Count
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from intake.models import Application, Referral
@@ -18,12 +16,6 @@ from ..filters import Scope
 from .stats import percentile
 
 
-def _span(scope: Scope) -> tuple[datetime.datetime, datetime.datetime]:
-    start = timezone.make_aware(datetime.datetime.combine(scope.start, datetime.time.min))
-    end = timezone.make_aware(datetime.datetime.combine(scope.end, datetime.time.max))
-    return start, end
-
-
 def _hours(start, end) -> float | None:
     if start is None or end is None:
         return None
@@ -31,7 +23,7 @@ def _hours(start, end) -> float | None:
 
 
 def _applications(scope: Scope):
-    start, end = _span(scope)
+    start, end = scope.span()
     return Application.objects.filter(office=scope.group, received_at__range=(start, end))
 
 
@@ -67,7 +59,7 @@ def _by_program(applications) -> Chart:
 
 
 def _referral_rows(scope: Scope) -> list[tuple]:
-    start, end = _span(scope)
+    start, end = scope.span()
     return list(
         Referral.objects.filter(
             application__office=scope.group, created_at__range=(start, end)

@@ -21,14 +21,8 @@ def _quarter(moment: datetime.datetime) -> str:
     return f"{local.year}Q{(local.month - 1) // 3 + 1}"
 
 
-def _span(scope: Scope):
-    start = timezone.make_aware(datetime.datetime.combine(scope.start, datetime.time.min))
-    end = timezone.make_aware(datetime.datetime.combine(scope.end, datetime.time.max))
-    return start, end
-
-
 def _meetings(scope: Scope) -> Chart:
-    rows = Meeting.objects.filter(group=scope.group, starts_at__range=_span(scope)).values_list(
+    rows = Meeting.objects.filter(group=scope.group, starts_at__range=scope.span()).values_list(
         "starts_at", "status"
     )
     quarters: dict[str, Counter] = defaultdict(Counter)
@@ -61,7 +55,7 @@ def _units(scope: Scope) -> dict[int, str]:
 def _items(scope: Scope, units: dict) -> Chart:
     counts = dict(
         AgendaItem.objects.filter(
-            meeting__group=scope.group, meeting__starts_at__range=_span(scope)
+            meeting__group=scope.group, meeting__starts_at__range=scope.span()
         )
         .values_list("unit_id")
         .annotate(n=Count("pk"))
@@ -81,7 +75,7 @@ def _items(scope: Scope, units: dict) -> Chart:
 def _decisions(scope: Scope, units: dict) -> tuple[Chart, Chart]:
     today = timezone.localdate()
     rows = Decision.objects.filter(
-        minutes__meeting__group=scope.group, minutes__meeting__starts_at__range=_span(scope)
+        minutes__meeting__group=scope.group, minutes__meeting__starts_at__range=scope.span()
     ).values_list("status", "deadline", "lead_unit_id")
     states: Counter = Counter()
     overdue: Counter = Counter()
