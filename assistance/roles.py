@@ -45,6 +45,7 @@ ADMINISTRATOR_MODELS = (
     ("assistance", "calendaryear"),
     ("assistance", "calendarday"),
     ("intake", "programrouting"),
+    ("performance", "indicator"),
 )
 # The security administrator's permissions, as (app_label, codename): accounts are created,
 # changed and read, never deleted (a deactivated account keeps its history and its work);

@@ -52,6 +52,11 @@ NAVIGATION = [
         _("Dashboards"),
         {Role.CONVENER, Role.OFFICE_DIRECTOR, Role.OFFICE_CLERK},
     ),
+    (
+        "performance:scores",
+        _("Performance"),
+        {Role.CONVENER, Role.OFFICE_DIRECTOR, Role.OFFICE_CLERK, Role.UNIT_LIAISON},
+    ),
     ("liaison_unit", _("My unit"), {Role.UNIT_LIAISON}),
     ("members:change_log", _("Change log"), {Role.AUDITOR, Role.ADMINISTRATOR}),
     ("access_log", _("Access log"), {Role.AUDITOR}),

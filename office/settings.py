@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "verification",
     "intake",
     "dashboards",
+    "performance",
     # The project shell: knows every app, and no app imports it.
     "office",
 ]
@@ -343,6 +344,11 @@ CELERY_BEAT_SCHEDULE = {
     "dashboards-summaries": {
         "task": "dashboards.tasks.summaries_refresh_task",
         "schedule": env_int("DASHBOARD_REFRESH_SECONDS", 600),
+    },
+    # The units' scores of the current quarter, recomputed nightly.
+    "performance-scores": {
+        "task": "performance.tasks.scores_current_quarter_task",
+        "schedule": env_int("SCORES_REFRESH_SECONDS", 24 * 3600),
     },
     "intake-overdue": {
         "task": "intake.tasks.referrals_mark_overdue_task",

@@ -39,6 +39,7 @@ urlpatterns = [
     path("meetings/", include("meetings.urls")),
     path("intake/", include("intake.urls")),
     path("dashboards/", include("dashboards.urls")),
+    path("performance/", include("performance.urls")),
     path("notifications/", views.notification_list, name="notifications"),
     path("access-log/", views.access_log, name="access_log"),
     path("accounts/changes/", views.account_changes, name="account_changes"),

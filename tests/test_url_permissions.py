@@ -278,6 +278,20 @@ URLS: dict[str, list[Case]] = {
     "intake:referral_link_verification": [Case(OFFICE, pk("referral"), POST)],
     "dashboards:index": [Case(STAFF)],
     "dashboards:bulletin": [Case(STAFF)],
+    # A liaison is taken to their own unit's page (a redirect), others get 404.
+    "performance:scores": [Case(STAFF | LIAISONS)],
+    "performance:compute": [
+        Case(STAFF, methods=POST, data=lambda w: {"group": w.group.pk, "year": 2026, "quarter": 4})
+    ],
+    "performance:unit": [Case(STAFF | LIAISON, lambda w: {"pk": w.unit.pk})],
+    "performance:adjust": [
+        Case(
+            frozenset({"office_director"}),
+            lambda w: {"pk": w.unit.pk},
+            POST,
+            data=lambda w: {"points": "2", "reason": "协助处置突发事件"},
+        )
+    ],
     "dashboards:bulletin_docx": [Case(STAFF)],
     "dashboards:dashboard": [
         Case(STAFF, lambda w, name=name: {"name": name}, variant=name)
@@ -499,6 +513,7 @@ ADMIN_MODELS = {
     "otp_totp.totpdevice": NOBODY,
     "intake.application": NOBODY,
     "intake.programrouting": REGISTER,
+    "performance.indicator": REGISTER,
     "meetings.meeting": REGISTER,
     "members.assistanceprogram": REGISTER,
     "members.duty": REGISTER,
