@@ -2,13 +2,14 @@
 rules (who may do what, in which state) are the services'."""
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assistance.forms import BootstrapMixin
 
 from .forms import MultipleFileField, attachment_validator
-from .models import Decision
-from .services import DecisionData
+from .models import Decision, OnBehalf
+from .services import DecisionData, OnBehalfData
 
 # How many decisions one set of minutes may carry; more is a sign of a pasted document.
 MAX_DECISIONS = 50
@@ -187,6 +188,75 @@ class IssueForm(BootstrapMixin, forms.Form):
         initial=True,
         help_text=_("The notices ask that the minutes be reported to the government (抄报)."),
     )
+
+
+class OnBehalfForm(RadioMixin, BootstrapMixin, forms.Form):
+    """The office records a unit's answer given outside the application: consent (or
+    comments) to circulated minutes, or receipt of issued ones (``receipt=True``: no
+    answer to give). The units offered are those still waiting for an answer."""
+
+    CONSENT = RespondForm.CONSENT
+    COMMENT = RespondForm.COMMENT
+
+    unit = forms.TypedChoiceField(label=_("Unit"), coerce=int)
+    answer = forms.ChoiceField(
+        label=_("The unit's answer"),
+        choices=[(CONSENT, _("Consents")), (COMMENT, _("Has comments"))],
+        widget=forms.RadioSelect,
+        initial=CONSENT,
+    )
+    comment = forms.CharField(
+        label=_("The unit's comments"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    via = forms.ChoiceField(label=_("How the answer came"), choices=OnBehalf.Channel.choices)
+    given_by = forms.CharField(
+        label=_("Given by"),
+        max_length=100,
+        help_text=_("Who answered for the unit, with their post, e.g. “张明（办公室主任）”."),
+    )
+    given_on = forms.DateField(
+        label=_("On"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, units=(), receipt: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [("", "—"), *units]
+        self.fields["given_on"].initial = timezone.localdate
+        if receipt:
+            del self.fields["answer"]
+            del self.fields["comment"]
+
+    def clean_given_on(self):
+        day = self.cleaned_data["given_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("Give the day the unit answered: today or earlier."))
+        return day
+
+    def on_behalf_data(self) -> OnBehalfData:
+        data = self.cleaned_data
+        return OnBehalfData(via=data["via"], given_by=data["given_by"], given_on=data["given_on"])
+
+
+class CloseForm(BootstrapMixin, forms.Form):
+    """Closing a decision: a reason is required when the lead unit has not reported it
+    done (the service says so as well)."""
+
+    reason = forms.CharField(
+        label=_("Why close the decision without a report of completion"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=_("Kept on the decision and in its history."),
+    )
+
+    def __init__(self, *args, needs_reason: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if needs_reason:
+            self.fields["reason"].required = True
+        else:
+            del self.fields["reason"]
 
 
 # --- Decisions -----------------------------------------------------------------------------

@@ -33,6 +33,7 @@ urlpatterns = [
     path("minutes/<int:pk>/sign/", views.minutes_sign, name="minutes_sign"),
     path("minutes/<int:pk>/issue/", views.minutes_issue, name="minutes_issue"),
     path("minutes/<int:pk>/acknowledge/", views.minutes_acknowledge, name="minutes_acknowledge"),
+    path("minutes/<int:pk>/on-behalf/", views.minutes_on_behalf, name="minutes_on_behalf"),
     # Decisions and follow-up (督办)
     path("decisions/", views.followup, name="followup"),
     path("decisions/<int:pk>/", views.decision_detail, name="decision_detail"),

@@ -24,6 +24,7 @@ from .meetings import (
     MeetingPage,
     chosen_group,
     conveners,
+    date_tag,
     filter_meetings,
     groups,
     invited_units,
@@ -44,6 +45,7 @@ from .minutes import (
     minutes_attendance,
     minutes_decisions,
     minutes_page,
+    unit_by_pk,
 )
 
 __all__ = [
@@ -54,7 +56,9 @@ __all__ = [
     "UnitFigures",
     "chosen_group",
     "conveners",
+    "date_tag",
     "decision_updates",
+    "unit_by_pk",
     "decision_with_units",
     "decisions_with_units",
     "figures",

@@ -64,6 +64,18 @@ def filter_meetings(meetings: QuerySet[Meeting], data: dict) -> QuerySet[Meeting
     return meetings
 
 
+# A meeting is "upcoming" (即将召开) within this window; later ones are only planned.
+UPCOMING_WINDOW = datetime.timedelta(days=30)
+
+
+def date_tag(meeting: Meeting, now: datetime.datetime) -> str:
+    """How the list tags a meeting's date: ``upcoming`` within ``UPCOMING_WINDOW``,
+    ``planned`` later, nothing once past or cancelled."""
+    if meeting.status == Meeting.Status.CANCELLED or meeting.starts_at < now:
+        return ""
+    return "upcoming" if meeting.starts_at <= now + UPCOMING_WINDOW else "planned"
+
+
 def meeting_ids_in_list_order(
     meetings: QuerySet[Meeting], now: datetime.datetime
 ) -> QuerySet[Meeting]:

@@ -85,6 +85,19 @@ class MinutesPage:
     def pending_responses(self) -> list[MinutesResponse]:
         return [r for r in self.responses if r.answer == MinutesResponse.Answer.PENDING]
 
+    @property
+    def on_behalf_units(self) -> list[tuple[int, str]]:
+        """The units whose answer the office may still record for them, as choices: while
+        the minutes are circulated, the attending units that have not consented; once
+        issued, the member units that have not acknowledged receipt."""
+        if self.minutes.status == Minutes.Status.CIRCULATED:
+            waiting = [r for r in self.responses if r.answer != MinutesResponse.Answer.CONSENTED]
+        elif self.minutes.status == Minutes.Status.ISSUED:
+            waiting = self.not_acknowledged
+        else:
+            waiting = []
+        return [(answer.unit.pk, answer.unit.name) for answer in waiting]
+
 
 def minutes_attendance(minutes: Minutes) -> list[Attendance]:
     return list(minutes.meeting.attendance.select_related("unit").order_by("unit__order", "pk"))
@@ -190,3 +203,7 @@ def group_unit_choices(meeting: Meeting) -> list[tuple[int, str]]:
     return list(
         meeting.group.units.filter(active=True).order_by("order", "pk").values_list("pk", "name")
     )
+
+
+def unit_by_pk(pk: int) -> MemberUnit:
+    return MemberUnit.objects.get(pk=pk)

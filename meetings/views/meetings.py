@@ -70,6 +70,8 @@ def meeting_list(request):
         request.GET.get("page")
     )
     page.object_list = selectors.meeting_rows(list(page.object_list), staff=staff, unit=unit)
+    for meeting in page.object_list:
+        meeting.date_tag = selectors.date_tag(meeting, now)
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("fragment", None)
@@ -225,12 +227,15 @@ def _offers(user, meeting: Meeting, page: selectors.MeetingPage) -> dict[str, bo
     return {
         "draft_minutes": permissions.can_keep_minutes(user)
         and page.minutes is None
-        and meeting.status == Meeting.Status.HELD,
+        and meeting.status == Meeting.Status.HELD
+        and services.meeting_day_reached(meeting),
         "agenda_out": meeting.status in AGENDA_OUT,
         "can_propose": planned and permissions.can_propose_items(user, meeting),
         "can_approve": planned and permissions.can_approve_agenda(user, meeting),
         "can_change": office and meeting.status in CHANGEABLE,
         "can_record_attendance": office and meeting.status in AGENDA_OUT,
+        # Shown beside a disabled button: why attendance cannot be recorded yet.
+        "attendance_refusal": services.attendance_refusal(meeting) if office else "",
     }
 
 
@@ -290,7 +295,8 @@ def agenda_approve(request, pk):
 
 
 def attendance(request, pk):
-    """Who came for each invited unit; saving it marks the meeting held."""
+    """Who came for each invited unit; saving it marks the meeting held (on or after the
+    meeting's day only: the page says why otherwise)."""
     meeting = get_meeting_for_user(request.user, pk)
     require_staff(request.user)
     formset = attendance_formset(meeting, selectors.invited_units(meeting), request.POST or None)
@@ -311,7 +317,11 @@ def attendance(request, pk):
     return render(
         request,
         "meetings/attendance_form.html",
-        {"meeting": meeting, "formset": formset, "open": meeting.status in AGENDA_OUT},
+        {
+            "meeting": meeting,
+            "formset": formset,
+            "refusal": services.attendance_refusal(meeting),
+        },
     )
 
 
