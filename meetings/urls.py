@@ -7,6 +7,8 @@ urlpatterns = [
     # Meetings and the yearly plan
     path("", views.meeting_list, name="meeting_list"),
     path("plan/", views.plan_generate, name="plan_generate"),
+    path("calendar/", views.meeting_calendar, name="meeting_calendar"),
+    path("calendar/meetings.ics", views.meeting_calendar_ics, name="meeting_calendar_ics"),
     path("new/", views.meeting_create, name="meeting_create"),
     path("<int:pk>/", views.meeting_detail, name="meeting_detail"),
     path("<int:pk>/edit/", views.meeting_edit, name="meeting_edit"),

@@ -21,7 +21,10 @@ from .followup import (
     unit_figures,
 )
 from .meetings import (
+    CalendarMonth,
     MeetingPage,
+    calendar_meetings,
+    calendar_months,
     chosen_group,
     conveners,
     date_tag,
@@ -34,10 +37,12 @@ from .meetings import (
     meeting_page,
     meeting_rows,
     meeting_years,
+    weekday_names,
 )
 from .minutes import (
     MinutesPage,
     ReviewComment,
+    agenda_topics,
     decision_updates,
     decision_with_units,
     decisions_with_units,
@@ -49,6 +54,9 @@ from .minutes import (
 )
 
 __all__ = [
+    "CalendarMonth",
+    "calendar_meetings",
+    "calendar_months",
     "Figures",
     "MeetingPage",
     "MinutesPage",
@@ -57,6 +65,7 @@ __all__ = [
     "chosen_group",
     "conveners",
     "date_tag",
+    "agenda_topics",
     "decision_updates",
     "unit_by_pk",
     "decision_with_units",
@@ -77,6 +86,7 @@ __all__ = [
     "meeting_page",
     "meeting_rows",
     "meeting_years",
+    "weekday_names",
     "minutes_attendance",
     "minutes_decisions",
     "minutes_page",

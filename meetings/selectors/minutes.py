@@ -15,6 +15,7 @@ from members.models import MemberUnit
 from members.selectors import liaison_unit
 
 from ..models import (
+    AgendaItem,
     Attachment,
     Attendance,
     Decision,
@@ -207,3 +208,13 @@ def group_unit_choices(meeting: Meeting) -> list[tuple[int, str]]:
 
 def unit_by_pk(pk: int) -> MemberUnit:
     return MemberUnit.objects.get(pk=pk)
+
+
+def agenda_topics(meeting: Meeting) -> list[AgendaItem]:
+    """The approved agenda of ``meeting`` with its presenting units, in order (the minutes'
+    first draft starts from it): one query."""
+    return list(
+        meeting.agenda_items.filter(status=AgendaItem.Status.APPROVED)
+        .select_related("unit")
+        .order_by("order", "pk")
+    )

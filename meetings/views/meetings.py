@@ -28,7 +28,9 @@ from .. import permissions, selectors, services
 from ..exports import DOCX_CONTENT_TYPE, ICS_CONTENT_TYPE
 from ..exports import agenda_docx as build_agenda_docx
 from ..exports import meeting_ics as build_meeting_ics
+from ..exports import meetings_ics as build_meetings_ics
 from ..forms import (
+    CalendarYearForm,
     MeetingCreateForm,
     MeetingFilterForm,
     MeetingForm,
@@ -87,6 +89,51 @@ def meeting_list(request):
     if request.htmx and request.GET.get("fragment") == "table":
         return render(request, "meetings/partials/meeting_table.html", context)
     return render(request, "meetings/meeting_list.html", context)
+
+
+# --- The calendar -------------------------------------------------------------------------
+
+
+def _calendar_year(request):
+    """The meetings the user sees (404 for whoever sees none) and the year asked for; a
+    year that is not one gives the form with its error."""
+    user = request.user
+    if not is_staff(user) and liaison_unit(user) is None:
+        raise Http404
+    form = CalendarYearForm(request.GET)
+    year = form.year_or(timezone.localdate().year) if form.is_valid() else None
+    return meetings_for_user(user), form, year
+
+
+def meeting_calendar(request):
+    """The meetings of a year as twelve month grids, each meeting linked to its page, with
+    the year's calendar file (.ics). Three queries however many meetings."""
+    meetings, form, year = _calendar_year(request)
+    if year is None:
+        return render(request, "meetings/calendar.html", {"form": form}, status=400)
+    rows = selectors.calendar_meetings(meetings, year)
+    context = {
+        "form": form,
+        "year": year,
+        "months": selectors.calendar_months(rows, year),
+        "count": len(rows),
+        "weekdays": selectors.weekday_names(),
+        "today": timezone.localdate(),
+    }
+    return render(request, "meetings/calendar.html", context)
+
+
+def meeting_calendar_ics(request):
+    """The year's meetings the user sees, as one calendar file (each entry as the
+    meeting's own .ics makes it)."""
+    meetings, form, year = _calendar_year(request)
+    if year is None:
+        return HttpResponse(" ".join(form.errors.get("year", [])), status=400)
+    content = build_meetings_ics(selectors.calendar_meetings(meetings, year))
+    response = HttpResponse(content, content_type=ICS_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="meetings-{year}.ics"'
+    patch_cache_control(response, private=True)
+    return response
 
 
 # --- The plan and single meetings ---------------------------------------------------------

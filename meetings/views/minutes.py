@@ -20,6 +20,7 @@ from members.selectors import liaison_unit
 
 from .. import minutes_export, permissions, selectors, services
 from ..minutes_forms import (
+    MAX_DECISIONS,
     IssueForm,
     MinutesForm,
     OnBehalfForm,
@@ -27,6 +28,8 @@ from ..minutes_forms import (
     ReviewForm,
     ReviseForm,
     decision_formset,
+    hold_errors,
+    with_another_row,
 )
 from ..models import Minutes
 from ..permissions import (
@@ -51,11 +54,17 @@ def minutes_draft(request, pk):
         messages.error(request, _("Only draft minutes can be edited."))
         return redirect(minutes)
     decisions = selectors.minutes_decisions(minutes) if minutes else []
+    topics = [] if minutes else selectors.agenda_topics(meeting)
     data = request.POST if request.method == "POST" else None
-    form = MinutesForm.for_minutes(data, minutes=minutes)
+    adding = data is not None and "add_row" in data
+    if adding:
+        data = with_another_row(data)
+    form = MinutesForm.for_minutes(data, minutes=minutes, topics=topics)
     units = selectors.group_unit_choices(meeting)
-    formset = decision_formset(data, units=units, decisions=decisions)
-    if request.method == "POST" and form.is_valid() & formset.is_valid():
+    formset = decision_formset(data, units=units, decisions=decisions, topics=topics)
+    if adding:
+        hold_errors(form, formset)
+    elif data is not None and form.is_valid() & formset.is_valid():
         try:
             minutes = services.minutes_draft(
                 actor=request.user,
@@ -77,7 +86,8 @@ def minutes_draft(request, pk):
             "minutes": minutes,
             "form": form,
             "formset": formset,
-            "held": meeting.status == meeting.Status.HELD,
+            "held": meeting.status == meeting.Status.HELD and services.meeting_day_reached(meeting),
+            "can_add_row": formset.total_form_count() < MAX_DECISIONS,
         },
     )
 

@@ -535,7 +535,8 @@ def test_minutes_are_drafted_once_the_meeting_is_held(client, approved_meeting, 
 
     page = client.get(url)
     assert b'data-testid="not-held"' in page.content
-    response = client.post(url, _draft_data([("事项", unit, [], 10)]))
+    # One row only: the page suggests a row per agenda item, each with its own lead unit.
+    response = client.post(url, _draft_data([("事项", unit, [], 10)], extra=0))
 
     assert response.status_code == 200
     assert "Minutes are drafted once the meeting is held." in _messages(response)
