@@ -133,7 +133,13 @@ def with_another_row(data, prefix: str = "decisions"):
         total = int(data.get(key, 0))
     except ValueError:
         total = 0
-    data[key] = str(min(total + 1, MAX_DECISIONS))
+    if total < MAX_DECISIONS:
+        data[key] = str(total + 1)
+        # The new row shows its defaults as an unbound row would (a bound row shows only
+        # what was sent), so that saving it untouched leaves it out.
+        for name, field in DecisionForm.base_fields.items():
+            if field.initial is not None:
+                data[f"{prefix}-{total}-{name}"] = str(field.initial)
     return data
 
 

@@ -87,6 +87,7 @@ def test_add_a_row_keeps_what_was_typed_saves_nothing_and_shows_no_error(
     formset = page.context["formset"]
     assert formset.total_form_count() == 4
     assert formset.forms[0]["text"].value() == "统一车辆信息核对口径。"
+    assert formset.forms[3]["working_days"].value() == "20"  # the new row's default
     html = page.content.decode()
     assert 'data-testid="field-error"' not in html
     assert html.count('data-testid="decision-row"') == 4
