@@ -321,6 +321,9 @@ def minutes_on_behalf(request, pk):
         messages.error(request, _("Only the office records a unit's answer on its behalf."))
         return _render_minutes(request, pk)
     page = selectors.minutes_page(minutes, user=request.user)
+    if not page.on_behalf_units:
+        messages.error(request, _("No unit's answer is awaited at this stage of the minutes."))
+        return _render_minutes(request, pk)
     form = _on_behalf_form(request.POST, minutes, page)
     if not form.is_valid():
         response = _render_minutes(request, pk, forms={"on_behalf": form})

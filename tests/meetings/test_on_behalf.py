@@ -294,3 +294,22 @@ def test_the_clerk_records_a_receipt_on_the_issued_minutes_page(client, issued, 
     assert response.status_code == 302
     receipt = MinutesReceipt.objects.get(minutes=issued, unit=other_unit)
     assert receipt.acknowledged_at is not None and receipt.via == "paper"
+
+
+def test_nothing_to_record_on_draft_minutes_says_so(
+    client, clerk, held_meeting, unit, host_unit, other_unit
+):
+    drafted = factories.minutes_drafted(
+        held_meeting, clerk=clerk, unit=unit, host_unit=host_unit, other_unit=other_unit
+    )
+    client.force_login(clerk)
+    before = minutes_pages.snapshot(drafted)
+
+    response = client.post(
+        reverse("meetings:minutes_on_behalf", args=[drafted.pk]),
+        {"unit": host_unit.pk, "answer": "consent", "via": "phone", "given_by": "刘建国"},
+    )
+
+    assert "answer is awaited at this stage" in response.content.decode()
+    assert 'data-testid="on-behalf"' not in response.content.decode()
+    assert minutes_pages.snapshot(drafted) == before
