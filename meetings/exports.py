@@ -47,11 +47,9 @@ def _uid_domain() -> str:
 # --- Calendar file ----------------------------------------------------------------------------
 
 
-def meeting_ics(meeting: Meeting) -> bytes:
-    """One VEVENT: the meeting's time (two hours), place, and the approved agenda item
-    titles in its description. A cancelled meeting's file cancels the entry."""
-    meeting = Meeting.objects.select_related("convener").get(pk=meeting.pk)
-    items = approved_items(meeting)
+def _event(meeting: Meeting, items: list[AgendaItem], sequence: int) -> Event:
+    """The meeting as a VEVENT: its time (two hours), place, convener and approved agenda
+    item titles; a cancelled meeting's entry is cancelled."""
     start = timezone.localtime(meeting.starts_at)
     lines = []
     if meeting.convener:
@@ -65,11 +63,6 @@ def meeting_ics(meeting: Meeting) -> bytes:
         )
     else:
         lines.append(_("The agenda is not approved yet."))
-
-    calendar = Calendar()
-    calendar.add("prodid", "-//Basic Living Security Coordination Office//Meetings//ZH")
-    calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if meeting.status == Meeting.Status.CANCELLED else "PUBLISH")
     event = Event()
     event.add("uid", f"meeting-{meeting.pk}@{_uid_domain()}")
     event.add("dtstamp", timezone.now())
@@ -80,9 +73,38 @@ def meeting_ics(meeting: Meeting) -> bytes:
         event.add("location", meeting.place)
     event.add("description", "\n".join(lines))
     # Calendars replace an entry only by a higher sequence: every saved change counts.
-    event.add("sequence", meeting.history.count())
+    event.add("sequence", sequence)
     event.add("status", "CANCELLED" if meeting.status == Meeting.Status.CANCELLED else "CONFIRMED")
-    calendar.add_component(event)
+    return event
+
+
+def _calendar(method: str) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", "-//Basic Living Security Coordination Office//Meetings//ZH")
+    calendar.add("version", "2.0")
+    calendar.add("method", method)
+    return calendar
+
+
+def meeting_ics(meeting: Meeting) -> bytes:
+    """One VEVENT: the meeting's time (two hours), place, and the approved agenda item
+    titles in its description. A cancelled meeting's file cancels the entry."""
+    meeting = Meeting.objects.select_related("convener").get(pk=meeting.pk)
+    cancelled = meeting.status == Meeting.Status.CANCELLED
+    calendar = _calendar("CANCEL" if cancelled else "PUBLISH")
+    calendar.add_component(_event(meeting, approved_items(meeting), meeting.history.count()))
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def meetings_ics(meetings: list[Meeting]) -> bytes:
+    """Several meetings in one file (the calendar page's year), each entry as
+    ``meeting_ics`` makes it, so importing either updates the same entries. Each meeting
+    comes with ``calendar_items`` (its approved agenda) and ``sequence`` (its number of
+    saved versions): see ``selectors.calendar_meetings``."""
+    calendar = _calendar("PUBLISH")
+    for meeting in meetings:
+        calendar.add_component(_event(meeting, meeting.calendar_items, meeting.sequence))
     calendar.add_missing_timezones()
     return calendar.to_ical()
 

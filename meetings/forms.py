@@ -391,3 +391,12 @@ def attendance_formset(meeting: Meeting, units, data=None):
         value = str(form["unit"].value() or "")
         form.unit_obj = names.get(int(value)) if value.isdigit() else None
     return formset
+
+
+class CalendarYearForm(forms.Form):
+    """The calendar page's year (this year when not given)."""
+
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100, required=False)
+
+    def year_or(self, default: int) -> int:
+        return self.cleaned_data.get("year") or default

@@ -112,8 +112,7 @@ def minutes_docx(minutes: Minutes, *, decisions: list[Decision], attendance: lis
     doc.page_numbers()
     if not minutes.locked:
         doc.paragraph(
-            _("Draft (%(status)s): not an issued document.")
-            % {"status": minutes.get_status_display()},
+            minutes.draft_mark,
             font=doc.fonts.heading,
             size=12,
             color=wordexport.RED,

@@ -2,13 +2,15 @@
 rules (who may do what, in which state) are the services'."""
 
 from django import forms
+from django.forms.utils import ErrorDict
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assistance.forms import BootstrapMixin
 
 from .forms import MultipleFileField, attachment_validator
-from .models import Decision
-from .services import DecisionData
+from .models import Decision, OnBehalf
+from .services import DecisionData, OnBehalfData
 
 # How many decisions one set of minutes may carry; more is a sign of a pasted document.
 MAX_DECISIONS = 50
@@ -31,10 +33,20 @@ class MinutesForm(BootstrapMixin, forms.Form):
     )
 
     @classmethod
-    def for_minutes(cls, data=None, *, minutes=None):
+    def for_minutes(cls, data=None, *, minutes=None, topics=()):
+        """The form of ``minutes``, or for a first draft the text started from the approved
+        agenda (``topics``: its items, with their presenting units)."""
         initial = {}
         if minutes is not None:
             initial = {"document_number": minutes.document_number, "text": minutes.text}
+        elif topics:
+            lines = [_("The meeting heard and discussed the following items:")]
+            lines += [
+                _("%(number)d. %(title)s (presented by %(unit)s)")
+                % {"number": number, "title": item.title, "unit": item.unit.name}
+                for number, item in enumerate(topics, start=1)
+            ]
+            initial = {"text": "\n".join(str(line) for line in lines)}
         return cls(data, initial=initial)
 
 
@@ -58,8 +70,10 @@ class DecisionForm(BootstrapMixin, forms.Form):
         help_text=_("Counted from the day the minutes are issued."),
     )
 
-    def __init__(self, *args, units=(), **kwargs):
+    def __init__(self, *args, units=(), topic="", **kwargs):
         super().__init__(*args, **kwargs)
+        # The agenda item a suggested row is for (shown with the row; not saved).
+        self.topic = topic
         choices = list(units)
         self.fields["lead_unit"].choices = [("", "—"), *choices]
         self.fields["cooperating_units"].choices = choices
@@ -77,6 +91,21 @@ class DecisionForm(BootstrapMixin, forms.Form):
 
 
 class BaseDecisionFormSet(forms.BaseFormSet):
+    """The decisions' rows. ``suggested`` rows (one per approved agenda item: its topic and
+    presenting unit as the lead unit) come after the decisions on file as *extra* rows: a
+    suggested row left without a text is not a decision and is skipped."""
+
+    suggested: list[dict] = []
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        extra_index = index - len(self.initial or ())
+        if 0 <= extra_index < len(self.suggested):
+            row = self.suggested[extra_index]
+            kwargs["initial"] = {"lead_unit": row["lead_unit"]}
+            kwargs["topic"] = row["topic"]
+        return kwargs
+
     def add_fields(self, form, index):
         super().add_fields(form, index)
         if "DELETE" in form.fields:
@@ -95,9 +124,40 @@ class BaseDecisionFormSet(forms.BaseFormSet):
         return rows
 
 
-def decision_formset(data=None, *, units, decisions=()):
+def with_another_row(data, prefix: str = "decisions"):
+    """The posted ``data`` asking for one more (empty) decision row, up to the limit: the
+    “add a row” button works without JavaScript and without saving."""
+    data = data.copy()
+    key = f"{prefix}-TOTAL_FORMS"
+    try:
+        total = int(data.get(key, 0))
+    except ValueError:
+        total = 0
+    if total < MAX_DECISIONS:
+        data[key] = str(total + 1)
+        # The new row shows its defaults as an unbound row would (a bound row shows only
+        # what was sent), so that saving it untouched leaves it out.
+        for name, field in DecisionForm.base_fields.items():
+            if field.initial is not None:
+                data[f"{prefix}-{total}-{name}"] = str(field.initial)
+    return data
+
+
+def hold_errors(*forms_and_formsets) -> None:
+    """Show what was typed without judging it yet (after “add a row”, nothing was saved):
+    the forms count as checked, with no errors."""
+    for item in forms_and_formsets:
+        if isinstance(item, forms.BaseFormSet):
+            item._errors, item._non_form_errors = [], item.error_class()
+            hold_errors(*item.forms)
+        else:
+            item._errors = ErrorDict()
+
+
+def decision_formset(data=None, *, units, decisions=(), topics=()):
     """The decisions of the minutes: the current ones prefilled (each can be removed),
-    and empty rows for new ones."""
+    and empty rows for new ones; for a first draft, a row per approved agenda item
+    (``topics``) with its presenting unit as the lead unit."""
     initial = [
         {
             "text": d.text,
@@ -107,14 +167,16 @@ def decision_formset(data=None, *, units, decisions=()):
         }
         for d in decisions
     ]
+    suggested = [] if initial else [{"lead_unit": t.unit_id, "topic": t.title} for t in topics]
     formset_class = forms.formset_factory(
         DecisionForm,
         formset=BaseDecisionFormSet,
-        extra=1 if initial else 3,
+        extra=1 if initial else max(len(suggested), 3),
         can_delete=True,
         max_num=MAX_DECISIONS,
         validate_max=True,
     )
+    formset_class.suggested = suggested
     return formset_class(
         data, initial=initial, prefix="decisions", form_kwargs={"units": list(units)}
     )
@@ -187,6 +249,75 @@ class IssueForm(BootstrapMixin, forms.Form):
         initial=True,
         help_text=_("The notices ask that the minutes be reported to the government (抄报)."),
     )
+
+
+class OnBehalfForm(RadioMixin, BootstrapMixin, forms.Form):
+    """The office records a unit's answer given outside the application: consent (or
+    comments) to circulated minutes, or receipt of issued ones (``receipt=True``: no
+    answer to give). The units offered are those still waiting for an answer."""
+
+    CONSENT = RespondForm.CONSENT
+    COMMENT = RespondForm.COMMENT
+
+    unit = forms.TypedChoiceField(label=_("Unit"), coerce=int)
+    answer = forms.ChoiceField(
+        label=_("The unit's answer"),
+        choices=[(CONSENT, _("Consents")), (COMMENT, _("Has comments"))],
+        widget=forms.RadioSelect,
+        initial=CONSENT,
+    )
+    comment = forms.CharField(
+        label=_("The unit's comments"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    via = forms.ChoiceField(label=_("How the answer came"), choices=OnBehalf.Channel.choices)
+    given_by = forms.CharField(
+        label=_("Given by"),
+        max_length=100,
+        help_text=_("Who answered for the unit, with their post, e.g. “张明（办公室主任）”."),
+    )
+    given_on = forms.DateField(
+        label=_("On"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, units=(), receipt: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [("", "—"), *units]
+        self.fields["given_on"].initial = timezone.localdate
+        if receipt:
+            del self.fields["answer"]
+            del self.fields["comment"]
+
+    def clean_given_on(self):
+        day = self.cleaned_data["given_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("Give the day the unit answered: today or earlier."))
+        return day
+
+    def on_behalf_data(self) -> OnBehalfData:
+        data = self.cleaned_data
+        return OnBehalfData(via=data["via"], given_by=data["given_by"], given_on=data["given_on"])
+
+
+class CloseForm(BootstrapMixin, forms.Form):
+    """Closing a decision: a reason is required when the lead unit has not reported it
+    done (the service says so as well)."""
+
+    reason = forms.CharField(
+        label=_("Why close the decision without a report of completion"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=_("Kept on the decision and in its history."),
+    )
+
+    def __init__(self, *args, needs_reason: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if needs_reason:
+            self.fields["reason"].required = True
+        else:
+            del self.fields["reason"]
 
 
 # --- Decisions -----------------------------------------------------------------------------

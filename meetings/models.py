@@ -12,8 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from members.models import LeadingGroup, MemberUnit
@@ -307,8 +307,41 @@ class Minutes(models.Model):
     def locked(self):
         return self.status in (self.Status.SIGNED, self.Status.ISSUED)
 
+    @property
+    def draft_mark(self) -> str:
+        """The mark on minutes not yet signed (page and Word file): the stage in brackets,
+        unless the stage is the draft itself (not “Draft (Draft)”)."""
+        if self.status == self.Status.DRAFT:
+            return gettext("Draft: not an issued document.")
+        return gettext("Draft (%(status)s): not an issued document.") % {
+            "status": self.get_status_display()
+        }
 
-class MinutesResponse(models.Model):
+
+class OnBehalf(models.Model):
+    """An answer the office recorded for a unit (a unit with no liaison in the application
+    answers by phone, on paper or in person): how it came, who gave it and when. Empty when
+    the unit's own liaison answered."""
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("By phone")
+        PAPER = "paper", _("On paper (signed form or letter)")
+        IN_PERSON = "in_person", _("In person")
+        OTHER = "other", _("Other")
+
+    via = models.CharField(_("received"), max_length=20, choices=Channel.choices, blank=True)
+    given_by = models.CharField(_("given by"), max_length=100, blank=True)
+    given_on = models.DateField(_("given on"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def on_behalf(self) -> bool:
+        return bool(self.via)
+
+
+class MinutesResponse(OnBehalf):
     """An attending unit's answer to circulated minutes: consent or comments."""
 
     class Answer(models.TextChoices):
@@ -342,7 +375,7 @@ class MinutesResponse(models.Model):
         return f"{self.unit}: {self.get_answer_display()}"
 
 
-class MinutesReceipt(models.Model):
+class MinutesReceipt(OnBehalf):
     """A member unit's acknowledgement that it received the issued minutes."""
 
     minutes = models.ForeignKey(Minutes, on_delete=models.CASCADE, related_name="receipts")
@@ -419,6 +452,8 @@ class Decision(models.Model):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Why the office closed a decision its lead unit never reported done (kept in history).
+    close_reason = models.TextField(_("reason for closing without a report"), blank=True)
     reminded_on = models.DateField(null=True, blank=True)
     history = HistoricalRecords(m2m_fields=[cooperating_units], excluded_fields=["reminded_on"])
 

@@ -101,8 +101,16 @@ def can_sign_minutes(user, minutes: Minutes | None = None) -> bool:
 
 def can_answer_for(user, unit: MemberUnit) -> bool:
     """Consent to minutes, acknowledge their receipt, report a decision's progress for a
-    unit: that unit's liaison only (the office does not answer for a unit)."""
+    unit in the unit's own name: that unit's liaison only (the office records an answer
+    the unit gave outside the application: ``can_answer_on_behalf``)."""
     return acts_for(user, unit)
+
+
+def can_answer_on_behalf(user, unit: MemberUnit | None = None) -> bool:
+    """Record a unit's consent to minutes or its receipt of them, given by phone, on paper
+    or in person (most units have no liaison in the application): the office, naming how
+    the answer came, who gave it and when."""
+    return is_office(user)
 
 
 def works_on(decision: Decision, unit: MemberUnit | None) -> bool:

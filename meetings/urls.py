@@ -7,6 +7,8 @@ urlpatterns = [
     # Meetings and the yearly plan
     path("", views.meeting_list, name="meeting_list"),
     path("plan/", views.plan_generate, name="plan_generate"),
+    path("calendar/", views.meeting_calendar, name="meeting_calendar"),
+    path("calendar/meetings.ics", views.meeting_calendar_ics, name="meeting_calendar_ics"),
     path("new/", views.meeting_create, name="meeting_create"),
     path("<int:pk>/", views.meeting_detail, name="meeting_detail"),
     path("<int:pk>/edit/", views.meeting_edit, name="meeting_edit"),
@@ -33,6 +35,7 @@ urlpatterns = [
     path("minutes/<int:pk>/sign/", views.minutes_sign, name="minutes_sign"),
     path("minutes/<int:pk>/issue/", views.minutes_issue, name="minutes_issue"),
     path("minutes/<int:pk>/acknowledge/", views.minutes_acknowledge, name="minutes_acknowledge"),
+    path("minutes/<int:pk>/on-behalf/", views.minutes_on_behalf, name="minutes_on_behalf"),
     # Decisions and follow-up (督办)
     path("decisions/", views.followup, name="followup"),
     path("decisions/<int:pk>/", views.decision_detail, name="decision_detail"),

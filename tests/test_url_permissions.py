@@ -199,6 +199,8 @@ URLS: dict[str, list[Case]] = {
     "verification:snapshot_template_xlsx": [Case(LIAISONS)],
     # --- Meetings: the list, the plan, one meeting (the police are invited, tax is not)
     "meetings:meeting_list": [Case(STAFF | LIAISONS)],
+    "meetings:meeting_calendar": [Case(STAFF | LIAISONS)],
+    "meetings:meeting_calendar_ics": [Case(STAFF | LIAISONS)],
     "meetings:plan_generate": [Case(STAFF, methods=BOTH)],
     "meetings:meeting_create": [Case(STAFF, methods=BOTH)],
     "meetings:meeting_detail": [Case(STAFF | LIAISON, pk("meeting"))],
@@ -239,6 +241,7 @@ URLS: dict[str, list[Case]] = {
             ("sign", POST),
             ("issue", POST),
             ("acknowledge", POST),
+            ("on_behalf", POST),
         )
     },
     # --- Decisions: the first is led by the police with the host unit

@@ -21,9 +21,13 @@ from .followup import (
     unit_figures,
 )
 from .meetings import (
+    CalendarMonth,
     MeetingPage,
+    calendar_meetings,
+    calendar_months,
     chosen_group,
     conveners,
+    date_tag,
     filter_meetings,
     groups,
     invited_units,
@@ -33,10 +37,12 @@ from .meetings import (
     meeting_page,
     meeting_rows,
     meeting_years,
+    weekday_names,
 )
 from .minutes import (
     MinutesPage,
     ReviewComment,
+    agenda_topics,
     decision_updates,
     decision_with_units,
     decisions_with_units,
@@ -44,9 +50,13 @@ from .minutes import (
     minutes_attendance,
     minutes_decisions,
     minutes_page,
+    unit_by_pk,
 )
 
 __all__ = [
+    "CalendarMonth",
+    "calendar_meetings",
+    "calendar_months",
     "Figures",
     "MeetingPage",
     "MinutesPage",
@@ -54,7 +64,10 @@ __all__ = [
     "UnitFigures",
     "chosen_group",
     "conveners",
+    "date_tag",
+    "agenda_topics",
     "decision_updates",
+    "unit_by_pk",
     "decision_with_units",
     "decisions_with_units",
     "figures",
@@ -73,6 +86,7 @@ __all__ = [
     "meeting_page",
     "meeting_rows",
     "meeting_years",
+    "weekday_names",
     "minutes_attendance",
     "minutes_decisions",
     "minutes_page",

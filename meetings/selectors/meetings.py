@@ -3,12 +3,14 @@ in list order, one page of rows with their counts), the meeting page, an agenda 
 page. Each returns what its page shows in a fixed number of queries, and only what the
 gateway (``meetings.permissions``) lets the user see."""
 
+import calendar
 import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, When
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, When
 from django.utils import timezone
+from django.utils.dates import MONTHS, WEEKDAYS_ABBR
 
 from assistance.idnumbers import mask_id_number
 from assistance.roles import Role
@@ -62,6 +64,18 @@ def filter_meetings(meetings: QuerySet[Meeting], data: dict) -> QuerySet[Meeting
     if data.get("status"):
         meetings = meetings.filter(status=data["status"])
     return meetings
+
+
+# A meeting is "upcoming" (即将召开) within this window; later ones are only planned.
+UPCOMING_WINDOW = datetime.timedelta(days=30)
+
+
+def date_tag(meeting: Meeting, now: datetime.datetime) -> str:
+    """How the list tags a meeting's date: ``upcoming`` within ``UPCOMING_WINDOW``,
+    ``planned`` later, nothing once past or cancelled."""
+    if meeting.status == Meeting.Status.CANCELLED or meeting.starts_at < now:
+        return ""
+    return "upcoming" if meeting.starts_at <= now + UPCOMING_WINDOW else "planned"
 
 
 def meeting_ids_in_list_order(
@@ -188,3 +202,69 @@ def item_household_text(item: AgendaItem) -> str:
         return ""
     household = household_with_applicant(item.household_id)
     return f"{household.town} · {mask_id_number(household.applicant_id_number or '')}"
+
+
+# --- The calendar ---------------------------------------------------------------------------
+
+
+def calendar_meetings(meetings: QuerySet[Meeting], year: int) -> list[Meeting]:
+    """The year's meetings of ``meetings`` (the user's), in time order, each with its
+    approved agenda (``calendar_items``) and its number of saved versions (``sequence``,
+    for the .ics file): three queries however many meetings."""
+    rows = list(
+        meetings.filter(starts_at__year=year)
+        .select_related("group", "convener")
+        .prefetch_related(
+            Prefetch(
+                "agenda_items",
+                queryset=AgendaItem.objects.filter(status=AgendaItem.Status.APPROVED)
+                .select_related("unit")
+                .order_by("order", "pk"),
+                to_attr="calendar_items",
+            )
+        )
+        .order_by("starts_at", "pk")
+    )
+    versions = dict(
+        Meeting.history.filter(id__in=[m.pk for m in rows])
+        .values_list("id")
+        .annotate(n=Count("history_id"))
+        .order_by()
+    )
+    for meeting in rows:
+        meeting.sequence = versions.get(meeting.pk, 0)
+    return rows
+
+
+@dataclass
+class CalendarMonth:
+    month: int
+    name: str
+    # Weeks of days (Monday first); each day is (date, in this month, its meetings).
+    weeks: list[list[tuple[datetime.date, bool, list[Meeting]]]]
+    count: int
+
+
+def calendar_months(meetings: list[Meeting], year: int) -> list[CalendarMonth]:
+    """The twelve month grids of ``year`` with each day's meetings (local dates)."""
+    by_day: dict[datetime.date, list[Meeting]] = {}
+    for meeting in meetings:
+        by_day.setdefault(timezone.localdate(meeting.starts_at), []).append(meeting)
+    grid = calendar.Calendar(firstweekday=calendar.MONDAY)
+    months = []
+    for month in range(1, 13):
+        weeks = [
+            [
+                (day, day.month == month, by_day.get(day, []) if day.month == month else [])
+                for day in week
+            ]
+            for week in grid.monthdatescalendar(year, month)
+        ]
+        count = sum(len(v) for d, v in by_day.items() if (d.year, d.month) == (year, month))
+        months.append(CalendarMonth(month, str(MONTHS[month]), weeks, count))
+    return months
+
+
+def weekday_names() -> list[str]:
+    """Monday to Sunday, abbreviated, in the active language (Django's own catalogue)."""
+    return [str(WEEKDAYS_ABBR[day]) for day in range(7)]

@@ -15,6 +15,7 @@ from members.models import MemberUnit
 from members.selectors import liaison_unit
 
 from ..models import (
+    AgendaItem,
     Attachment,
     Attendance,
     Decision,
@@ -84,6 +85,19 @@ class MinutesPage:
     @property
     def pending_responses(self) -> list[MinutesResponse]:
         return [r for r in self.responses if r.answer == MinutesResponse.Answer.PENDING]
+
+    @property
+    def on_behalf_units(self) -> list[tuple[int, str]]:
+        """The units whose answer the office may still record for them, as choices: while
+        the minutes are circulated, the attending units that have not consented; once
+        issued, the member units that have not acknowledged receipt."""
+        if self.minutes.status == Minutes.Status.CIRCULATED:
+            waiting = [r for r in self.responses if r.answer != MinutesResponse.Answer.CONSENTED]
+        elif self.minutes.status == Minutes.Status.ISSUED:
+            waiting = self.not_acknowledged
+        else:
+            waiting = []
+        return [(answer.unit.pk, answer.unit.name) for answer in waiting]
 
 
 def minutes_attendance(minutes: Minutes) -> list[Attendance]:
@@ -189,4 +203,18 @@ def group_unit_choices(meeting: Meeting) -> list[tuple[int, str]]:
     """The active units of the meeting's group, as choices for the decisions' units."""
     return list(
         meeting.group.units.filter(active=True).order_by("order", "pk").values_list("pk", "name")
+    )
+
+
+def unit_by_pk(pk: int) -> MemberUnit:
+    return MemberUnit.objects.get(pk=pk)
+
+
+def agenda_topics(meeting: Meeting) -> list[AgendaItem]:
+    """The approved agenda of ``meeting`` with its presenting units, in order (the minutes'
+    first draft starts from it): one query."""
+    return list(
+        meeting.agenda_items.filter(status=AgendaItem.Status.APPROVED)
+        .select_related("unit")
+        .order_by("order", "pk")
     )

@@ -24,6 +24,7 @@ from .agenda import (
 )
 from .base import MeetingError, NotAllowed, WrongState, can_move
 from .decisions import (
+    close_needs_reason,
     decision_close,
     decision_send_back,
     decision_update_post,
@@ -33,7 +34,9 @@ from .meetings import (
     PLAN_KINDS,
     AttendanceData,
     attendance_record,
+    attendance_refusal,
     meeting_cancel,
+    meeting_day_reached,
     meeting_schedule,
     meeting_update,
     plan_dates,
@@ -49,7 +52,9 @@ from .minutes import (
     minutes_review,
     minutes_sign,
     minutes_submit_for_review,
+    sign_refusal,
 )
+from .on_behalf import OnBehalfData, minutes_acknowledge_on_behalf, minutes_respond_on_behalf
 
 __all__ = [
     "PLAN_KINDS",
@@ -57,6 +62,7 @@ __all__ = [
     "DecisionData",
     "ItemData",
     "MeetingError",
+    "OnBehalfData",
     "NotAllowed",
     "Review",
     "WrongState",
@@ -68,22 +74,28 @@ __all__ = [
     "agenda_item_update",
     "agenda_publish",
     "attendance_record",
+    "attendance_refusal",
     "can_move",
+    "close_needs_reason",
     "decision_close",
     "decision_send_back",
     "decision_update_post",
     "decisions_remind_overdue",
     "meeting_cancel",
+    "meeting_day_reached",
     "meeting_schedule",
     "meeting_update",
     "minutes_acknowledge",
+    "minutes_acknowledge_on_behalf",
     "minutes_draft",
     "minutes_issue",
     "minutes_respond",
+    "minutes_respond_on_behalf",
     "minutes_return_to_draft",
     "minutes_review",
     "minutes_sign",
     "minutes_submit_for_review",
     "plan_dates",
     "plan_generate",
+    "sign_refusal",
 ]

@@ -87,16 +87,28 @@ def decision_update_post(
     return update
 
 
+def close_needs_reason(decision: Decision) -> bool:
+    """Closing a decision its lead unit has not reported done needs a written reason."""
+    return decision.status != Decision.Status.REPORTED_DONE
+
+
 @transaction.atomic
-def decision_close(*, actor, decision: Decision) -> Decision:
-    """The office accepts a decision as done (or closes it for another reason)."""
+def decision_close(*, actor, decision: Decision, reason: str = "") -> Decision:
+    """The office accepts a decision reported done, or closes one without a report for a
+    written reason (kept on the decision and in its history, and shown on its page)."""
     require(can_follow_up(actor, decision), action=_("close decisions"))
     decision = Decision.objects.select_for_update().select_related("minutes").get(pk=decision.pk)
     _require_issued(decision)
+    if close_needs_reason(decision) and decision.status != Decision.Status.CLOSED:
+        if not reason.strip():
+            raise MeetingError(
+                _("The lead unit has not reported this decision done: write why you close it.")
+            )
+        decision.close_reason = reason.strip()
     move(decision, Decision.Status.CLOSED)
     decision.closed_by = actor
     decision.closed_at = timezone.now()
-    return save(decision, actor)
+    return save(decision, actor, reason=decision.close_reason)
 
 
 @transaction.atomic

@@ -172,15 +172,39 @@ class AttendanceData:
     attendee_title: str = ""
 
 
+def meeting_day_reached(meeting: Meeting, today: datetime.date | None = None) -> bool:
+    """Whether the meeting's day has come (a meeting is held only on or after its date)."""
+    return timezone.localdate(meeting.starts_at) <= (today or timezone.localdate())
+
+
+def not_held_yet_reason(meeting: Meeting) -> str:
+    """What the pages and the services say when attendance or minutes come too early."""
+    return _(
+        "The meeting takes place on %(date)s: attendance is recorded and the minutes are "
+        "drafted on or after that day."
+    ) % {"date": timezone.localdate(meeting.starts_at).isoformat()}
+
+
+def attendance_refusal(meeting: Meeting) -> str:
+    """Why attendance cannot be recorded now (empty if it can), by the meeting's state and
+    date; the attendance page shows it and ``attendance_record`` refuses by it."""
+    if meeting.status not in (Meeting.Status.AGENDA_APPROVED, Meeting.Status.HELD):
+        return _("Attendance is recorded once the agenda is approved.")
+    if not meeting_day_reached(meeting):
+        return not_held_yet_reason(meeting)
+    return ""
+
+
 @transaction.atomic
 def attendance_record(
     *, actor, meeting: Meeting, rows: Sequence[AttendanceData]
 ) -> list[Attendance]:
-    """Record who attended for each invited unit; the meeting is then held."""
+    """Record who attended for each invited unit; the meeting is then held. Only on or
+    after the meeting's day: before it, nobody has attended yet."""
     require(can_manage_meetings(actor), action=_("record attendance"))
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    if meeting.status not in (Meeting.Status.AGENDA_APPROVED, Meeting.Status.HELD):
-        raise WrongState(_("Attendance is recorded once the agenda is approved."))
+    if refusal := attendance_refusal(meeting):
+        raise WrongState(refusal)
     # The attending units are the ones asked to consent: once the minutes have left the
     # draft, who attended is part of them.
     if Minutes.objects.filter(meeting=meeting).exclude(status__in=Minutes.EDITABLE).exists():

@@ -34,6 +34,7 @@ from .base import (
     save,
     users_with_role,
 )
+from .meetings import meeting_day_reached, not_held_yet_reason
 
 
 @dataclass
@@ -100,6 +101,8 @@ def minutes_draft(
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.status != Meeting.Status.HELD:
         raise WrongState(_("Minutes are drafted once the meeting is held."))
+    if not meeting_day_reached(meeting):
+        raise WrongState(not_held_yet_reason(meeting))
     minutes = Minutes.objects.select_for_update().filter(meeting=meeting).first()
     if minutes is None:
         minutes = Minutes(meeting=meeting, drafted_by=actor)
@@ -151,6 +154,7 @@ def _ask_attending(minutes: Minutes, attending: list[int], actor) -> None:
         response.comment = ""
         response.answered_by = None
         response.answered_at = None
+        response.via, response.given_by, response.given_on = "", "", None
         save(response, actor)
 
 
@@ -214,6 +218,8 @@ def minutes_respond(
     response.comment = comment.strip()
     response.answered_by = actor
     response.answered_at = timezone.now()
+    # The unit's own answer replaces any the office recorded for it.
+    response.via, response.given_by, response.given_on = "", "", None
     return save(response, actor)
 
 
@@ -232,27 +238,35 @@ def minutes_return_to_draft(*, actor, minutes: Minutes, comment: str) -> Minutes
 # --- Signing and issuing --------------------------------------------------------------------
 
 
+def sign_refusal(minutes: Minutes, responses: Sequence[MinutesResponse]) -> str:
+    """Why the convener cannot sign ``minutes`` now (empty if they can), given all its
+    ``responses`` with their units. The minutes page shows it beside a disabled button;
+    ``minutes_sign`` refuses by it, so the two never disagree."""
+    if minutes.status != Minutes.Status.CIRCULATED:
+        return _("Only circulated minutes can be signed.")
+    commented = [r.unit.name for r in responses if r.answer == MinutesResponse.Answer.COMMENTED]
+    if commented:
+        return _("Units commented and the office has not revised the minutes: %(units)s.") % {
+            "units": "、".join(commented)
+        }
+    pending = [r.unit.name for r in responses if r.answer == MinutesResponse.Answer.PENDING]
+    if pending and timezone.localdate() <= minutes.consent_deadline:
+        return _(
+            "Waiting for consent until %(date)s from: %(units)s. The office can record a "
+            "consent given by phone or on paper."
+        ) % {"date": minutes.consent_deadline.isoformat(), "units": "、".join(pending)}
+    return ""
+
+
 @transaction.atomic
 def minutes_sign(*, actor, minutes: Minutes) -> Minutes:
     """The convener signs: every attending unit has consented, or the consent deadline has
     passed without an objection outstanding. Signed minutes are locked."""
     require(can_sign_minutes(actor, minutes), action=_("sign minutes"))
     minutes = _lock_minutes(minutes)
-    if minutes.status != Minutes.Status.CIRCULATED:
-        raise WrongState(_("Only circulated minutes can be signed."))
-    responses = list(minutes.responses.select_related("unit"))
-    commented = [r.unit.name for r in responses if r.answer == MinutesResponse.Answer.COMMENTED]
-    if commented:
-        raise WrongState(
-            _("Units commented and the office has not revised the minutes: %(units)s.")
-            % {"units": "、".join(commented)}
-        )
-    pending = [r.unit.name for r in responses if r.answer == MinutesResponse.Answer.PENDING]
-    if pending and timezone.localdate() <= minutes.consent_deadline:
-        raise WrongState(
-            _("Waiting for consent until %(date)s from: %(units)s.")
-            % {"date": minutes.consent_deadline.isoformat(), "units": "、".join(pending)}
-        )
+    refusal = sign_refusal(minutes, list(minutes.responses.select_related("unit")))
+    if refusal:
+        raise WrongState(refusal)
     move(minutes, Minutes.Status.SIGNED)
     minutes.signed_by = actor
     minutes.signed_at = timezone.now()

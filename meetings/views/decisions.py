@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from members.selectors import liaison_unit
 
 from .. import permissions, selectors, services
-from ..minutes_forms import DecisionUpdateForm, FollowupFilterForm, SendBackForm
+from ..minutes_forms import CloseForm, DecisionUpdateForm, FollowupFilterForm, SendBackForm
 from ..models import Decision
 from ..permissions import get_decision_for_user, is_staff
 
@@ -32,7 +32,7 @@ OVERDUE_SHOWN = 10
 # --- Decisions ------------------------------------------------------------------------------
 
 
-def _render_decision(request, pk, *, update_form=None, send_back_form=None):
+def _render_decision(request, pk, *, update_form=None, send_back_form=None, close_form=None):
     decision = selectors.decision_with_units(get_decision_for_user(request.user, pk))
     unit = liaison_unit(request.user)
     involved = permissions.works_on(decision, unit)
@@ -56,6 +56,8 @@ def _render_decision(request, pk, *, update_form=None, send_back_form=None):
             "can_close": follow_up and services.can_move(decision, Decision.Status.CLOSED),
             "can_send_back": follow_up and services.can_move(decision, Decision.Status.OPEN),
             "send_back_form": send_back_form or SendBackForm(),
+            "close_form": close_form
+            or CloseForm(needs_reason=services.close_needs_reason(decision)),
             "overdue": decision.overdue,
             "days_overdue": decision.days_overdue,
             "staff": is_staff(request.user),
@@ -115,12 +117,22 @@ def decision_update(request, pk):
 
 @require_POST
 def decision_close(request, pk):
+    """The office closes a decision: at once if the lead unit reported it done, else only
+    with a written reason."""
     decision = get_decision_for_user(request.user, pk)
+    form = CloseForm(request.POST, needs_reason=services.close_needs_reason(decision))
+    if not form.is_valid():
+        response = _render_decision(request, pk, close_form=form)
+        response.status_code = 400
+        return response
     return _decision_act(
         request,
         pk,
-        lambda: services.decision_close(actor=request.user, decision=decision),
+        lambda: services.decision_close(
+            actor=request.user, decision=decision, reason=form.cleaned_data.get("reason", "")
+        ),
         _("Decision closed."),
+        close_form=form,
     )
 
 

@@ -28,7 +28,9 @@ from .. import permissions, selectors, services
 from ..exports import DOCX_CONTENT_TYPE, ICS_CONTENT_TYPE
 from ..exports import agenda_docx as build_agenda_docx
 from ..exports import meeting_ics as build_meeting_ics
+from ..exports import meetings_ics as build_meetings_ics
 from ..forms import (
+    CalendarYearForm,
     MeetingCreateForm,
     MeetingFilterForm,
     MeetingForm,
@@ -70,6 +72,8 @@ def meeting_list(request):
         request.GET.get("page")
     )
     page.object_list = selectors.meeting_rows(list(page.object_list), staff=staff, unit=unit)
+    for meeting in page.object_list:
+        meeting.date_tag = selectors.date_tag(meeting, now)
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("fragment", None)
@@ -85,6 +89,51 @@ def meeting_list(request):
     if request.htmx and request.GET.get("fragment") == "table":
         return render(request, "meetings/partials/meeting_table.html", context)
     return render(request, "meetings/meeting_list.html", context)
+
+
+# --- The calendar -------------------------------------------------------------------------
+
+
+def _calendar_year(request):
+    """The meetings the user sees (404 for whoever sees none) and the year asked for; a
+    year that is not one gives the form with its error."""
+    user = request.user
+    if not is_staff(user) and liaison_unit(user) is None:
+        raise Http404
+    form = CalendarYearForm(request.GET)
+    year = form.year_or(timezone.localdate().year) if form.is_valid() else None
+    return meetings_for_user(user), form, year
+
+
+def meeting_calendar(request):
+    """The meetings of a year as twelve month grids, each meeting linked to its page, with
+    the year's calendar file (.ics). Three queries however many meetings."""
+    meetings, form, year = _calendar_year(request)
+    if year is None:
+        return render(request, "meetings/calendar.html", {"form": form}, status=400)
+    rows = selectors.calendar_meetings(meetings, year)
+    context = {
+        "form": form,
+        "year": year,
+        "months": selectors.calendar_months(rows, year),
+        "count": len(rows),
+        "weekdays": selectors.weekday_names(),
+        "today": timezone.localdate(),
+    }
+    return render(request, "meetings/calendar.html", context)
+
+
+def meeting_calendar_ics(request):
+    """The year's meetings the user sees, as one calendar file (each entry as the
+    meeting's own .ics makes it)."""
+    meetings, form, year = _calendar_year(request)
+    if year is None:
+        return HttpResponse(" ".join(form.errors.get("year", [])), status=400)
+    content = build_meetings_ics(selectors.calendar_meetings(meetings, year))
+    response = HttpResponse(content, content_type=ICS_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="meetings-{year}.ics"'
+    patch_cache_control(response, private=True)
+    return response
 
 
 # --- The plan and single meetings ---------------------------------------------------------
@@ -225,12 +274,15 @@ def _offers(user, meeting: Meeting, page: selectors.MeetingPage) -> dict[str, bo
     return {
         "draft_minutes": permissions.can_keep_minutes(user)
         and page.minutes is None
-        and meeting.status == Meeting.Status.HELD,
+        and meeting.status == Meeting.Status.HELD
+        and services.meeting_day_reached(meeting),
         "agenda_out": meeting.status in AGENDA_OUT,
         "can_propose": planned and permissions.can_propose_items(user, meeting),
         "can_approve": planned and permissions.can_approve_agenda(user, meeting),
         "can_change": office and meeting.status in CHANGEABLE,
         "can_record_attendance": office and meeting.status in AGENDA_OUT,
+        # Shown beside a disabled button: why attendance cannot be recorded yet.
+        "attendance_refusal": services.attendance_refusal(meeting) if office else "",
     }
 
 
@@ -290,7 +342,8 @@ def agenda_approve(request, pk):
 
 
 def attendance(request, pk):
-    """Who came for each invited unit; saving it marks the meeting held."""
+    """Who came for each invited unit; saving it marks the meeting held (on or after the
+    meeting's day only: the page says why otherwise)."""
     meeting = get_meeting_for_user(request.user, pk)
     require_staff(request.user)
     formset = attendance_formset(meeting, selectors.invited_units(meeting), request.POST or None)
@@ -311,7 +364,11 @@ def attendance(request, pk):
     return render(
         request,
         "meetings/attendance_form.html",
-        {"meeting": meeting, "formset": formset, "open": meeting.status in AGENDA_OUT},
+        {
+            "meeting": meeting,
+            "formset": formset,
+            "refusal": services.attendance_refusal(meeting),
+        },
     )
 
 

@@ -20,12 +20,16 @@ from members.selectors import liaison_unit
 
 from .. import minutes_export, permissions, selectors, services
 from ..minutes_forms import (
+    MAX_DECISIONS,
     IssueForm,
     MinutesForm,
+    OnBehalfForm,
     RespondForm,
     ReviewForm,
     ReviseForm,
     decision_formset,
+    hold_errors,
+    with_another_row,
 )
 from ..models import Minutes
 from ..permissions import (
@@ -50,11 +54,17 @@ def minutes_draft(request, pk):
         messages.error(request, _("Only draft minutes can be edited."))
         return redirect(minutes)
     decisions = selectors.minutes_decisions(minutes) if minutes else []
+    topics = [] if minutes else selectors.agenda_topics(meeting)
     data = request.POST if request.method == "POST" else None
-    form = MinutesForm.for_minutes(data, minutes=minutes)
+    adding = data is not None and "add_row" in data
+    if adding:
+        data = with_another_row(data)
+    form = MinutesForm.for_minutes(data, minutes=minutes, topics=topics)
     units = selectors.group_unit_choices(meeting)
-    formset = decision_formset(data, units=units, decisions=decisions)
-    if request.method == "POST" and form.is_valid() & formset.is_valid():
+    formset = decision_formset(data, units=units, decisions=decisions, topics=topics)
+    if adding:
+        hold_errors(form, formset)
+    elif data is not None and form.is_valid() & formset.is_valid():
         try:
             minutes = services.minutes_draft(
                 actor=request.user,
@@ -76,7 +86,8 @@ def minutes_draft(request, pk):
             "minutes": minutes,
             "form": form,
             "formset": formset,
-            "held": meeting.status == meeting.Status.HELD,
+            "held": meeting.status == meeting.Status.HELD and services.meeting_day_reached(meeting),
+            "can_add_row": formset.total_form_count() < MAX_DECISIONS,
         },
     )
 
@@ -84,20 +95,25 @@ def minutes_draft(request, pk):
 # --- The minutes page -----------------------------------------------------------------------
 
 
-def _actions(user, minutes: Minutes, page: selectors.MinutesPage) -> dict[str, bool]:
+def _actions(user, minutes: Minutes, page: selectors.MinutesPage) -> dict:
     """Which steps the minutes page offers: the gateway's rules in the minutes' state (a
-    unit answers where the page found its own response or receipt)."""
+    unit answers where the page found its own response or receipt). A step the user may
+    take but that the service would refuse now is shown disabled, with the service's
+    reason (``sign_refusal``)."""
     keeper = permissions.can_keep_minutes(user)
     status = minutes.status
     circulated = status == Minutes.Status.CIRCULATED
+    sign = permissions.can_sign_minutes(user, minutes) and circulated
     return {
+        "sign_refusal": services.sign_refusal(minutes, page.responses) if sign else "",
+        "on_behalf": bool(page.on_behalf_units) and permissions.can_answer_on_behalf(user),
         "edit": keeper and status in Minutes.EDITABLE,
         "submit": keeper and services.can_move(minutes, Minutes.Status.IN_REVIEW),
         "review": permissions.can_review_minutes(user, minutes)
         and status == Minutes.Status.IN_REVIEW,
         "respond": page.own_response is not None and circulated,
         "revise": keeper and circulated,
-        "sign": permissions.can_sign_minutes(user, minutes) and circulated,
+        "sign": sign,
         "issue": keeper and services.can_move(minutes, Minutes.Status.ISSUED),
         "acknowledge": page.own_receipt is not None
         and page.own_receipt.acknowledged_at is None
@@ -117,6 +133,7 @@ def _render_minutes(request, pk, *, forms=None):
         "respond": RespondForm(),
         "revise": ReviseForm(),
         "issue": IssueForm(),
+        "on_behalf": _on_behalf_form(None, minutes, page),
         **(forms or {}),
     }
     group = minutes.meeting.group
@@ -284,6 +301,57 @@ def minutes_acknowledge(request, pk):
         lambda: services.minutes_acknowledge(actor=request.user, minutes=minutes, unit=unit),
         _("Receipt acknowledged for %(unit)s.") % {"unit": unit.name},
     )
+
+
+def _on_behalf_form(data, minutes: Minutes, page: selectors.MinutesPage) -> OnBehalfForm:
+    return OnBehalfForm(
+        data,
+        units=page.on_behalf_units,
+        receipt=minutes.status == Minutes.Status.ISSUED,
+    )
+
+
+@require_POST
+def minutes_on_behalf(request, pk):
+    """The office records a unit's consent (or comments) to circulated minutes, or its
+    receipt of issued ones, as the unit gave it by phone, on paper or in person."""
+    minutes = get_minutes_for_user(request.user, pk)
+    if not permissions.can_answer_on_behalf(request.user):
+        # The step is the office's; to anyone else who sees the minutes it is refused.
+        messages.error(request, _("Only the office records a unit's answer on its behalf."))
+        return _render_minutes(request, pk)
+    page = selectors.minutes_page(minutes, user=request.user)
+    if not page.on_behalf_units:
+        messages.error(request, _("No unit's answer is awaited at this stage of the minutes."))
+        return _render_minutes(request, pk)
+    form = _on_behalf_form(request.POST, minutes, page)
+    if not form.is_valid():
+        response = _render_minutes(request, pk, forms={"on_behalf": form})
+        response.status_code = 400
+        return response
+    unit = selectors.unit_by_pk(form.cleaned_data["unit"])
+    if minutes.status == Minutes.Status.ISSUED:
+
+        def action():
+            services.minutes_acknowledge_on_behalf(
+                actor=request.user, minutes=minutes, unit=unit, on_behalf=form.on_behalf_data()
+            )
+
+        done = _("Receipt recorded for %(unit)s.")
+    else:
+
+        def action():
+            services.minutes_respond_on_behalf(
+                actor=request.user,
+                minutes=minutes,
+                unit=unit,
+                consent=form.cleaned_data["answer"] == OnBehalfForm.CONSENT,
+                comment=form.cleaned_data["comment"],
+                on_behalf=form.on_behalf_data(),
+            )
+
+        done = _("Answer recorded for %(unit)s.")
+    return _act(request, pk, action, done % {"unit": unit.name}, form_name="on_behalf", form=form)
 
 
 def minutes_docx(request, pk):

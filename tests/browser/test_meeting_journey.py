@@ -3,8 +3,10 @@
 A unit's liaison proposes an agenda item (with a PDF attached through the file input) and
 submits it; the office director accepts it; the convener approves the agenda, which is
 published to the invited units after commit (the task runs in process here) with a
-calendar file. The clerk records the attendance (two units present, one absent), which
-marks the meeting held, drafts the minutes with one decision and submits them; the
+calendar file. A week ahead the clerk cannot record the attendance yet (the button is
+disabled and says from which day); on the meeting's day the clerk records it (two units
+present, one absent), which marks the meeting held, drafts the minutes (started from the
+approved agenda, a row added without saving) with one decision and submits them; the
 director circulates them, both attending units consent, the convener signs and the clerk
 issues them, reported to the government. The first liaison acknowledges receipt while the
 clerk sees who has not; the lead unit reports the decision done, the clerk closes it and
@@ -40,6 +42,7 @@ from meetings.models import (
     MinutesResponse,
 )
 from tests.factories import LeadingGroupFactory, LiaisonFactory, MemberUnitFactory, UserFactory
+from tests.meetings.factories import meeting_day_arrives
 
 from .helpers import document_text, expect_not_found, follow, label, minimal_pdf, sign_in
 
@@ -252,11 +255,35 @@ def approve_agenda(page, journey, item, lang):
     assert event.decoded("dtstart") == timezone.localtime(meeting.starts_at)
 
 
+def attendance_waits_for_the_day(page, journey, lang):
+    """Step 4a: a week ahead the meeting is "upcoming"; attendance cannot be recorded yet
+    (the button is disabled, the page says from which day), and the attendance page
+    itself says so rather than offering the form."""
+    meeting = journey["meeting"]
+    follow(page, "[data-testid=nav] a[href='/meetings/']")
+    row = page.get_by_test_id("meeting-table").locator("tr", has_text=MEETING_TITLE)
+    expect(row.get_by_test_id("date-tag")).to_have_text(label(lang, "upcoming"))
+    follow(page, f"[data-testid=meeting-table] a[href='/meetings/{meeting.pk}/']")
+    expect(page.get_by_test_id("attendance-disabled")).to_be_disabled()
+    day = timezone.localdate(meeting.starts_at).isoformat()
+    expect(page.get_by_test_id("attendance-refusal")).to_contain_text(day)
+    expect(
+        page.locator(f"[data-testid=meeting-actions] a[href='/meetings/{meeting.pk}/attendance/']")
+    ).to_have_count(0)
+    page.goto(f"/meetings/{meeting.pk}/attendance/")
+    expect(page.get_by_test_id("closed")).to_contain_text(day)
+    expect(page.get_by_test_id("attendance-rows")).to_have_count(0)
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.AGENDA_APPROVED
+
+
 def record_attendance(page, journey, lang):
-    """Step 4a: the clerk records two units present with names, one absent."""
+    """Step 4b: on the meeting's day, the clerk records two units present with names, one
+    absent."""
     meeting, units = journey["meeting"], journey["units"]
     open_meeting(page, meeting)
     expect(page.get_by_test_id("draft-minutes-link")).to_have_count(0)
+    expect(page.get_by_test_id("attendance-disabled")).to_have_count(0)
     follow(page, f"[data-testid=meeting-actions] a[href='/meetings/{meeting.pk}/attendance/']")
     rows = page.get_by_test_id("attendance-rows").locator("tbody tr")
     expect(rows).to_have_count(len(UNITS))
@@ -298,15 +325,31 @@ def draft_minutes(page, journey, lang):
     follow(page, f"[data-testid=draft-minutes-link][href='/meetings/{meeting.pk}/minutes/draft/']")
     form = page.get_by_test_id("minutes-form")
     expect(page.get_by_test_id("not-held")).to_have_count(0)
+    # The first draft starts from the approved agenda: its topic and presenting unit, and
+    # a decision row for it led by that unit.
+    expect(form.locator("textarea[name=text]")).to_have_value(re.compile(ITEM["title"]))
+    expect(form.locator("textarea[name=text]")).to_have_value(re.compile(units["civil"].name))
+    expect(form.get_by_test_id("decision-topic").first).to_contain_text(ITEM["title"])
+    expect(form.locator("select[name='decisions-0-lead_unit']")).to_have_value(
+        str(units["civil"].pk)
+    )
     form.locator("input[name=document_number]").fill(DOCUMENT_NUMBER)
     form.locator("textarea[name=text]").fill(MINUTES_TEXT)
     form.locator("textarea[name='decisions-0-text']").fill(DECISION_TEXT)
-    form.locator("select[name='decisions-0-lead_unit']").select_option(str(units["civil"].pk))
     form.locator(
         f"input[name='decisions-0-cooperating_units'][value='{units['police'].pk}']"
     ).check()
     form.locator("input[name='decisions-0-working_days']").fill(str(WORKING_DAYS))
-    submit(page, "[data-testid=minutes-form] button[type=submit]")
+    # Another row, without saving and without an error: what was typed stays.
+    rows = form.get_by_test_id("decision-row").count()
+    submit(page, "[data-testid=add-row]")
+    form = page.get_by_test_id("minutes-form")
+    expect(form.get_by_test_id("decision-row")).to_have_count(rows + 1)
+    expect(page.get_by_test_id("field-error")).to_have_count(0)
+    expect(form.locator("textarea[name='decisions-0-text']")).to_have_value(DECISION_TEXT)
+    expect(form.locator("input[name=document_number]")).to_have_value(DOCUMENT_NUMBER)
+    assert not Minutes.objects.filter(meeting=meeting).exists()
+    submit(page, "[data-testid=save-draft]")
     expect_done(page, r"/meetings/minutes/\d+/$")
     minutes = Minutes.objects.get(meeting=meeting)
     assert minutes.status == Minutes.Status.DRAFT
@@ -516,6 +559,9 @@ def test_meeting_from_agenda_to_closed_decision(journey, open_page, lang, tmp_pa
     # submits them for review.
     clerk = open_page()
     sign_in(clerk, "clerk", lang)
+    attendance_waits_for_the_day(clerk, journey, lang)
+    # The meeting's day comes.
+    meeting_day_arrives(meeting)
     record_attendance(clerk, journey, lang)
     minutes, decision = draft_minutes(clerk, journey, lang)
     minutes_url = minutes.get_absolute_url()

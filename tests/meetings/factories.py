@@ -103,8 +103,21 @@ def agenda_approve(meeting, *, unit, liaison, host_unit, clerk, director, conven
     return meeting
 
 
+def meeting_day_arrives(meeting) -> Meeting:
+    """The meeting's day has come: the meeting now starts today, at its planned time (a
+    meeting is held, and its attendance recorded, only on or after its day). The clock of
+    the test world moves, not the meeting's record: no history row, no service call."""
+    local = timezone.localtime(meeting.starts_at)
+    today = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), local.time()))
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=today)
+    meeting.refresh_from_db()
+    return meeting
+
+
 def attendance_record(meeting, *, clerk, host_unit, unit) -> Meeting:
-    """``host_unit`` present and ``unit`` delegated: the meeting is held."""
+    """On the meeting's day, ``host_unit`` present and ``unit`` delegated: the meeting is
+    held."""
+    meeting_day_arrives(meeting)
     services.attendance_record(
         actor=clerk,
         meeting=meeting,

@@ -53,7 +53,7 @@ MINUTES_URLS = [
 DECISION_URLS = [
     ("decision_detail", "get", None),
     ("decision_update", "post", {"text": "已召开专题会议。"}),
-    ("decision_close", "post", {}),
+    ("decision_close", "post", {"reason": "牵头单位已书面报告完成。"}),
     ("decision_send_back", "post", {"comment": "请补充材料。"}),
 ]
 

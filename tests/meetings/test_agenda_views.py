@@ -27,6 +27,7 @@ from assistance.roles import Role
 from meetings import services
 from meetings.models import AgendaItem, Attachment, Attendance, Meeting
 from tests.factories import MemberUnitFactory, UserFactory
+from tests.meetings import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -1003,6 +1004,7 @@ def _attendance_data(rows):
 def test_clerk_records_attendance_and_the_meeting_is_held(
     client, clerk, approved_meeting, host_unit, unit
 ):
+    factories.meeting_day_arrives(approved_meeting)
     client.force_login(clerk)
     url = reverse("meetings:attendance", args=[approved_meeting.pk])
     content = client.get(url).content.decode()
@@ -1028,6 +1030,7 @@ def test_clerk_records_attendance_and_the_meeting_is_held(
 
 
 def test_attendance_names_who_came(client, clerk, approved_meeting, host_unit, unit):
+    factories.meeting_day_arrives(approved_meeting)
     client.force_login(clerk)
     response = client.post(
         reverse("meetings:attendance", args=[approved_meeting.pk]),
@@ -1041,6 +1044,7 @@ def test_attendance_names_who_came(client, clerk, approved_meeting, host_unit, u
 
 
 def test_attendance_for_every_invited_unit(client, clerk, approved_meeting, host_unit):
+    factories.meeting_day_arrives(approved_meeting)
     client.force_login(clerk)
     response = client.post(
         reverse("meetings:attendance", args=[approved_meeting.pk]),

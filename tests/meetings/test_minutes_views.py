@@ -535,7 +535,8 @@ def test_minutes_are_drafted_once_the_meeting_is_held(client, approved_meeting, 
 
     page = client.get(url)
     assert b'data-testid="not-held"' in page.content
-    response = client.post(url, _draft_data([("事项", unit, [], 10)]))
+    # One row only: the page suggests a row per agenda item, each with its own lead unit.
+    response = client.post(url, _draft_data([("事项", unit, [], 10)], extra=0))
 
     assert response.status_code == 200
     assert "Minutes are drafted once the meeting is held." in _messages(response)
@@ -679,13 +680,13 @@ def test_the_office_sends_a_decision_back_then_closes_it(client, issued, liaison
 
 DECISION_REFUSALS = [
     # (persona, url name, POST data, part of the message, status before)
-    ("liaison", "decision_close", {}, "Your role does not allow you to close", "open"),
-    ("convener", "decision_close", {}, "Your role does not allow you to close", "open"),
+    ("liaison", "decision_close", {"reason": "x"}, "not allow you to close", "open"),
+    ("convener", "decision_close", {"reason": "x"}, "not allow you to close", "open"),
     ("liaison", "decision_send_back", {"comment": "x"}, "Your role does not allow", "open"),
     ("clerk", "decision_send_back", {"comment": "x"}, "cannot be changed that way", "open"),
     ("clerk", "decision_update", {"text": "进展"}, "Only a unit's liaison", "open"),
     ("liaison", "decision_update", {"text": "进展"}, "This decision is closed.", "closed"),
-    ("clerk", "decision_close", {}, "cannot be changed that way", "closed"),
+    ("clerk", "decision_close", {"reason": "x"}, "cannot be changed that way", "closed"),
 ]
 
 
@@ -695,7 +696,7 @@ def test_a_refused_decision_step_shows_the_message_and_changes_nothing(
 ):
     decision = _decision(issued, 1)
     if status == "closed":
-        services.decision_close(actor=clerk, decision=decision)
+        services.decision_close(actor=clerk, decision=decision, reason="已在会上落实。")
     client.force_login(request.getfixturevalue(persona))
     before = _decision_snapshot(decision)
 
@@ -787,7 +788,7 @@ def test_completion_rates_overall_and_per_unit(
     decisions = list(minutes.decisions.order_by("order"))
     # Closed: no. 1 (unit) and no. 2 (host_unit); reported done: no. 4 (unit).
     for d in decisions[:2]:
-        services.decision_close(actor=clerk, decision=d)
+        services.decision_close(actor=clerk, decision=d, reason="已在会上落实。")
     services.decision_update_post(
         actor=liaison, decision=decisions[3], unit=unit, text="完成。", reports_done=True
     )
@@ -838,7 +839,9 @@ def test_follow_up_filters(client, held_meeting, issue, clerk, unit, host_unit, 
         issue_day=real_today - datetime.timedelta(days=30),
     )
     today(real_today)
-    services.decision_close(actor=clerk, decision=minutes.decisions.get(order=1))
+    services.decision_close(
+        actor=clerk, decision=minutes.decisions.get(order=1), reason="已在会上落实。"
+    )
     client.force_login(clerk)
     url = reverse("meetings:followup")
 
@@ -892,7 +895,9 @@ def test_follow_up_query_count_does_not_grow_with_the_decisions(
         issue_day=real_today - datetime.timedelta(days=30),
     )
     today(real_today)
-    services.decision_close(actor=clerk, decision=minutes.decisions.get(order=1))
+    services.decision_close(
+        actor=clerk, decision=minutes.decisions.get(order=1), reason="已在会上落实。"
+    )
     client.force_login(request.getfixturevalue(persona))
     url = reverse("meetings:followup")
 
@@ -924,6 +929,7 @@ def _more_meeting(request):
     meeting_ = make_meeting(title="2026年第三季度协调会议")
     make_item(meeting_, unit, status=AgendaItem.Status.ACCEPTED, title="第三季度议题")
     services.agenda_approve(actor=convener, meeting=meeting_)
+    factories.meeting_day_arrives(meeting_)
     services.attendance_record(
         actor=clerk,
         meeting=meeting_,
@@ -1011,7 +1017,8 @@ def test_a_draft_word_document_says_it_is_a_draft(client, drafted, clerk):
     response = client.get(reverse("meetings:minutes_docx", kwargs={"pk": drafted.pk}))
 
     _document, text = _docx_text(response)
-    assert "Draft (Draft): not an issued document." in text
+    assert "Draft: not an issued document." in text
+    assert "Draft (Draft)" not in text
     assert "working days after issue" in text
 
 

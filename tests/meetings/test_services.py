@@ -1408,12 +1408,12 @@ def test_the_lead_reports_done_and_the_office_closes(
 def test_a_closed_decision_takes_no_more_progress_nor_closing(
     decision, liaison, unit, clerk, refused
 ):
-    services.decision_close(actor=clerk, decision=decision)
+    services.decision_close(actor=clerk, decision=decision, reason="已在会上落实。")
 
     with refused(WrongState, match="This decision is closed."):
         services.decision_update_post(actor=liaison, decision=decision, unit=unit, text="补充")
     with refused(WrongState):
-        services.decision_close(actor=clerk, decision=decision)
+        services.decision_close(actor=clerk, decision=decision, reason="再次销号")
     with refused(WrongState):
         services.decision_send_back(actor=clerk, decision=decision, comment="重开")
 
@@ -1510,7 +1510,7 @@ def test_overdue_decisions_remind_their_lead_liaisons_once_a_day(
         assert services.decisions_remind_overdue() == 1
     assert len(notified(liaison)) == 2
 
-    services.decision_close(actor=clerk, decision=first)
+    services.decision_close(actor=clerk, decision=first, reason="已在会上落实。")
     today(D(2026, 4, 24))
     with django_capture_on_commit_callbacks(execute=True):
         assert services.decisions_remind_overdue() == 1

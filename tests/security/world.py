@@ -31,6 +31,7 @@ from tests.factories import (
     MemberUnitFactory,
     UserFactory,
 )
+from tests.meetings.factories import meeting_day_arrives
 from tests.verification.factories import (
     VerificationItemFactory,
     authorize_all,
@@ -326,6 +327,8 @@ def _held_meeting(w, clerk, director, convener, liaison, *, title) -> Meeting:
         )
     with TestCase.captureOnCommitCallbacks(execute=True):
         meeting_services.agenda_approve(actor=convener, meeting=meeting)
+    # The meeting's day comes (attendance is recorded only on or after it).
+    meeting = meeting_day_arrives(meeting)
     meeting_services.attendance_record(
         actor=clerk,
         meeting=meeting,

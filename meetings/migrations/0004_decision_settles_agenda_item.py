@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('meetings', '0002_history_of_attachments_receipts_updates'),
+        ('meetings', '0003_on_behalf_answers_and_close_reason'),
     ]
 
     operations = [
