@@ -38,6 +38,7 @@ urlpatterns = [
     path("verification/", include("verification.urls")),
     path("meetings/", include("meetings.urls")),
     path("intake/", include("intake.urls")),
+    path("reports/", include("reporting.urls")),
     path("notifications/", views.notification_list, name="notifications"),
     path("access-log/", views.access_log, name="access_log"),
     path("accounts/changes/", views.account_changes, name="account_changes"),
