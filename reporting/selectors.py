@@ -18,13 +18,17 @@ REPORTED = Q(reports__status__in=UnitReport.REPORTED)
 def round_rows(rounds: QuerySet[ReportingRound]) -> QuerySet[ReportingRound]:
     """Rounds with the number of reports, reported (submitted or accepted), accepted and
     late ones: one query."""
-    return rounds.select_related("group").annotate(
-        report_count=Count("reports", distinct=True),
-        reported_count=Count("reports", filter=REPORTED, distinct=True),
-        accepted_count=Count(
-            "reports", filter=Q(reports__status=UnitReport.Status.ACCEPTED), distinct=True
-        ),
-        late_count=Count("reports", filter=Q(reports__late=True), distinct=True),
+    return (
+        rounds.select_related("group")
+        .order_by("-year", "-period_start", "-pk")
+        .annotate(
+            report_count=Count("reports", distinct=True),
+            reported_count=Count("reports", filter=REPORTED, distinct=True),
+            accepted_count=Count(
+                "reports", filter=Q(reports__status=UnitReport.Status.ACCEPTED), distinct=True
+            ),
+            late_count=Count("reports", filter=Q(reports__late=True), distinct=True),
+        )
     )
 
 

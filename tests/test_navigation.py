@@ -15,16 +15,24 @@ OFFICE = {
 }
 MEETINGS = {"meetings:meeting_list", "meetings:followup"}
 INTAKE = {"intake:application_list"}
+REPORTS = {"reporting:round_list"}
 EXPECTED = {
-    Role.OFFICE_CLERK: EVERYONE | OFFICE | MEETINGS | INTAKE,
-    Role.OFFICE_DIRECTOR: EVERYONE | OFFICE | MEETINGS | INTAKE | {"verification:overdue_list"},
+    Role.OFFICE_CLERK: EVERYONE | OFFICE | MEETINGS | INTAKE | REPORTS,
+    Role.OFFICE_DIRECTOR: EVERYONE
+    | OFFICE
+    | MEETINGS
+    | INTAKE
+    | REPORTS
+    | {"verification:overdue_list"},
     Role.CONVENER: EVERYONE | MEETINGS,
     Role.AUDITOR: EVERYONE
     | INTAKE
+    | REPORTS
     | {"members:change_log", "access_log", "account_changes", "login_log", "audit_events"},
     Role.ADMINISTRATOR: EVERYONE | {"members:change_log", "admin:index"},
     Role.UNIT_LIAISON: EVERYONE
     | MEETINGS
+    | REPORTS
     | {"my_unit", "verification:inbox", "verification:snapshot_list", "intake:inbox"},
     None: EVERYONE,
 }

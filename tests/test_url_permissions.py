@@ -266,6 +266,20 @@ URLS: dict[str, list[Case]] = {
     "intake:referral_close": [Case(LIAISON, pk("referral"), POST)],
     "intake:referral_reroute": [Case(OFFICE, pk("referral"), POST)],
     "intake:referral_link_verification": [Case(OFFICE, pk("referral"), POST)],
+    # --- Reporting: a round asking the police (a draft) and the tax office (submitted) ----
+    "reporting:round_list": [Case(READERS | LIAISONS)],
+    "reporting:round_create": [Case(OFFICE, methods=BOTH)],
+    "reporting:round_detail": [Case(READERS, pk("round"))],
+    "reporting:round_table": [Case(READERS, pk("round"))],
+    "reporting:round_table_xlsx": [Case(READERS, pk("round"))],
+    "reporting:report_detail": [Case(READERS | LIAISON, pk("report"))],
+    "reporting:report_edit": [Case(LIAISON, pk("report"), BOTH)],
+    "reporting:report_template": [Case(LIAISON, pk("report"))],
+    "reporting:report_upload": [Case(LIAISON, pk("report"), POST)],
+    "reporting:report_accept": [Case(OFFICE, pk("submitted_report"), POST)],
+    "reporting:report_return": [
+        Case(OFFICE, pk("submitted_report"), POST, data=lambda w: {"comment": "请核实。"})
+    ],
 }
 
 
@@ -359,6 +373,7 @@ WATCHED_APPS = {
     "meetings",
     "verification",
     "intake",
+    "reporting",
     "auth",
     "guardian",
     "otp_totp",
@@ -483,6 +498,7 @@ ADMIN_MODELS = {
     "intake.application": NOBODY,
     "intake.programrouting": REGISTER,
     "meetings.meeting": REGISTER,
+    "reporting.figuredefinition": REGISTER,
     "members.assistanceprogram": REGISTER,
     "members.duty": REGISTER,
     "members.leadinggroup": REGISTER,

@@ -16,6 +16,7 @@ from intake.demo import demo_intake
 from meetings.demo import demo_meetings
 from members.models import LeadingGroup, Liaison, MemberUnit
 from members.services import liaison_appoint
+from reporting.demo import demo_reporting
 from verification.demo import demo_households
 
 SEED_FIXTURES = ["mentougou", "zhangbei", "xicheng", "dehong", "huangchuan"]
@@ -69,6 +70,7 @@ class Command(BaseCommand):
             self._households()
             self._meetings()
             demo_intake()
+            demo_reporting(password=DEMO_PASSWORD)
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
         for username, description in accounts:
             self.stdout.write(f"  {username:<16} {description}")
