@@ -2,7 +2,7 @@
 programmes: figures for 助困 and 助残 reported by five units, and three rounds: the same
 quarter last year and the quarter before (every report accepted), and the last quarter,
 where two reports are accepted, one awaits review, one came in late and one is missing.
-Each unit without a liaison gets an invented one (``liaison-xc-…``, the demo password).
+The units' liaisons are load_demo's demo accounts (``liaison-xc…``).
 Invented numbers only. Runs once: a group that has rounds is left as it is."""
 
 import datetime
@@ -12,20 +12,13 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from members.models import AssistanceProgram, LeadingGroup, MemberUnit
-from members.services import liaison_appoint
+from members.models import AssistanceProgram, LeadingGroup, Liaison, MemberUnit
 
 from . import services
 from .models import FigureDefinition, ReportingRound, UnitReport
 
-# (unit code, liaison username, name): the units that report, in the register's order.
-UNITS = [
-    ("xc-minzheng", "liaison-xc-mz", "冯晓东"),
-    ("xc-renshe", "liaison-xc-rs", "蒋丽华"),
-    ("xc-fulian", "liaison-xc-fl", "韩雪"),
-    ("xc-hongshizihui", "liaison-xc-hsz", "杨帆"),
-    ("xc-canlian", "liaison-xc", "钱丽"),
-]
+# The units that report, in this order (the last one misses the last round).
+UNITS = ["xc-minzheng", "xc-renshe", "xc-fulian", "xc-hongshizihui", "xc-canlian"]
 # (programme, figure, kind, decimal places)
 FIGURES = [
     ("助困", "救助人次", FigureDefinition.Kind.PEOPLE, 0),
@@ -69,19 +62,13 @@ def _figures(group, units) -> list[FigureDefinition]:
     return figures
 
 
-def _liaisons(units, password: str | None) -> dict[int, object]:
-    """The unit's active liaison, or an invented one appointed for the demo."""
-    users = get_user_model().objects
-    liaisons = {}
-    for unit, (_code, username, full_name) in zip(units, UNITS, strict=True):
-        existing = users.filter(liaison__unit=unit, liaison__active=True).first()
-        if existing is None:
-            existing = users.filter(username=username).first() or users.create_user(
-                username=username, password=password, first_name=full_name
-            )
-            liaison_appoint(actor=None, user=existing, unit=unit, title="联络员")
-        liaisons[unit.pk] = existing
-    return liaisons
+def _liaisons(units) -> dict[int, object] | None:
+    """Each unit's active liaison (None when a unit has none: the demo is skipped)."""
+    found = {
+        liaison.unit_id: liaison.user
+        for liaison in Liaison.objects.filter(unit__in=units, active=True).select_related("user")
+    }
+    return found if all(unit.pk in found for unit in units) else None
 
 
 def _value(figure: FigureDefinition, unit_index: int, round_index: int) -> str:
@@ -91,20 +78,22 @@ def _value(figure: FigureDefinition, unit_index: int, round_index: int) -> str:
 
 
 @transaction.atomic
-def demo_reporting(*, password: str | None = None) -> int:
+def demo_reporting() -> int:
     """Load the demo rounds; the number of rounds opened (0 when already there)."""
     group = LeadingGroup.objects.filter(code="xicheng").first()
     clerk = get_user_model().objects.filter(username="clerk").first()
     if group is None or clerk is None or ReportingRound.objects.filter(group=group).exists():
         return 0
     by_code = {u.code: u for u in MemberUnit.objects.filter(group=group)}
-    if any(code not in by_code for code, _u, _n in UNITS):
+    if any(code not in by_code for code in UNITS):
         return 0
-    units = [by_code[code] for code, _u, _n in UNITS]
+    units = [by_code[code] for code in UNITS]
+    liaisons = _liaisons(units)
+    if liaisons is None:
+        return 0
     figures = _figures(group, units)
     if not figures:
         return 0
-    liaisons = _liaisons(units, password)
     last = _quarter_before(timezone.localdate())
     periods = [(last[0] - 1, last[1]), _previous(*last), last]
     for round_index, (year, number) in enumerate(periods):

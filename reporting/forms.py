@@ -59,7 +59,7 @@ class ReportForm(BootstrapMixin, forms.Form):
                 required=False,
                 initial=format_value(definition, values.get(definition.pk)),
                 help_text=definition.measure,
-                widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "form-control"}),
             )
 
     def clean(self):

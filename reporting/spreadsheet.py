@@ -98,7 +98,9 @@ def read_upload(upload, definitions: list[FigureDefinition]) -> Upload:
         try:
             value = parse_value(definition, cells[4])
         except InvalidValue as error:
-            result.errors.append(f"{cell}: {error.message}")
+            result.errors.append(
+                _("%(cell)s: %(message)s") % {"cell": cell, "message": error.message}
+            )
             continue
         if value is None:
             result.errors.append(_("%(cell)s: a value is needed.") % {"cell": cell})

