@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from assistance.roles import Role
 from assistance.services import notify
@@ -124,7 +125,7 @@ def round_open(
     figures = list(FigureDefinition.objects.filter(group=group, active=True))
     unit_ids = set(
         FigureDefinition.units.through.objects.filter(
-            figuredefinition__in=figures, memberunit__active=True
+            figuredefinition__in=figures, memberunit__active=True, memberunit__group=group
         ).values_list("memberunit_id", flat=True)
     )
     if not unit_ids:
@@ -159,9 +160,7 @@ def round_open(
         raise ReportingError(_("A round for this period is already open.")) from None
     round_.figures.set(figures)
     reports = [UnitReport(round=round_, unit_id=unit_id) for unit_id in sorted(unit_ids)]
-    for report in reports:
-        report._history_user = actor
-    UnitReport.objects.bulk_create(reports)
+    bulk_create_with_history(reports, UnitReport, default_user=actor)
     message = _("Reporting round “%(title)s” is open: report by %(deadline)s.") % {
         "title": round_.title,
         "deadline": round_.deadline.isoformat(),

@@ -45,6 +45,7 @@ def test_opening_a_round_asks_each_unit_that_carries_a_figure(
     for user in (liaison, other_liaison):
         assert Notification.objects.filter(user=user, message__contains=round_.title).exists()
     assert round_.history.first().history_user == clerk
+    assert {h.history_user for h in UnitReport.history.filter(round_id=round_.pk)} == {clerk}
 
 
 def test_only_the_office_opens_rounds_and_one_per_period(clerk, liaison, group, figures):
@@ -211,3 +212,13 @@ def test_the_reminder_task_runs_the_sweep_once(other_report, director):
     assert reports_remind_task.delay().get() == {"due_soon": 0, "overdue": 0}
     other_report.refresh_from_db()
     assert other_report.overdue_reminded_at is not None
+
+
+def test_a_unit_of_another_group_is_not_asked(clerk, group, figures, unit):
+    from tests.factories import LeadingGroupFactory, MemberUnitFactory
+
+    stranger = MemberUnitFactory(group=LeadingGroupFactory())
+    figures[0].units.add(stranger)
+    round_ = open_round(clerk, group)
+    assert not round_.reports.filter(unit=stranger).exists()
+    assert round_.reports.filter(unit=unit).exists()
