@@ -33,8 +33,9 @@ ROLE_PRIORITY = list(Role)
 # and role grants belong to the security administrator.
 ADMINISTRATOR_APPS = ("members",)
 # ... and these models of other apps: the verification catalogue and the working-day
-# calendar, and the deadlines of intake by programme. Never the households, checks,
-# applications or the access log (confidential or append-only).
+# calendar, the deadlines of intake by programme, and the figures units report per round.
+# Never the households, checks, applications, reports or the access log (confidential or
+# append-only).
 ADMINISTRATOR_MODELS = (
     ("verification", "verificationitem"),
     ("verification", "unitconnector"),
@@ -46,6 +47,7 @@ ADMINISTRATOR_MODELS = (
     ("assistance", "calendarday"),
     ("intake", "programrouting"),
     ("performance", "indicator"),
+    ("reporting", "figuredefinition"),
 )
 # The security administrator's permissions, as (app_label, codename): accounts are created,
 # changed and read, never deleted (a deactivated account keeps its history and its work);

@@ -57,6 +57,11 @@ NAVIGATION = [
         _("Performance"),
         {Role.CONVENER, Role.OFFICE_DIRECTOR, Role.OFFICE_CLERK, Role.UNIT_LIAISON},
     ),
+    (
+        "reporting:round_list",
+        _("Periodic reports"),
+        {Role.OFFICE_CLERK, Role.OFFICE_DIRECTOR, Role.AUDITOR, Role.UNIT_LIAISON},
+    ),
     ("liaison_unit", _("My unit"), {Role.UNIT_LIAISON}),
     ("members:change_log", _("Change log"), {Role.AUDITOR, Role.ADMINISTRATOR}),
     ("access_log", _("Access log"), {Role.AUDITOR}),

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "intake",
     "dashboards",
     "performance",
+    "reporting",
     # The project shell: knows every app, and no app imports it.
     "office",
 ]
@@ -247,6 +248,11 @@ AUTHORIZATION_MAX_VALID_YEARS = env_int("AUTHORIZATION_MAX_VALID_YEARS", 5)
 MEETING_ATTACHMENT_MAX_BYTES = env_int("MEETING_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 # Files handed in with an application (intake): PDF, Word, Excel, JPEG or PNG.
 INTAKE_ATTACHMENT_MAX_BYTES = env_int("INTAKE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+# A unit's report uploaded as XLSX (the template: one row per figure).
+REPORTING_UPLOAD_MAX_BYTES = env_int("REPORTING_UPLOAD_MAX_BYTES", 2 * 1024 * 1024)
+# Liaisons whose report is not yet submitted are reminded this many working days before
+# the round's deadline (and once more when it has passed).
+REPORTING_REMIND_WORKING_DAYS = env_int("REPORTING_REMIND_WORKING_DAYS", 2)
 # Registry snapshots departments upload (CSV or XLSX).
 SNAPSHOT_MAX_BYTES = env_int("SNAPSHOT_MAX_BYTES", 50 * 1024 * 1024)
 SNAPSHOT_MAX_ROWS = env_int("SNAPSHOT_MAX_ROWS", 500_000)
@@ -352,6 +358,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "intake-overdue": {
         "task": "intake.tasks.referrals_mark_overdue_task",
+        "schedule": env_int("OVERDUE_SWEEP_SECONDS", 3600),
+    },
+    # Reminds units whose report is due soon or overdue (once each) and tells the office.
+    "reporting-reminders": {
+        "task": "reporting.tasks.reports_remind_task",
         "schedule": env_int("OVERDUE_SWEEP_SECONDS", 3600),
     },
 }

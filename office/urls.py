@@ -40,6 +40,7 @@ urlpatterns = [
     path("intake/", include("intake.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("performance/", include("performance.urls")),
+    path("reports/", include("reporting.urls")),
     path("notifications/", views.notification_list, name="notifications"),
     path("access-log/", views.access_log, name="access_log"),
     path("accounts/changes/", views.account_changes, name="account_changes"),

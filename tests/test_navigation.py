@@ -15,16 +15,27 @@ OFFICE = {
 }
 MEETINGS = {"meetings:meeting_list", "meetings:followup"}
 INTAKE = {"intake:application_list"}
+REPORTS = {"reporting:round_list"}
+STEERING = {"dashboards:index", "performance:scores"}
 EXPECTED = {
-    Role.OFFICE_CLERK: EVERYONE | OFFICE | MEETINGS | INTAKE,
-    Role.OFFICE_DIRECTOR: EVERYONE | OFFICE | MEETINGS | INTAKE | {"verification:overdue_list"},
-    Role.CONVENER: EVERYONE | MEETINGS,
+    Role.OFFICE_CLERK: EVERYONE | OFFICE | MEETINGS | INTAKE | REPORTS | STEERING,
+    Role.OFFICE_DIRECTOR: EVERYONE
+    | OFFICE
+    | MEETINGS
+    | INTAKE
+    | REPORTS
+    | STEERING
+    | {"verification:overdue_list"},
+    Role.CONVENER: EVERYONE | MEETINGS | STEERING,
     Role.AUDITOR: EVERYONE
     | INTAKE
+    | REPORTS
     | {"members:change_log", "access_log", "account_changes", "login_log", "audit_events"},
     Role.ADMINISTRATOR: EVERYONE | {"members:change_log", "admin:index"},
     Role.UNIT_LIAISON: EVERYONE
     | MEETINGS
+    | REPORTS
+    | {"performance:scores"}
     | {"my_unit", "verification:inbox", "verification:snapshot_list", "intake:inbox"},
     None: EVERYONE,
 }

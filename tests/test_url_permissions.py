@@ -300,6 +300,20 @@ URLS: dict[str, list[Case]] = {
         Case(STAFF, lambda w, name=name: {"name": name}, variant=name)
         for name in ("verification", "intake", "meetings")
     ],
+    # --- Reporting: a round asking the police (a draft) and the tax office (submitted) ----
+    "reporting:round_list": [Case(READERS | LIAISONS)],
+    "reporting:round_create": [Case(OFFICE, methods=BOTH)],
+    "reporting:round_detail": [Case(READERS, pk("round"))],
+    "reporting:round_table": [Case(READERS, pk("round"))],
+    "reporting:round_table_xlsx": [Case(READERS, pk("round"))],
+    "reporting:report_detail": [Case(READERS | LIAISON, pk("report"))],
+    "reporting:report_edit": [Case(LIAISON, pk("report"), BOTH)],
+    "reporting:report_template": [Case(LIAISON, pk("report"))],
+    "reporting:report_upload": [Case(LIAISON, pk("report"), POST)],
+    "reporting:report_accept": [Case(OFFICE, pk("submitted_report"), POST)],
+    "reporting:report_return": [
+        Case(OFFICE, pk("submitted_report"), POST, data=lambda w: {"comment": "请核实。"})
+    ],
 }
 
 
@@ -393,6 +407,7 @@ WATCHED_APPS = {
     "meetings",
     "verification",
     "intake",
+    "reporting",
     "auth",
     "guardian",
     "otp_totp",
@@ -518,6 +533,7 @@ ADMIN_MODELS = {
     "intake.programrouting": REGISTER,
     "performance.indicator": REGISTER,
     "meetings.meeting": REGISTER,
+    "reporting.figuredefinition": REGISTER,
     "members.assistanceprogram": REGISTER,
     "members.duty": REGISTER,
     "members.leadinggroup": REGISTER,

@@ -3,7 +3,8 @@
 their authorisation scans, a request answered by both departments by hand, a batch whose
 police checks were answered from a registry snapshot, a held meeting with an agenda item
 and attachments, issued minutes with decisions and a progress report with an attachment,
-and a second held meeting whose minutes are still a draft.
+a second held meeting whose minutes are still a draft, and a reporting round (the police's
+report a draft, the tax office's submitted).
 
 Everything goes through the services, as the pages would, so each object is in a real
 state. ``PersonalData`` lists what of it no page may show to someone without the right:
@@ -24,6 +25,8 @@ from intake.models import Application, Referral
 from meetings import services as meeting_services
 from meetings.models import AgendaItem, Attachment, Attendance, Meeting
 from office.celery import app
+from reporting import services as reporting_services
+from reporting.models import UnitReport
 from tests.factories import (
     DutyFactory,
     LeadingGroupFactory,
@@ -32,6 +35,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.meetings.factories import meeting_day_arrives
+from tests.reporting.helpers import define_figures, open_round
 from tests.verification.factories import (
     VerificationItemFactory,
     authorize_all,
@@ -280,6 +284,7 @@ def build_world() -> SimpleNamespace:
     )
 
     _applications(w, clerk)
+    _reports(w, clerk)
     w.personal = PersonalData(
         id_numbers=[w.application.applicant_id_number]
         + [m.id_number for h in (w.household, w.batch_household) for m in h.members.order_by("pk")],
@@ -372,4 +377,17 @@ def _applications(w, clerk) -> None:
     w.application.refresh_from_db()
     w.refused_application = intake_services.application_refuse(
         actor=clerk, data=data(), reason="不属于救助范围。"
+    )
+
+
+def _reports(w, clerk) -> None:
+    """A reporting round asking the police and the tax office for two figures: the
+    police's report a draft, the tax office's submitted."""
+    people, yuan = define_figures(w.group, [w.unit, w.other_unit], program_name="临时救助")
+    w.round = open_round(clerk, w.group)
+    w.report = UnitReport.objects.get(round=w.round, unit=w.unit)
+    w.submitted_report = reporting_services.report_submit(
+        actor=w.users["other_unit_liaison"],
+        report=UnitReport.objects.get(round=w.round, unit=w.other_unit),
+        values={people.pk: "12", yuan.pk: "3600.00"},
     )

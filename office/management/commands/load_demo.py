@@ -18,6 +18,7 @@ from intake.demo import demo_intake
 from meetings.demo import demo_meetings
 from members.models import LeadingGroup, Liaison, MemberUnit
 from members.services import liaison_appoint
+from reporting.demo import demo_reporting
 from verification.demo import demo_households
 
 SEED_FIXTURES = ["mentougou", "zhangbei", "xicheng", "dehong", "huangchuan"]
@@ -48,6 +49,11 @@ DEMO_LIAISONS = [
     ("liaison-mca", "吴海燕", "huangchuan", "民政局", "社会救助股股长", "0376-0000004"),
     ("liaison-mtg", "郑凯", "mentougou", "区公安分局", "治安支队民警", "010-00000005"),
     ("liaison-xc", "钱丽", "xicheng", "区残联", "康复部干事", "010-00000006"),
+    # Xicheng's units that report figures in the demo rounds (reporting/demo.py).
+    ("liaison-xc-mz", "冯晓东", "xicheng", "区民政局", "社会救助科科员", "010-00000007"),
+    ("liaison-xc-rs", "蒋丽华", "xicheng", "区人力社保局", "就业促进科科员", "010-00000008"),
+    ("liaison-xc-fl", "韩雪", "xicheng", "区妇联", "权益部干事", "010-00000009"),
+    ("liaison-xc-hsz", "杨帆", "xicheng", "区红十字会", "赈济救护部干事", "010-00000010"),
 ]
 
 
@@ -71,6 +77,7 @@ class Command(BaseCommand):
             self._households()
             self._meetings()
             demo_intake()
+            demo_reporting()
             demo_dashboards()
         # The dashboards read weekly summaries that beat rebuilds every 10 minutes; the
         # demo's own figures are there from the first page.
