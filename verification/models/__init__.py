@@ -20,6 +20,7 @@ from .register import (
     authorization_upload_to,
 )
 from .requests import (
+    BatchTask,
     DepartmentCheck,
     DepartmentCheckGroupObjectPermission,
     Finding,
@@ -30,6 +31,7 @@ from .requests import (
 from .snapshots import RegistryRecord, RegistrySnapshot, UnitConnector, snapshot_upload_to
 
 __all__ = [
+    "BatchTask",
     "ADULT_AGE",
     "AssistanceType",
     "Household",
