@@ -48,8 +48,13 @@ def task_send(batch_id: int, unit_id: int | None, queue: str = "") -> bool:
             queue=queue,
         )
     if sent:
-        _task(batch_id, unit_id).update(sent_at=timezone.now())
+        task_sent(batch_id, unit_id)
     return sent
+
+
+def task_sent(batch_id: int, unit_id: int | None) -> None:
+    """The task's message reached the broker: it waits for a worker."""
+    _task(batch_id, unit_id).update(sent_at=timezone.now())
 
 
 def task_beat(batch_id: int, unit_id: int | None) -> None:
