@@ -8,23 +8,27 @@ The test plays the workers' part: the batch's tasks are held (not sent) and the 
 the same functions a worker runs, one step at a time, so the page can be seen to follow
 each step without being reloaded. Wording is read from the catalogue in force."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from members.models import LeadingGroup, MemberUnit
+from office.celery import app
 from tests.factories import LiaisonFactory, UserFactory
 from tests.verification.factories import (
     VerificationItemFactory,
     authorize_all,
     register_family,
 )
+from tests.verification.helpers import broker_down
 from verification import batches, services
 from verification.batches import preparation
 from verification.batches.heartbeat import task_sent
 from verification.connectors import snapshot_import
-from verification.models import DepartmentCheck, UnitConnector, VerificationBatch
+from verification.models import BatchTask, DepartmentCheck, UnitConnector, VerificationBatch
 from verification.services import FindingData
 
 from .helpers import follow, label, sign_in
@@ -187,3 +191,40 @@ def test_a_batch_sent_to_every_department_is_not_shown_complete(page, lang, coho
     page.goto("/verification/batches/")
     expect(row.get_by_test_id("batch-status")).to_have_text(complete)
     expect(row.get_by_test_id("completed")).to_have_text("3/3")
+
+
+def test_a_batch_submitted_with_the_broker_down_says_so_and_goes_out_later(page, lang, cohort):
+    """Issue 12, item 7, for a batch: the queue cannot be reached when the clerk submits.
+    The clerk is told the batch is saved and will be sent, not that the departments are
+    being asked; the page says the work waits to be sent, and follows it, without a
+    reload, once the stall sweep has sent it."""
+    sign_in(page, "clerk", lang)
+    page.goto("/verification/batches/new/")
+    page.locator("select[name=town]").select_option(TOWN)
+    expect(page.get_by_test_id("matching")).to_contain_text("4")
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, False
+    try:
+        with broker_down(), page.expect_navigation():
+            page.get_by_test_id("submit-batch").click()
+    finally:
+        app.conf.task_always_eager = eager
+    saved = label(
+        lang,
+        "Batch saved. The queue cannot be reached right now: the batch will be "
+        "prepared and sent to the departments as soon as it can be.",
+    )
+    expect(page.locator("main .alert-warning[role=alert]")).to_have_text(saved)
+    expect(page.get_by_test_id("waiting-to-be-sent")).to_be_visible()
+    expect(page.get_by_test_id("batch-status")).to_have_text(label(lang, "Being prepared"))
+    batch = VerificationBatch.objects.get()
+    assert batch.household_count == 0
+
+    # The queue is back: the next stall sweep sends the batch (its workers run in process
+    # here); the page, polling, shows every department with its checks.
+    BatchTask.objects.update(created_at=timezone.now() - timedelta(minutes=1))
+    assert batches.batch_resend_stalled(cutoff=timezone.now() - timedelta(minutes=5)) == 1
+    expect(page.get_by_test_id("waiting-to-be-sent")).to_have_count(0)
+    expect(page.get_by_test_id("batch-status")).to_have_text(
+        label(lang, "Sent to every department")
+    )
+    expect(page.get_by_test_id("household-count")).to_have_text("3")
