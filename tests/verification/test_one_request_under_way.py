@@ -14,6 +14,7 @@ from django.contrib.messages import get_messages
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.urls import reverse
+from django.utils import translation
 
 from tests.verification.test_batches import make_households
 from verification import batches, services
@@ -77,7 +78,7 @@ def test_a_single_request_is_refused_while_one_is_under_way(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         first = services.request_submit(actor=clerk, household=authorized_household)
-    with pytest.raises(VerificationError) as refused:
+    with pytest.raises(VerificationError) as refused, translation.override("en"):
         services.request_submit(actor=clerk, household=authorized_household)
     assert "already has a verification under way" in refused.value.message
     assert f"request {first.pk}" in refused.value.message
@@ -242,7 +243,8 @@ def test_a_single_request_filed_while_a_batch_chunk_is_written_is_refused(
         assert written.wait(timeout=20)
         # The clerk's request waits for the chunk (it holds the household)…
         threading.Timer(0.5, release.set).start()
-        return services.request_submit(actor=clerk, household=households[0])
+        with translation.override("en"):
+            return services.request_submit(actor=clerk, household=households[0])
 
     prepared, filed = _together(lambda: batches.batch_prepare(batch_id=batch.pk), by_hand)
     assert prepared == 5
