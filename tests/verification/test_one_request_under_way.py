@@ -121,6 +121,27 @@ def test_overlapping_batches_take_each_household_once(clerk, group, items, held)
 
 
 @pytest.mark.django_db
+def test_a_batch_whose_households_were_all_taken_says_there_was_none(
+    client, clerk, group, items, held
+):
+    make_households(2, office=group, clerk=clerk, town="龙泉镇")
+    everyone = batches.batch_submit(actor=clerk, office=group)
+    in_town = batches.batch_submit(actor=clerk, office=group, town="龙泉镇")
+    batches.batch_prepare(batch_id=everyone.pk)
+    batches.batch_prepare(batch_id=in_town.pk)
+    in_town.refresh_from_db()
+    assert in_town.status == VerificationBatch.Status.COMPLETED
+    assert not in_town.requests.exists()
+    client.force_login(clerk)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    page = client.get(in_town.get_absolute_url()).content.decode()
+    assert 'data-phase="empty"' in page
+    assert "No household to verify" in page
+    listing = client.get(reverse("verification:batch_list")).content.decode()
+    assert listing.count('data-phase="empty"') == 1
+
+
+@pytest.mark.django_db
 def test_a_batch_leaves_out_a_household_filed_by_hand_after_submission(
     clerk, group, items, held, django_capture_on_commit_callbacks
 ):

@@ -48,15 +48,21 @@ class BatchPhase:
     css: str
 
 
-def batch_phase(batch: VerificationBatch, *, under_way: int, prepared: bool) -> BatchPhase:
-    """The batch's phase from its status, whether it is prepared, and how many of its
-    households' requests are still under way."""
+def batch_phase(
+    batch: VerificationBatch, *, under_way: int, prepared: bool, households: int = 1
+) -> BatchPhase:
+    """The batch's phase from its status, whether it is prepared, how many households it
+    holds and how many of their requests are still under way."""
     if batch.status == VerificationBatch.Status.CANCELLED:
         return BatchPhase("cancelled", _("Cancelled"), "text-bg-secondary")
     if batch.status == VerificationBatch.Status.RUNNING:
         if not prepared:
             return BatchPhase("preparing", _("Being prepared"), "text-bg-primary")
         return BatchPhase("sending", _("Being sent to the departments"), "text-bg-primary")
+    if not households:
+        # Every household of the cohort was skipped, or taken by a batch (or a clerk's
+        # request) a moment earlier: nothing was asked of anyone.
+        return BatchPhase("empty", _("No household to verify"), "text-bg-secondary")
     if under_way:
         return BatchPhase("sent", _("Sent to every department"), "text-bg-info")
     return BatchPhase("complete", _("Verification complete"), "text-bg-success")

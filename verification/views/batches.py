@@ -149,6 +149,7 @@ def batch_list(request):
             batch,
             under_way=requests_.get(batch.pk, {}).get(VerificationRequest.Status.SUBMITTED, 0),
             prepared=bool(batch.check_count or batch.skipped_count),
+            households=batch.request_count,
         )
     return render(
         request,
@@ -213,7 +214,10 @@ def _progress_context(batch: VerificationBatch) -> dict:
         "completed": requests_.get(VerificationRequest.Status.COMPLETED, 0),
         "under_way": under_way,
         "phase": batches.batch_phase(
-            batch, under_way=under_way, prepared=bool(whole or batch.skipped_count)
+            batch,
+            under_way=under_way,
+            prepared=bool(whole or batch.skipped_count),
+            households=sum(requests_.values()),
         ),
         "prepare_work": prepare if running and not whole else {},
         "unsent": [row for row in stopped if row["work"]["state"] == batches.Work.UNSENT],
