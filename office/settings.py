@@ -315,6 +315,11 @@ CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 # A check still queued this long after its request was filed is sent again (its message
 # was lost: broker down at submit, or a worker killed before acknowledging).
 VERIFICATION_RESEND_AFTER_MINUTES = env_int("VERIFICATION_RESEND_AFTER_MINUTES", 5)
+# A batch's task (its preparation, or a department's share) that shows no progress for
+# this long (a beat after every chunk, which takes a few seconds) is taken as stalled (a
+# worker killed mid-batch, a message lost) and sent again; the sweep that looks for them
+# runs three times as often, so a stalled batch carries on within about a minute.
+VERIFICATION_BATCH_STALL_SECONDS = env_int("VERIFICATION_BATCH_STALL_SECONDS", 45)
 # Batch re-verification works through households and checks this many at a time.
 VERIFICATION_BATCH_CHUNK = env_int("VERIFICATION_BATCH_CHUNK", 2000)
 # …and this many chunks at once on PostgreSQL (one database connection each).
@@ -339,6 +344,10 @@ CELERY_BEAT_SCHEDULE = {
     "verification-resend-undelivered": {
         "task": "verification.tasks.checks_resend_undelivered_task",
         "schedule": 60 * VERIFICATION_RESEND_AFTER_MINUTES,
+    },
+    "verification-batch-stalls": {
+        "task": "verification.tasks.batch_resend_stalled_task",
+        "schedule": max(5, VERIFICATION_BATCH_STALL_SECONDS // 3),
     },
     # Marks overdue checks and reminds liaisons (at most once a day per check).
     "verification-overdue": {

@@ -30,6 +30,7 @@ from members.models import LeadingGroup, MemberUnit
 
 from .models import (
     Authorization,
+    BatchTask,
     DepartmentCheck,
     Finding,
     Household,
@@ -459,6 +460,20 @@ def batch_status_counts(
         DepartmentCheck.objects.filter(request__batch_id__in=batch_ids), "request__batch_id"
     )
     return requests, checks
+
+
+def checks_waiting_to_be_sent(request: VerificationRequest) -> int:
+    """The request's checks whose message has not reached the broker yet (it was down
+    when the request was filed): sent by the resend sweep as soon as it is reachable."""
+    return request.checks.filter(status=DepartmentCheck.Status.QUEUED, sent_at__isnull=True).count()
+
+
+def batch_waiting_to_be_sent(batch: VerificationBatch) -> bool:
+    """Whether the batch's preparation has not reached the broker yet (it was down when
+    the batch was submitted): sent by the stall sweep as soon as it is reachable."""
+    return BatchTask.objects.filter(
+        batch=batch, unit__isnull=True, sent_at__isnull=True, started_at__isnull=True
+    ).exists()
 
 
 def batch_request_counts(batch: VerificationBatch) -> dict[str, int]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -83,19 +83,45 @@ def request_submit(
     ``units`` narrows the departments (default: every unit providing an item). Refused
     when any member lacks a covering authorisation."""
     household = Household.objects.select_for_update().get(pk=household.pk)
+    _refuse_if_under_way(household)
     by_unit = _items_by_unit(household, units)
     request = VerificationRequest(
         household=household,
         assistance_type=assistance_type or household.assistance_type,
         requested_by=actor,
     )
-    save_validated(request, actor)
+    try:
+        # The database has the last word (one request under way per household): a
+        # request written meanwhile by a path that does not lock the household first
+        # makes this insert wait for it, then fail; the clerk is told why.
+        with transaction.atomic():
+            save_validated(request, actor)
+    except IntegrityError:
+        _refuse_if_under_way(household)
+        raise
     checks = _create_checks(actor, request, by_unit)
     # Every member is covered (checked above under the household's lock): these, and only
     # these, are what the departments see and answer for.
     request.members.set(household.members.all())
     transaction.on_commit(lambda: enqueue_checks(checks))
     return request
+
+
+def _refuse_if_under_way(household: Household) -> None:
+    """Refuse a second request while one is under way for the household (filed by hand
+    or by a batch): every department would be asked twice."""
+    under_way = (
+        VerificationRequest.objects.filter(
+            household=household, status=VerificationRequest.Status.SUBMITTED
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if under_way is not None:
+        raise VerificationError(
+            _("This household already has a verification under way (request %(pk)s).")
+            % {"pk": under_way}
+        )
 
 
 def _items_by_unit(
@@ -155,8 +181,10 @@ def enqueue_checks(checks: Iterable[DepartmentCheck]) -> int:
     """Send each check to its department's own queue (``verify.<unit code>``). Runs after
     the commit; if the broker cannot be reached the checks stay queued in the database
     and the resend sweep sends them later, so the clerk's submission still succeeds.
+    Each check sent is marked ``sent_at`` (one UPDATE per 500), so the request's page
+    tells a check waiting to be sent from one sent and not yet taken by a worker.
     Returns how many were sent."""
-    sent = 0
+    sent: list[int] = []
     for check in checks:
         if not send_or_leave_for_sweep(
             "verification.tasks.check_deliver_task",
@@ -165,8 +193,16 @@ def enqueue_checks(checks: Iterable[DepartmentCheck]) -> int:
             queue=check.unit.queue_name,
         ):
             break  # the broker is down: the rest wait for the sweep too
-        sent += 1
-    return sent
+        sent.append(check.pk)
+        if len(sent) % 500 == 0:
+            _mark_sent(sent[-500:])
+    _mark_sent(sent[len(sent) - len(sent) % 500 :])
+    return len(sent)
+
+
+def _mark_sent(check_ids: list[int]) -> None:
+    if check_ids:
+        DepartmentCheck.objects.filter(pk__in=check_ids).update(sent_at=timezone.now())
 
 
 def liaison_users(unit_id: int):

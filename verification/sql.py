@@ -69,11 +69,16 @@ def copy_rows(model, fields: list[str], rows: Iterable[Sequence]) -> int:
 # number of chunks only. Plain SQL that PostgreSQL and SQLite both run.
 
 
-def insert_select(model, template, computed: dict, tail: str, params=()) -> int:
+def insert_select(
+    model, template, computed: dict, tail: str, params=(), *, skip_conflicts: bool = False
+) -> int:
     """``INSERT INTO <model> SELECT … <tail>``: the fields named in ``computed`` take SQL
     expressions (a string, or (sql, params)) over the rows of ``tail`` (FROM … WHERE …);
     every other field but the key takes the value ``template`` (an unsaved instance) holds,
-    its default unless set, so a field added to the model later is written too.
+    its default unless set, so a field added to the model later is written too. With
+    ``skip_conflicts``, a row a unique constraint refuses is left out (``ON CONFLICT DO
+    NOTHING``, PostgreSQL and SQLite alike; on PostgreSQL the statement waits for a
+    concurrent transaction that wrote the same key, then skips the row if it committed).
     Returns the number of rows written."""
     columns, expressions, values = [], [], []
     for field in model._meta.concrete_fields:
@@ -91,7 +96,8 @@ def insert_select(model, template, computed: dict, tail: str, params=()) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table(model)} ({', '.join(columns)}) "
-            f"SELECT {', '.join(expressions)} {tail}",
+            f"SELECT {', '.join(expressions)} {tail}"
+            + (" ON CONFLICT DO NOTHING" if skip_conflicts else ""),
             [*values, *params],
         )
         return cursor.rowcount

@@ -6,6 +6,7 @@ entered."""
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
@@ -42,8 +43,12 @@ def checks_resend_undelivered(*, older_than: datetime.timedelta) -> int:
     )
     sent = enqueue_checks(stale.iterator(chunk_size=500))
     # A running batch is carried on as a whole (prepared again, or per department), not
-    # check by check.
-    sent += batch_resend_stalled(cutoff=cutoff)
+    # check by check. Its own sweep (batch_resend_stalled_task) looks far more often;
+    # asked here for work older than the stall time, this sweep carries that on too.
+    stalled_before = timezone.now() - datetime.timedelta(
+        seconds=settings.VERIFICATION_BATCH_STALL_SECONDS
+    )
+    sent += batch_resend_stalled(cutoff=cutoff, stalled_before=max(cutoff, stalled_before))
     # So are registry extracts uploaded but never checked.
     return sent + snapshots_resend_unchecked(older_than=older_than)
 

@@ -8,9 +8,10 @@ from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import OperationalError
+from django.utils import timezone
 
 from . import services, sweeps
-from .batches import batch_prepare, batch_process_unit
+from .batches import batch_prepare, batch_process_unit, batch_resend_stalled
 from .changes import cached_batch_changes
 from .connectors import snapshot_check, tell_uploader
 from .models import VerificationBatch
@@ -37,6 +38,15 @@ def deadlines_recount_task(actor_id: int | None = None) -> int:
 def checks_resend_undelivered_task() -> int:
     minutes = settings.VERIFICATION_RESEND_AFTER_MINUTES
     return sweeps.checks_resend_undelivered(older_than=datetime.timedelta(minutes=minutes))
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def batch_resend_stalled_task() -> int:
+    """Re-send the batches' work that has stopped (a worker killed mid-batch, a message
+    the broker never took), within VERIFICATION_BATCH_STALL_SECONDS."""
+    minutes = settings.VERIFICATION_RESEND_AFTER_MINUTES
+    cutoff = timezone.now() - datetime.timedelta(minutes=minutes)
+    return batch_resend_stalled(cutoff=cutoff)
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)

@@ -24,14 +24,24 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import ngettext
 from playwright.sync_api import expect
 
 from assistance.idnumbers import mask_id_number
 from assistance.models import AccessLog
 from assistance.roles import Role
+from office.celery import app
 from tests.factories import LeadingGroupFactory, LiaisonFactory, MemberUnitFactory, UserFactory
-from tests.verification.factories import VerificationItemFactory, make_id_number, years_ago
+from tests.verification.factories import (
+    VerificationItemFactory,
+    authorize_all,
+    make_id_number,
+    register_family,
+    years_ago,
+)
+from tests.verification.helpers import broker_down
+from verification import sweeps
 from verification.models import (
     Authorization,
     DepartmentCheck,
@@ -460,3 +470,44 @@ def test_verification_request_from_household_to_report(
             part = archive.read(name)
             for number in full_ids:
                 assert number.encode() not in part, f"full ID number in {name}"
+
+
+def test_a_request_filed_with_the_broker_down_says_so_and_goes_out_later(page, lang, journey):
+    """Issue 12, item 7: the queue cannot be reached when the clerk files the request. The
+    clerk is told it is saved and will be sent, not that the departments were asked; the
+    request's page shows each check waiting to be sent until the sweep sends it."""
+    clerk = journey["clerk"]
+    household = register_family(actor=clerk, office=journey["group"])
+    authorize_all(actor=clerk, household=household)
+    asked = [journey["units"][key] for key in UNITS]
+    sign_in(page, clerk.username, lang)
+    page.goto(f"/verification/households/{household.pk}/verify/")
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, False
+    try:
+        with broker_down(), page.expect_navigation():
+            page.locator("main form button[type=submit]").click()
+    finally:
+        app.conf.task_always_eager = eager
+    with translation.override(lang):
+        saved = ngettext(
+            "Verification request saved. The queue cannot be reached right now: the "
+            "check for %(count)d department will be sent as soon as it can be.",
+            "Verification request saved. The queue cannot be reached right now: the "
+            "checks for %(count)d departments will be sent as soon as it can be.",
+            len(asked),
+        ) % {"count": len(asked)}
+    expect(page.locator("main .alert-warning[role=alert]")).to_have_text(saved)
+    expect(page.get_by_test_id("unsent-note")).to_be_visible()
+    waiting = page.get_by_test_id("waiting-to-be-sent")
+    expect(waiting).to_have_count(len(asked))
+    expect(waiting.first).to_have_text(label(lang, "Waiting to be sent"))
+    request = VerificationRequest.objects.get(household=household)
+    assert set(request.checks.values_list("status", flat=True)) == {DepartmentCheck.Status.QUEUED}
+
+    # The queue is back: the resend sweep sends the checks, and the page says so.
+    assert sweeps.checks_resend_undelivered(older_than=timedelta(0)) == len(asked)
+    page.reload()
+    expect(page.get_by_test_id("waiting-to-be-sent")).to_have_count(0)
+    expect(page.get_by_test_id("unsent-note")).to_have_count(0)
+    for unit in asked:
+        expect_status(page, unit, DepartmentCheck.Status.DELIVERED, lang)

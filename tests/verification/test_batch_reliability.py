@@ -229,3 +229,49 @@ def test_work_submitted_while_the_broker_is_down_is_sent_by_the_sweep(
     items = sum(check.items.count() for check in single.checks.all())
     assert Finding.objects.filter(department_check__request=single).count() == 3 * items
     assert sweeps.checks_resend_undelivered(older_than=datetime.timedelta(0)) == 0
+
+
+def test_a_worker_killed_mid_batch_is_noticed_within_the_stall_time(
+    celery_worker_controller, queues, token, settings
+):
+    """Issue 12, item 8: a worker killed mid-batch, and no redelivery to count on (Redis
+    gives the message back only after its visibility timeout, ten minutes by default):
+    the department's task stops beating, and the stall sweep, run every second here as
+    beat would every STALL/3 s, re-sends it within the stall time, not the resend
+    interval. Prints the figures."""
+    settings.VERIFICATION_BATCH_STALL_SECONDS = 5
+    worker = celery_worker_controller
+    households = 400
+    office, clerk = cohort(token, households=households)
+    worker.start(queues="all", default_queue=queues, VERIFICATION_BATCH_CHUNK=2)
+    batch = batches.batch_submit(actor=clerk, office=office)
+    checks = DepartmentCheck.objects.filter(request__batch=batch)
+    worker.wait_for(lambda: checks.filter(status=Status.ANSWERED).count() >= 100, interval=0.01)
+    worker.kill9()
+    killed_at = time.monotonic()
+    queued_at_kill = checks.filter(status=Status.QUEUED).count()
+    assert queued_at_kill
+
+    # A new worker, with the default visibility timeout: the killed task is not given back.
+    worker.start(queues="all", default_queue=queues, VERIFICATION_BATCH_CHUNK=50)
+    cutoff = datetime.timedelta(minutes=settings.VERIFICATION_RESEND_AFTER_MINUTES)
+    resent_after = None
+    completed = VerificationBatch.objects.filter(
+        pk=batch.pk, status=VerificationBatch.Status.COMPLETED
+    )
+    while not completed.exists() and time.monotonic() - killed_at < 45:
+        now = datetime.datetime.now(datetime.UTC)
+        if batches.batch_resend_stalled(cutoff=now - cutoff) and resent_after is None:
+            resent_after = time.monotonic() - killed_at
+        time.sleep(1)
+    done_after = time.monotonic() - killed_at
+    worker.stop()
+    print(
+        f"\nkilled with {queued_at_kill} checks queued; stalled task re-sent after "
+        f"{resent_after:.1f} s, batch sent to every department {done_after:.1f} s after the "
+        f"kill (stall time {settings.VERIFICATION_BATCH_STALL_SECONDS} s, resend interval "
+        f"{settings.VERIFICATION_RESEND_AFTER_MINUTES} min)"
+    )
+    assert resent_after is not None
+    assert resent_after < settings.VERIFICATION_BATCH_STALL_SECONDS + 3
+    assert_answered_exactly_once(batch, households=households)

@@ -23,6 +23,7 @@ from verification import services
 from verification.models import (
     DepartmentCheck,
     Finding,
+    Household,
     VerificationRequest,
 )
 
@@ -519,10 +520,23 @@ def test_inbox_lists_recently_answered_checks(client, liaison, check):
 
 
 def _seed_checks(household, unit, actor, count):
-    """``count`` open checks of ``unit``, written in bulk as request_submit writes them."""
+    """``count`` open checks of ``unit``, written in bulk as request_submit writes them:
+    the first for ``household``, the others for households like it (a household has one
+    request under way at most)."""
+    households = [household] if not household.requests.exists() else []
+    households += Household.objects.bulk_create(
+        Household(
+            office_id=household.office_id,
+            address=f"{household.address}-{n}",
+            town=household.town,
+            assistance_type=household.assistance_type,
+            created_by=actor,
+        )
+        for n in range(count - len(households))
+    )
     requests = VerificationRequest.objects.bulk_create(
-        VerificationRequest(household=household, assistance_type="dibao", requested_by=actor)
-        for _ in range(count)
+        VerificationRequest(household=h, assistance_type="dibao", requested_by=actor)
+        for h in households
     )
     today = timezone.localdate()
     checks = DepartmentCheck.objects.bulk_create(

@@ -117,3 +117,54 @@ def test_exact_duplicate_authorisations_are_dropped_before_the_constraint(clerk,
         assert kept == {first.pk, overlapping.pk, other.pk}
     finally:
         _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+def test_duplicate_requests_under_way_are_cancelled_before_the_constraint(clerk, group, unit):
+    """Migration 0009: a household holding three requests under way (two batches took it
+    twice, a clerk once more) keeps the oldest; the later ones are cancelled with their
+    open checks, with a history row saying why; answers already given are kept."""
+    apps = _migrate([("verification", "0008_report_reference_numbers")])
+    try:
+        Household = apps.get_model("verification", "Household")
+        Request = apps.get_model("verification", "VerificationRequest")
+        Check = apps.get_model("verification", "DepartmentCheck")
+        household = Household.objects.create(
+            office_id=group.pk,
+            address="幸福路2号",
+            town="大峪街道",
+            assistance_type="dibao",
+            created_by_id=clerk.pk,
+        )
+        now = timezone.now()
+        oldest, second, third = (
+            Request.objects.create(
+                household=household,
+                assistance_type="recheck",
+                requested_by_id=clerk.pk,
+                submitted_at=now - datetime.timedelta(minutes=minutes),
+            )
+            for minutes in (30, 20, 10)
+        )
+        for request, status in ((oldest, "delivered"), (second, "answered"), (third, "queued")):
+            Check.objects.create(
+                request=request,
+                unit_id=unit.pk,
+                status=status,
+                deadline=now.date(),
+                answered_at=now if status == "answered" else None,
+            )
+        apps = _migrate([("verification", "0009_one_request_under_way_per_household")])
+        Request = apps.get_model("verification", "VerificationRequest")
+        Check = apps.get_model("verification", "DepartmentCheck")
+        Historical = apps.get_model("verification", "HistoricalVerificationRequest")
+        statuses = dict(Request.objects.values_list("pk", "status"))
+        assert statuses == {oldest.pk: "submitted", second.pk: "cancelled", third.pk: "cancelled"}
+        checks = dict(Check.objects.values_list("request_id", "status"))
+        assert checks == {oldest.pk: "delivered", second.pk: "answered", third.pk: "cancelled"}
+        reasons = set(
+            Historical.objects.filter(status="cancelled").values_list("id", "history_change_reason")
+        )
+        assert {pk for pk, _ in reasons} == {second.pk, third.pk}
+        assert all("Duplicate request under way" in reason for _, reason in reasons)
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -16,7 +16,8 @@ statements run by the database on its own rows, with no model instance built per
 PostgreSQL a task works on several chunks at once, each on its own connection.
 
 One module per job, in this order (each imports only those before it): ``cohort`` (which
-households are due), ``processing`` (a department's share, finishing, resending, cancelling),
+households are due), ``heartbeat`` (each task's sending and progress, and finding those
+that stalled), ``processing`` (a department's share, finishing, resending, cancelling),
 ``preparation`` (submitting and preparing a batch), ``progress`` (what the batch's page
 shows). This package re-exports their public names for callers.
 """
@@ -29,9 +30,13 @@ from .processing import (
     batch_process_unit,
     batch_resend_stalled,
 )
-from .progress import batch_progress
+from .progress import BatchPhase, Work, batch_phase, batch_progress, batch_work
 
 __all__ = [
+    "BatchPhase",
+    "Work",
+    "batch_phase",
+    "batch_work",
     "batch_cancel",
     "batch_finish_if_done",
     "batch_prepare",

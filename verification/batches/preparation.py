@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assistance.models import AuditEvent
-from assistance.outbox import send_or_leave_for_sweep
 from assistance.services import audit_event_record, notify
 from assistance.workdays import WorkdayCalendar
 from members.models import LeadingGroup, MemberUnit
@@ -40,6 +39,7 @@ from ..sql import (
     table,
 )
 from .cohort import households_authorized, households_due
+from .heartbeat import task_beat, task_finished, task_send, tasks_record
 from .processing import batch_cancel
 
 CHECK_ITEMS = DepartmentCheck.items.through
@@ -59,7 +59,28 @@ def batch_submit(
     town: str = "",
     due_only: bool = True,
 ) -> VerificationBatch:
-    """Record a batch for the cohort and send it to be prepared after the commit."""
+    """Record a batch for the cohort and send it to be prepared after the commit.
+
+    Idempotent: submissions of the office are taken one at a time (its row locked), and
+    a cohort that already has a batch running (a double click, two clerks a moment
+    apart) gets that batch back, marked ``resubmitted``, instead of a second one. Batches
+    of overlapping cohorts may both run: the database gives each household to one of
+    them (see ``_insert_requests``)."""
+    LeadingGroup.objects.select_for_update().filter(pk=office.pk).first()
+    running = (
+        VerificationBatch.objects.filter(
+            office=office,
+            assistance_type=assistance_type,
+            town=town,
+            due_only=due_only,
+            status=VerificationBatch.Status.RUNNING,
+        )
+        .order_by("pk")
+        .first()
+    )
+    if running is not None:
+        running.resubmitted = True
+        return running
     if not default_items(office):
         raise VerificationError(_("No department of this office checks anything yet."))
     cohort = households_due(
@@ -78,29 +99,25 @@ def batch_submit(
     batch._history_user = actor
     batch.full_clean()
     batch.save()
+    batch.resubmitted = False
+    tasks_record(batch.pk, [None])
     transaction.on_commit(lambda: _send_prepare(batch.pk))
     return batch
 
 
 def _send_prepare(batch_id: int) -> bool:
     """Send the batch to be prepared. If the broker cannot be reached the batch stays
-    recorded, running and unprepared, and the resend sweep sends it later: the clerk's
-    submission still succeeds."""
-    return send_or_leave_for_sweep(
-        "verification.tasks.batch_prepare_task", batch_id, what=f"batch {batch_id}"
-    )
+    recorded, running and unprepared, its preparation marked as not sent, and the stall
+    sweep sends it as soon as it can: the clerk's submission still succeeds, and the
+    batch's page says the work waits to be sent."""
+    return task_send(batch_id, None)
 
 
 def _send_process_unit(batch_id: int, unit_id: int, queue: str) -> bool:
     """Send one department's share of the batch to its own queue; if the broker cannot be
-    reached its checks stay queued and the resend sweep carries the batch on."""
-    return send_or_leave_for_sweep(
-        "verification.tasks.batch_process_unit_task",
-        batch_id,
-        unit_id,
-        what=f"batch {batch_id} for unit {unit_id}",
-        queue=queue,
-    )
+    reached its checks stay queued, its task marked as not sent, and the stall sweep
+    carries the batch on."""
+    return task_send(batch_id, unit_id, queue)
 
 
 @contextmanager
@@ -166,6 +183,7 @@ def batch_prepare(*, batch_id: int) -> int:
     with _preparing_alone(batch.pk) as alone:
         if not alone:
             return 0
+        task_beat(batch.pk, None)
         skipped = cohort.count() - eligible.count()
         created = in_parallel(
             keyset_chunks(eligible, settings.VERIFICATION_BATCH_CHUNK),
@@ -174,7 +192,8 @@ def batch_prepare(*, batch_id: int) -> int:
         )
         if created:
             analyze(VerificationRequest, DepartmentCheck, CHECK_ITEMS, COVERED)
-    _count_and_send(plan, skipped)
+        _count_and_send(plan, skipped)
+        task_finished(batch.pk, None)
     return created
 
 
@@ -212,6 +231,7 @@ def _count_and_send(plan: "_Plan", skipped: int) -> None:
             pk=batch.pk, status=VerificationBatch.Status.RUNNING
         ).update(status=VerificationBatch.Status.COMPLETED, finished_at=timezone.now())
         return
+    tasks_record(batch.pk, list(plan.units))
     for unit_id, unit in plan.units.items():
         _send_process_unit(batch.pk, unit_id, unit.queue_name)
 
@@ -260,6 +280,7 @@ def _prepare_chunk(plan: _Plan, chunk: list[int]) -> int | None:
     with chunk_transaction():
         if not _still_running(plan.batch.pk):
             return None
+        _hold_households(chunk)
         created = _insert_requests(plan, chunk)
         _insert_checks(plan, chunk)
         _insert_check_items(plan, chunk)
@@ -277,21 +298,49 @@ def _prepare_chunk(plan: _Plan, chunk: list[int]) -> int | None:
                 )
                 % {"batch": plan.batch.pk, "count": created, "first": chunk[0], "last": chunk[-1]},
             )
+    task_beat(plan.batch.pk, None)  # still at it: the stall sweep leaves this task be
     return created
 
 
+def _hold_households(chunk: list[int]) -> None:
+    """Hold the chunk's households (FOR KEY SHARE, in key order) against a single request
+    being filed for one of them: ``request_submit`` locks its household FOR UPDATE, so
+    whichever comes first goes first and the other then sees its request. Without it the
+    two deadlock: the chunk's requests check their household key only at commit
+    (deferred foreign keys), while the clerk's request waits for the chunk in the index.
+    Chunks of other batches share the lock and meet in the index instead. PostgreSQL
+    only: SQLite runs one writer at a time."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {table(Household)} WHERE id IN ({marks(chunk)}) "
+            "ORDER BY id FOR KEY SHARE",
+            chunk,
+        )
+
+
 def _insert_requests(plan: _Plan, chunk: list[int]) -> int:
+    """A request for each household of the chunk that has none under way. The cohort was
+    read before the chunk; a request filed since (by a clerk, or by another batch whose
+    chunk is being written at this moment) keeps its household: the NOT EXISTS leaves out
+    those already committed, and the database's one-request-under-way constraint, with
+    ON CONFLICT DO NOTHING, those committed while this statement waited for them."""
     template = VerificationRequest(
         batch=plan.batch,
         assistance_type=AssistanceType.RECHECK,
         requested_by_id=plan.batch.created_by_id,
     )
+    r_household, r_status = (column(VerificationRequest, f) for f in ("household", "status"))
     return insert_select(
         VerificationRequest,
         template,
         {"household": "h.id"},
-        f"FROM {table(Household)} h WHERE h.id IN ({marks(chunk)})",
-        chunk,
+        f"FROM {table(Household)} h WHERE h.id IN ({marks(chunk)}) "
+        f"AND NOT EXISTS (SELECT 1 FROM {table(VerificationRequest)} o "
+        f"WHERE o.{r_household} = h.id AND o.{r_status} = %s)",
+        [*chunk, VerificationRequest.Status.SUBMITTED],
+        skip_conflicts=True,
     )
 
 

@@ -20,6 +20,7 @@ from ..connectors import current_snapshot
 from ..models import DepartmentCheck, VerificationBatch, VerificationRequest
 from ..services import VerificationError
 from ..sql import chunk_transaction, in_parallel, keyset_chunks
+from .heartbeat import stalled_tasks, task_beat, task_finished, task_resend
 
 
 def _deliver_chunk(
@@ -71,12 +72,17 @@ def batch_process_unit(*, batch_id: int, unit_id: int) -> int:
 
     def work(ids: list[int]) -> int:
         if snapshot is not None:
-            return answer_from_snapshot(ids, snapshot, actor_id=starter_id)[0]
-        return _deliver_chunk(ids, unit, reason, batch_id=batch_id, actor_id=starter_id)
+            moved = answer_from_snapshot(ids, snapshot, actor_id=starter_id)[0]
+        else:
+            moved = _deliver_chunk(ids, unit, reason, batch_id=batch_id, actor_id=starter_id)
+        task_beat(batch_id, unit_id)  # still at it: the stall sweep leaves this task be
+        return moved
 
+    task_beat(batch_id, unit_id)
     # The batch is looked at before each chunk: a cancel stops the department there.
     chunks = keyset_chunks(queued, settings.VERIFICATION_BATCH_CHUNK, running.exists)
     moved = in_parallel(chunks, work, settings.VERIFICATION_BATCH_THREADS)
+    task_finished(batch_id, unit_id)
     if snapshot is None and moved:
         notify(
             users=[
@@ -122,15 +128,35 @@ def _send_changes_warm(batch_id: int) -> None:
     )
 
 
-def batch_resend_stalled(*, cutoff: datetime.datetime) -> int:
-    """Carry on running batches submitted before ``cutoff`` whose messages were lost
-    (broker down at submit, a worker killed before acknowledging): a batch not yet
-    prepared (neither households nor skipped ones counted) is sent to be prepared again,
-    which picks up where an interrupted preparation stopped; a prepared one gets, for each
-    department with checks still queued, its processing task again. Both are idempotent,
-    so a message that does arrive after all changes nothing. Returns how many were sent."""
+def batch_resend_stalled(
+    *, cutoff: datetime.datetime, stalled_before: datetime.datetime | None = None
+) -> int:
+    """Carry on running batches whose work has stopped (see ``heartbeat``): a task whose
+    message never reached the broker, whose worker has shown no progress since
+    ``stalled_before`` (default: ``VERIFICATION_BATCH_STALL_SECONDS`` ago; a worker killed
+    mid-batch), or that was sent before ``cutoff`` and never taken. A preparation is sent
+    again (it picks up where it stopped), a department's share likewise for its checks
+    still queued. Batches from before tasks were recorded are judged by ``cutoff`` alone.
+    Both tasks are idempotent, so a message that does arrive after all changes nothing.
+    Returns how many were sent."""
+    if stalled_before is None:
+        stalled_before = timezone.now() - datetime.timedelta(
+            seconds=settings.VERIFICATION_BATCH_STALL_SECONDS
+        )
+    sent = 0
+    for task in stalled_tasks(cutoff=cutoff, stalled_before=stalled_before):
+        if not task_resend(task):
+            return sent  # the broker is down: the rest wait for the next sweep too
+        sent += 1
+    return sent + _resend_unrecorded(cutoff)
+
+
+def _resend_unrecorded(cutoff: datetime.datetime) -> int:
+    """Batches submitted before their tasks were recorded: a batch not yet prepared
+    (neither households nor skipped ones counted) is sent to be prepared again; a
+    prepared one gets, for each department with checks still queued, its task again."""
     running = VerificationBatch.objects.filter(
-        status=VerificationBatch.Status.RUNNING, created_at__lt=cutoff
+        status=VerificationBatch.Status.RUNNING, created_at__lt=cutoff, tasks__isnull=True
     )
     unprepared = list(
         running.filter(household_count=0, skipped_count=0).values_list("pk", flat=True)

@@ -22,6 +22,7 @@ from .register import (
 )
 from .reports import ReportNumberSeries, ReportReference
 from .requests import (
+    BatchTask,
     DepartmentCheck,
     DepartmentCheckGroupObjectPermission,
     Finding,
@@ -32,6 +33,7 @@ from .requests import (
 from .snapshots import RegistryRecord, RegistrySnapshot, UnitConnector, snapshot_upload_to
 
 __all__ = [
+    "BatchTask",
     "ADULT_AGE",
     "AssistanceType",
     "Household",

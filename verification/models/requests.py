@@ -55,7 +55,10 @@ class VerificationBatch(models.Model):
 
     class Status(models.TextChoices):
         RUNNING = "running", _("Running")
-        COMPLETED = "completed", _("Completed")
+        # Every department has been given its checks (answered from a snapshot, or in a
+        # liaison's inbox): not that every household's verification is complete, which
+        # the batch's requests say (see batches.progress.batch_phase).
+        COMPLETED = "completed", _("Sent to every department")
         CANCELLED = "cancelled", _("Cancelled")
 
     office = models.ForeignKey(
@@ -93,6 +96,46 @@ class VerificationBatch(models.Model):
 
     def get_absolute_url(self):
         return reverse("verification:batch_detail", kwargs={"pk": self.pk})
+
+
+class BatchTask(models.Model):
+    """One task of a batch as the workers run it: its preparation (no unit) or one
+    department's share. Records when its message reached the broker, when a worker took
+    it and, after every chunk, that the worker is still at it: work whose message never
+    left (the broker was down) or whose worker stopped showing progress (killed mid-batch)
+    is re-sent by the stall sweep within a minute, and the batch's page says so."""
+
+    batch = models.ForeignKey(
+        VerificationBatch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="tasks"
+    )
+    unit = models.ForeignKey(
+        MemberUnit,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent to the queue"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    beat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    resent = models.PositiveIntegerField(_("times re-sent"), default=0)
+
+    class Meta:
+        verbose_name = _("batch task")
+        verbose_name_plural = _("batch tasks")
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "unit"], name="one_task_per_department"),
+            models.UniqueConstraint(
+                fields=["batch"], condition=Q(unit__isnull=True), name="one_preparation_per_batch"
+            ),
+        ]
+
+    def __str__(self):
+        part = self.unit or _("preparation")
+        return f"{self.batch} · {part}"
 
 
 class VerificationRequest(models.Model):
@@ -144,6 +187,15 @@ class VerificationRequest(models.Model):
                 | ~Q(status="completed"),
                 name="completed_request_has_time",
             ),
+            # A household has at most one request under way, however the requests were
+            # filed (one by one, or by batches submitted a moment apart): the database
+            # refuses the second, so no department is ever asked twice.
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(status="submitted"),
+                name="one_request_under_way_per_household",
+                violation_error_message=_("This household already has a verification under way."),
+            ),
         ]
 
     def __str__(self):
@@ -194,6 +246,9 @@ class DepartmentCheck(models.Model):
         default=False,
         help_text=_("The deadline falls in a year whose official holidays are not yet entered."),
     )
+    # When the check's message reached the broker (a request's own checks; a batch's are
+    # sent per department, see BatchTask): a queued check without it waits to be sent.
+    sent_at = models.DateTimeField(_("sent to the queue"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     answered_by = models.ForeignKey(
@@ -211,7 +266,7 @@ class DepartmentCheck(models.Model):
     reply = models.TextField(_("the office's reply"), blank=True)
     overdue = models.BooleanField(_("overdue"), default=False, db_index=True)
     reminded_on = models.DateField(_("last reminded"), null=True, blank=True)
-    history = HistoricalRecords(excluded_fields=["reminded_on"])
+    history = HistoricalRecords(excluded_fields=["reminded_on", "sent_at"])
 
     class Meta:
         verbose_name = _("department check")

@@ -7,6 +7,7 @@ The writes go through ``verification.batches``; everyone outside the office gets
 Every page reads a fixed number of queries however many households the batch holds.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -25,6 +26,8 @@ PAGE_SIZE = 50
 CHANGES_PAGE_SIZE = 50
 # How often the progress of a running batch refreshes itself.
 POLL_SECONDS = 2
+# A batch's task in one of these states waits for the stall sweep to send it (again).
+WAITING_TO_BE_SENT = (batches.Work.UNSENT, batches.Work.STALLED)
 
 Status = DepartmentCheck.Status
 
@@ -56,6 +59,37 @@ def _preview(data: dict) -> dict:
     }
 
 
+def _say_what_was_sent(request, batch: VerificationBatch) -> None:
+    """Tell the clerk what their submission did: nothing new when the cohort's batch was
+    already running (a double click, a colleague a moment earlier); saved and waiting
+    for the queue when the broker could not be reached; otherwise sent."""
+    if batch.resubmitted:
+        messages.info(
+            request,
+            _(
+                "This cohort already has a batch under way (batch %(pk)s): nothing was "
+                "submitted twice. This page follows its progress."
+            )
+            % {"pk": batch.pk},
+        )
+    elif selectors.batch_waiting_to_be_sent(batch):
+        messages.warning(
+            request,
+            _(
+                "Batch saved. The queue cannot be reached right now: the batch will be "
+                "prepared and sent to the departments as soon as it can be."
+            ),
+        )
+    else:
+        messages.success(
+            request,
+            _(
+                "Batch submitted: it is being prepared and sent to the departments. This "
+                "page follows their progress."
+            ),
+        )
+
+
 @require_http_methods(["GET", "POST"])
 def batch_create(request):
     """Choose the cohort, see how many households it holds (live by htmx, or with the
@@ -84,13 +118,7 @@ def batch_create(request):
             except VerificationError as error:
                 messages.error(request, error.message)
             else:
-                messages.success(
-                    request,
-                    _(
-                        "Batch submitted: the departments are being asked. This page "
-                        "follows their progress."
-                    ),
-                )
+                _say_what_was_sent(request, batch)
                 return redirect(batch)
         preview = _preview(data)
     context = {"form": form, "preview": preview}
@@ -117,6 +145,12 @@ def batch_list(request):
         batch.answered_count = by_status.get(Status.ANSWERED, 0)
         batch.inbox_count = by_status.get(Status.DELIVERED, 0) + by_status.get(Status.RETURNED, 0)
         batch.answered_percent = _percent(batch.answered_count, batch.check_count)
+        batch.phase = batches.batch_phase(
+            batch,
+            under_way=requests_.get(batch.pk, {}).get(VerificationRequest.Status.SUBMITTED, 0),
+            prepared=bool(batch.check_count or batch.skipped_count),
+            households=batch.request_count,
+        )
     return render(
         request,
         "verification/batch_list.html",
@@ -162,6 +196,14 @@ def _progress_context(batch: VerificationBatch) -> dict:
     ]
     requests_ = selectors.batch_request_counts(batch)
     running = batch.status == VerificationBatch.Status.RUNNING
+    under_way = requests_.get(VerificationRequest.Status.SUBMITTED, 0)
+    work = batches.batch_work(batch) if running else {}
+    for row in departments:
+        state = work.get(row["unit_id"], {})
+        # Only work that still has checks queued can be waiting to be (re-)sent.
+        row["work"] = state if row[Status.QUEUED] else {}
+    stopped = [row for row in departments if row["work"].get("state") in WAITING_TO_BE_SENT]
+    prepare = work.get(None, {})
     return {
         "batch": batch,
         "departments": departments,
@@ -170,7 +212,17 @@ def _progress_context(batch: VerificationBatch) -> dict:
         "bar": bar,
         "households": sum(requests_.values()),
         "completed": requests_.get(VerificationRequest.Status.COMPLETED, 0),
-        "under_way": requests_.get(VerificationRequest.Status.SUBMITTED, 0),
+        "under_way": under_way,
+        "phase": batches.batch_phase(
+            batch,
+            under_way=under_way,
+            prepared=bool(whole or batch.skipped_count),
+            households=sum(requests_.values()),
+        ),
+        "prepare_work": prepare if running and not whole else {},
+        "unsent": [row for row in stopped if row["work"]["state"] == batches.Work.UNSENT],
+        "stalled": [row for row in stopped if row["work"]["state"] == batches.Work.STALLED],
+        "stall_seconds": settings.VERIFICATION_BATCH_STALL_SECONDS,
         "cancelled": requests_.get(VerificationRequest.Status.CANCELLED, 0),
         "running": running,
         # Until the batch is prepared, its households are being written in chunks.

@@ -31,6 +31,34 @@ OVERDUE_PAGE_SIZE = 100
 REFRESH_SECONDS = 10
 
 
+def _say_what_was_sent(request, verification_request, count: int) -> None:
+    """Tell the clerk what happened: the departments were asked, or (the queue could not
+    be reached) the request is saved and its checks go out as soon as it can be."""
+    unsent = selectors.checks_waiting_to_be_sent(verification_request)
+    if unsent:
+        messages.warning(
+            request,
+            ngettext(
+                "Verification request saved. The queue cannot be reached right now: the "
+                "check for %(count)d department will be sent as soon as it can be.",
+                "Verification request saved. The queue cannot be reached right now: the "
+                "checks for %(count)d departments will be sent as soon as it can be.",
+                unsent,
+            )
+            % {"count": unsent},
+        )
+        return
+    messages.success(
+        request,
+        ngettext(
+            "Verification request filed: %(count)d department was asked.",
+            "Verification request filed: %(count)d departments were asked.",
+            count,
+        )
+        % {"count": count},
+    )
+
+
 def request_create(request, pk):
     """File a verification request for a household. Refused, naming them, while any member
     lacks a covering authorisation."""
@@ -49,16 +77,7 @@ def request_create(request, pk):
         except services.VerificationError as error:
             messages.error(request, error.message)
         else:
-            count = len(form.cleaned_data["units"])
-            messages.success(
-                request,
-                ngettext(
-                    "Verification request filed: %(count)d department was asked.",
-                    "Verification request filed: %(count)d departments were asked.",
-                    count,
-                )
-                % {"count": count},
-            )
+            _say_what_was_sent(request, verification_request, len(form.cleaned_data["units"]))
             return redirect(verification_request)
     return render(
         request,
@@ -102,12 +121,20 @@ def _render_request_detail(request, verification_request, *, reply_forms=None):
     for check in checks:
         if check.status == DepartmentCheck.Status.RETURNED:
             check.reply_form = reply_forms.get(check.pk) or ReplyForm(check=check)
+        # A request's own check whose message has not reached the broker yet (a batch's
+        # are sent per department: its page says so).
+        check.waiting_to_be_sent = (
+            check.status == DepartmentCheck.Status.QUEUED
+            and check.sent_at is None
+            and verification_request.batch_id is None
+        )
     context = {
         "vr": verification_request,
         "household": verification_request.household,
         "checks": checks,
         "returned": [c for c in checks if c.status == DepartmentCheck.Status.RETURNED],
         "answered_count": sum(c.status == DepartmentCheck.Status.ANSWERED for c in checks),
+        "waiting_to_be_sent": sum(c.waiting_to_be_sent for c in checks),
         "any_provisional": any(c.deadline_provisional for c in checks),
         "under_way": verification_request.status == VerificationRequest.Status.SUBMITTED,
         "refresh_seconds": REFRESH_SECONDS,
