@@ -70,13 +70,22 @@ class DecisionForm(BootstrapMixin, forms.Form):
         help_text=_("Counted from the day the minutes are issued."),
     )
 
-    def __init__(self, *args, units=(), topic="", **kwargs):
+    agenda_item = forms.TypedChoiceField(
+        label=_("Agenda item decided"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_("The item this decision settles, e.g. a case put on the agenda."),
+    )
+
+    def __init__(self, *args, units=(), items=(), topic="", **kwargs):
         super().__init__(*args, **kwargs)
-        # The agenda item a suggested row is for (shown with the row; not saved).
+        # The agenda item a suggested row is for (shown with the row).
         self.topic = topic
         choices = list(units)
         self.fields["lead_unit"].choices = [("", "—"), *choices]
         self.fields["cooperating_units"].choices = choices
+        self.fields["agenda_item"].choices = [("", "—"), *items]
 
     def decision_data(self) -> DecisionData:
         data = self.cleaned_data
@@ -87,6 +96,7 @@ class DecisionForm(BootstrapMixin, forms.Form):
                 pk for pk in data["cooperating_units"] if pk != data["lead_unit"]
             ],
             working_days=data["working_days"],
+            agenda_item_id=data.get("agenda_item"),
         )
 
 
@@ -102,7 +112,7 @@ class BaseDecisionFormSet(forms.BaseFormSet):
         extra_index = index - len(self.initial or ())
         if 0 <= extra_index < len(self.suggested):
             row = self.suggested[extra_index]
-            kwargs["initial"] = {"lead_unit": row["lead_unit"]}
+            kwargs["initial"] = {"lead_unit": row["lead_unit"], "agenda_item": row["agenda_item"]}
             kwargs["topic"] = row["topic"]
         return kwargs
 
@@ -154,20 +164,26 @@ def hold_errors(*forms_and_formsets) -> None:
             item._errors = ErrorDict()
 
 
-def decision_formset(data=None, *, units, decisions=(), topics=()):
+def decision_formset(data=None, *, units, decisions=(), topics=(), items=()):
     """The decisions of the minutes: the current ones prefilled (each can be removed),
     and empty rows for new ones; for a first draft, a row per approved agenda item
-    (``topics``) with its presenting unit as the lead unit."""
+    (``topics``) with its presenting unit as the lead unit. Each row may name the agenda
+    item (of ``items``, the approved agenda) it settles."""
     initial = [
         {
             "text": d.text,
             "lead_unit": d.lead_unit_id,
             "cooperating_units": [u.pk for u in d.cooperating_units.all()],
             "working_days": d.working_days,
+            "agenda_item": d.agenda_item_id,
         }
         for d in decisions
     ]
-    suggested = [] if initial else [{"lead_unit": t.unit_id, "topic": t.title} for t in topics]
+    suggested = (
+        []
+        if initial
+        else [{"lead_unit": t.unit_id, "topic": t.title, "agenda_item": t.pk} for t in topics]
+    )
     formset_class = forms.formset_factory(
         DecisionForm,
         formset=BaseDecisionFormSet,
@@ -178,7 +194,10 @@ def decision_formset(data=None, *, units, decisions=(), topics=()):
     )
     formset_class.suggested = suggested
     return formset_class(
-        data, initial=initial, prefix="decisions", form_kwargs={"units": list(units)}
+        data,
+        initial=initial,
+        prefix="decisions",
+        form_kwargs={"units": list(units), "items": [(item.pk, item.title) for item in items]},
     )
 
 

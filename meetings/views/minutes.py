@@ -54,14 +54,15 @@ def minutes_draft(request, pk):
         messages.error(request, _("Only draft minutes can be edited."))
         return redirect(minutes)
     decisions = selectors.minutes_decisions(minutes) if minutes else []
-    topics = [] if minutes else selectors.agenda_topics(meeting)
+    items = selectors.agenda_topics(meeting)
+    topics = [] if minutes else items
     data = request.POST if request.method == "POST" else None
     adding = data is not None and "add_row" in data
     if adding:
         data = with_another_row(data)
     form = MinutesForm.for_minutes(data, minutes=minutes, topics=topics)
     units = selectors.group_unit_choices(meeting)
-    formset = decision_formset(data, units=units, decisions=decisions, topics=topics)
+    formset = decision_formset(data, units=units, decisions=decisions, topics=topics, items=items)
     if adding:
         hold_errors(form, formset)
     elif data is not None and form.is_valid() & formset.is_valid():

@@ -47,9 +47,13 @@ def _post(held_meeting, *, total, rows=(), text=factories.MINUTES_TEXT, **extra)
         "decisions-MIN_NUM_FORMS": "0",
         "decisions-MAX_NUM_FORMS": "50",
     }
+    suggested = held_meeting.agenda_items.filter(status="approved").order_by("order", "pk")
     for index in range(total):
-        # What the page sends for a row left alone: its default deadline.
+        # What the page sends for a row left alone: its default deadline, and for a row
+        # suggested by an agenda item, that item (pre-selected).
         data[f"decisions-{index}-working_days"] = "20"
+    for index, item in enumerate(suggested[:total]):
+        data[f"decisions-{index}-agenda_item"] = str(item.pk)
     for index, (decision_text, lead) in enumerate(rows):
         data[f"decisions-{index}-text"] = decision_text
         data[f"decisions-{index}-lead_unit"] = str(lead)
@@ -125,3 +129,18 @@ def test_the_draft_mark_names_the_draft_once_in_both_languages(
     chinese = chinese.content.decode()
     assert "草稿，非正式印发文件。" in chinese
     assert "草稿（草稿）" not in chinese
+
+
+def test_a_decision_names_the_agenda_item_it_settles(client, clerk, held_meeting, unit):
+    """Each suggested row carries its agenda item; the saved decision keeps it, so a case
+    put on the agenda (一事一议) finds the meeting's decision on it."""
+    client.force_login(clerk)
+    page = client.get(url(held_meeting))
+    first, second = page.context["formset"].forms[:2]
+    items = [item.pk for item in held_meeting.agenda_items.order_by("order", "pk")]
+    assert [first.initial["agenda_item"], second.initial["agenda_item"]] == items[:2]
+    data = _post(held_meeting, total=1, rows=[("统一车辆信息核对口径。", unit.pk)])
+    data["decisions-0-agenda_item"] = str(items[0])
+    assert client.post(url(held_meeting), data).status_code == 302
+    decision = Minutes.objects.get(meeting=held_meeting).decisions.get()
+    assert decision.agenda_item_id == items[0]
