@@ -3,6 +3,8 @@
 from django import template
 
 from assistance.idnumbers import mask_id_number
+from assistance.localtime import stamp as localtime_stamp
+from assistance.localtime import zone_name
 
 register = template.Library()
 
@@ -20,3 +22,17 @@ def mask_name(value) -> str:
     show whose case it is to someone whose work does not need the name."""
     value = str(value or "")
     return value[:1] + "*" * (len(value) - 1)
+
+
+@register.simple_tag
+def time_zone_name() -> str:
+    """The office's time zone as readers name it (北京时间 / Beijing time): see
+    ``assistance.localtime``."""
+    return zone_name()
+
+
+@register.filter
+def stamp(value, seconds="") -> str:
+    """``{{ moment|stamp }}``: ``2026-12-07 09:30 北京时间``; ``{{ moment|stamp:"s" }}`` with
+    seconds."""
+    return localtime_stamp(value, seconds=bool(seconds))
