@@ -35,6 +35,7 @@ urlpatterns = [
     path("minutes/<int:pk>/acknowledge/", views.minutes_acknowledge, name="minutes_acknowledge"),
     # Decisions and follow-up (督办)
     path("decisions/", views.followup, name="followup"),
+    path("decisions/export.xlsx", views.followup_xlsx, name="followup_xlsx"),
     path("decisions/<int:pk>/", views.decision_detail, name="decision_detail"),
     path("decisions/<int:pk>/update/", views.decision_update, name="decision_update"),
     path("decisions/<int:pk>/close/", views.decision_close, name="decision_close"),

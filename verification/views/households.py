@@ -57,6 +57,7 @@ def household_list(request):
             "id_search": id_search,
             "towns": selectors.towns(),
             "query": query_without_page(request),
+            "reveal_form": RevealForm(),
         },
     )
 
