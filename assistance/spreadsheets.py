@@ -88,7 +88,7 @@ def _cell_value(value):
     if isinstance(value, datetime.datetime):
         if timezone.is_aware(value):
             value = timezone.localtime(value).replace(tzinfo=None)
-        return value
+        return value.replace(microsecond=0)  # a spreadsheet keeps milliseconds at most
     if value is None or isinstance(value, int | float | datetime.date):
         return value
     return safe_cell(str(value))
