@@ -19,6 +19,8 @@ class ChangeLogFilterForm(BootstrapMixin, forms.Form):
     """Who changed it, which kind of record, which object, between which days (Beijing
     time), and words in its name."""
 
+    filter_form = True
+
     q = forms.CharField(label=_("Search"), required=False, max_length=60)
     user = PersonChoiceField(
         label=_("Changed by"), queryset=None, required=False, empty_label=_("All users")
