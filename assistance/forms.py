@@ -3,6 +3,7 @@ empty choice, date inputs, and putting a service's validation errors on a form."
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseBadRequest
 from django.utils.translation import pgettext_lazy
 
 # Django's and the catalogue's placeholders for "nothing chosen", which read as nothing.
@@ -85,3 +86,10 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def bad_request(form: forms.BaseForm) -> HttpResponseBadRequest:
+    """A 400 naming what was wrong with ``form``, as plain text in the user's language: for
+    a download (an export) that has no page to show the form on."""
+    lines = [str(message) for errors in form.errors.values() for message in errors]
+    return HttpResponseBadRequest("\n".join(lines), content_type="text/plain; charset=utf-8")

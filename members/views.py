@@ -3,11 +3,11 @@ of who does what. Only administrators change it, in the admin site."""
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from assistance import localtime
+from assistance.forms import bad_request
 from assistance.spreadsheets import xlsx_response
 
 from . import changelog, permissions, selectors
@@ -117,7 +117,7 @@ def change_log_xlsx(request):
     """The change log with the filters applied, every matching change, as a workbook."""
     form, filters = _change_log_filters(request)
     if filters is None:
-        return HttpResponseBadRequest(" ".join(str(e) for e in form.errors.values()))
+        return bad_request(form)
     header = [
         _("When (%(zone)s)") % {"zone": localtime.zone_name()},
         _("Who"),

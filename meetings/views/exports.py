@@ -5,10 +5,11 @@ URL walk holds it to the page's rule: the office and the convener export every d
 a liaison only their own unit's, everyone else gets 404.
 """
 
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assistance.forms import bad_request
 from assistance.spreadsheets import rows_in_chunks, xlsx_response
 from members.selectors import liaison_unit
 
@@ -33,7 +34,7 @@ def followup_xlsx(request):
     )
     if request.GET:
         if not filters.is_valid():
-            return HttpResponseBadRequest(" ".join(str(e) for e in filters.errors.values()))
+            return bad_request(filters)
         _scope, listed = selectors.narrow_followup(listed, filters.cleaned_data, today)
 
     def rows_of(decisions):

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from members.models import Duty, MemberUnit
+from members.models import MemberUnit
 from members.services import unit_set_active
 from tests.export_helpers import workbook_rows
 from tests.factories import DutyFactory, MemberUnitFactory
@@ -156,10 +156,15 @@ def test_export_keeps_the_filters_and_holds_every_matching_change(
     assert {row[5] for row in rows[1:]} == {unit.name for unit in units}
     newest = MemberUnit.history.filter(history_user=administrator).latest("history_date")
     assert rows[1][0] == timezone.localtime(newest.history_date).replace(tzinfo=None, microsecond=0)
-    assert client.get(reverse("members:change_log_xlsx"), {"date_from": "x"}).status_code == 400
+    refused = client.get(
+        reverse("members:change_log_xlsx"), {"date_from": "2026-03-05", "date_to": "2026-03-01"}
+    )
+    assert refused.status_code == 400
+    assert refused["Content-Type"] == "text/plain; charset=utf-8"
+    assert refused.content.decode() == "The first day comes after the last."
 
 
 def test_the_log_is_refused_to_the_office(client, clerk):
     client.force_login(clerk)
     assert client.get(reverse("members:change_log_xlsx")).status_code == 403
-    assert Duty.history.count() == 0
+    assert client.get(reverse("members:change_log")).status_code == 403

@@ -9,10 +9,10 @@ household list's export shows them in full only when asked by POST with a purpos
 the access log records.
 """
 
-from django.http import HttpResponseBadRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assistance.forms import bad_request
 from assistance.idnumbers import mask_id_number
 from assistance.spreadsheets import rows_in_chunks, xlsx_response
 
@@ -22,23 +22,19 @@ from .common import never_store, query_without_page
 from .requests import _mark_days_overdue
 
 
-def _bad_filters(form) -> HttpResponseBadRequest:
-    return HttpResponseBadRequest(" ".join(str(e) for e in form.errors.values()))
-
-
 def household_list_xlsx(request):
     """The households matching the list's filters. GET: applicants' ID numbers masked.
     POST with a purpose: in full, written to the access log as an export."""
     permissions.require_office(request.user)
     filters = HouseholdFilterForm(request.GET or None)
     if request.GET and not filters.is_valid():
-        return _bad_filters(filters)
+        return bad_request(filters)
     households = selectors.household_list(**(filters.cleaned_data if request.GET else {}))
     full_ids = False
     if request.method == "POST":
         reveal = RevealForm(request.POST)
         if not reveal.is_valid():
-            return _bad_filters(reveal)
+            return bad_request(reveal)
         permissions.export_household_ids(
             request.user,
             purpose=reveal.cleaned_data["purpose"],
@@ -82,7 +78,7 @@ def request_list_xlsx(request):
     permissions.require_office(request.user)
     filters = RequestFilterForm(request.GET or None)
     if request.GET and not filters.is_valid():
-        return _bad_filters(filters)
+        return bad_request(filters)
     requests_ = selectors.request_list(**(filters.cleaned_data if request.GET else {}))
     header = [
         _("Request"),
