@@ -137,3 +137,21 @@ def test_icons_come_from_the_static_icon_font_not_emoji():
     assert used == []
     decision = (TEMPLATES / "meetings" / "decision_detail.html").read_text(encoding="utf-8")
     assert 'class="bi bi-paperclip"' in decision
+
+
+@pytest.mark.django_db
+def test_the_admins_access_log_names_beijing_time(admin_client, liaison, unit):
+    AccessLog.objects.create(
+        user=liaison,
+        content_type=ContentType.objects.get_for_model(unit),
+        object_id=unit.pk,
+        object_repr="x",
+        purpose=AccessLog.Purpose.REVIEW,
+        path="/x/",
+        at=datetime.datetime(2026, 12, 7, 23, 30, tzinfo=datetime.UTC),
+    )
+    _zh(admin_client)
+    content = admin_client.get(reverse("admin:assistance_accesslog_changelist")).content.decode()
+    assert "时间（北京时间）" in content
+    assert "UTC" not in content
+    assert "2026年12月8日 07:30" in content or "2026-12-08 07:30" in content
