@@ -60,7 +60,8 @@ def meeting_ics(meeting: Meeting) -> bytes:
     if items:
         lines.append(_("Agenda:"))
         lines.extend(
-            f"{number}. {item.title} ({item.unit.name})"
+            _("%(number)s. %(title)s (%(unit)s)")
+            % {"number": number, "title": item.title, "unit": item.unit.name}
             for number, item in enumerate(items, start=1)
         )
     else:

@@ -78,8 +78,9 @@ def test_the_punctuation_check_leaves_correct_text_alone(text):
 
 def test_punctuation_between_translated_pieces_follows_the_language():
     with translation.override("zh-hans"):
-        pieces = [translation.pgettext("punctuation", p) for p in (": ", ", ", ". ", ".")]
-        assert pieces == ["：", "，", "。", "。"]
+        marks = (": ", ", ", ". ", ".", " (", ")")
+        pieces = [translation.pgettext("punctuation", p) for p in marks]
+        assert pieces == ["：", "，", "。", "。", "（", "）"]
         assert translation.gettext("%(unit)s (due %(deadline)s)") == "%(unit)s（期限 %(deadline)s）"
     with translation.override("en"):
         assert translation.pgettext("punctuation", ": ") == ": "
