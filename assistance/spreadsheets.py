@@ -14,6 +14,7 @@ import datetime
 import io
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.http import FileResponse
@@ -89,7 +90,7 @@ def _cell_value(value):
         if timezone.is_aware(value):
             value = timezone.localtime(value).replace(tzinfo=None)
         return value.replace(microsecond=0)  # a spreadsheet keeps milliseconds at most
-    if value is None or isinstance(value, int | float | datetime.date):
+    if value is None or isinstance(value, int | float | Decimal | datetime.date):
         return value
     return safe_cell(str(value))
 
