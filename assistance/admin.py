@@ -4,21 +4,44 @@ calendar's admin is the project shell's (``office.admin``): a change to it recou
 verification's deadlines."""
 
 from django.contrib import admin
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from .localtime import zone_name
 from .models import AccessLog
+
+
+def _when_heading() -> str:
+    return gettext("When (%(zone)s)") % {"zone": zone_name()}
+
+
+# The field's own name says "when (UTC)", which is how it is stored, not how the admin
+# shows it: the admin shows the office's time (Beijing time), and says so.
+WHEN_HEADING = lazy(_when_heading, str)()
+
+
+class WhenFilter(admin.DateFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = _("When")
 
 
 @admin.register(AccessLog)
 class AccessLogAdmin(admin.ModelAdmin):
     """The list only: there is no page to add, change or delete an entry, and no action."""
 
-    list_display = ["at", "user", "action", "purpose", "object_repr", "path"]
+    list_display = ["when", "user", "action", "purpose", "object_repr", "path"]
     list_display_links = None
-    list_filter = ["action", "purpose", "at"]
+    list_filter = ["action", "purpose", ("at", WhenFilter)]
     list_select_related = ["user"]
     search_fields = ["user__username", "user__first_name", "object_repr", "path"]
     date_hierarchy = "at"
     actions = None
+
+    @admin.display(description=WHEN_HEADING, ordering="at")
+    def when(self, entry):
+        return entry.at
 
     def has_add_permission(self, request):
         return False

@@ -6,11 +6,13 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from members.admin import UnitsWithTheirGroup
+
 from .models import Meeting
 
 
 @admin.register(Meeting)
-class MeetingAdmin(SimpleHistoryAdmin):
+class MeetingAdmin(UnitsWithTheirGroup, SimpleHistoryAdmin):
     list_display = ["title", "starts_at", "kind", "group", "status", "place", "convener"]
     list_filter = ["status", "kind", "group"]
     search_fields = ["title", "place", "group__name", "invited_units__name"]

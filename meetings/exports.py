@@ -58,7 +58,8 @@ def _event(meeting: Meeting, items: list[AgendaItem], sequence: int) -> Event:
     if items:
         lines.append(_("Agenda:"))
         lines.extend(
-            f"{number}. {item.title} ({item.unit.name})"
+            _("%(number)s. %(title)s (%(unit)s)")
+            % {"number": number, "title": item.title, "unit": item.unit.name}
             for number, item in enumerate(items, start=1)
         )
     else:

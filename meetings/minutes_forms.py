@@ -374,8 +374,14 @@ class FollowupFilterForm(BootstrapMixin, forms.Form):
     """Filters of the follow-up page. The office filters by group and unit; a liaison's
     page is their own unit's, so those two are not offered."""
 
-    group = forms.ModelChoiceField(label=_("Group"), queryset=None, required=False)
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=None, required=False)
+    filter_form = True
+
+    group = forms.ModelChoiceField(
+        label=_("Group"), queryset=None, required=False, empty_label=_("All groups")
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), queryset=None, required=False, empty_label=_("All units")
+    )
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Any")), *Decision.Status.choices]
     )

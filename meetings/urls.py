@@ -38,6 +38,7 @@ urlpatterns = [
     path("minutes/<int:pk>/on-behalf/", views.minutes_on_behalf, name="minutes_on_behalf"),
     # Decisions and follow-up (督办)
     path("decisions/", views.followup, name="followup"),
+    path("decisions/export.xlsx", views.followup_xlsx, name="followup_xlsx"),
     path("decisions/<int:pk>/", views.decision_detail, name="decision_detail"),
     path("decisions/<int:pk>/update/", views.decision_update, name="decision_update"),
     path("decisions/<int:pk>/close/", views.decision_close, name="decision_close"),

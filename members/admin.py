@@ -13,7 +13,22 @@ from .models import AssistanceProgram, Duty, LeadingGroup, Liaison, MemberUnit, 
 from .services import liaison_appoint, unit_set_active
 
 
-class PositionInline(admin.TabularInline):
+class UnitsWithTheirGroup:
+    """Units offered in a drop-down or an autocomplete are read with their group, so two
+    units of the same name in different groups are told apart (``MemberUnit.__str__``)."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is MemberUnit and "queryset" not in kwargs:
+            kwargs["queryset"] = MemberUnit.objects.select_related("group")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.related_model is MemberUnit and "queryset" not in kwargs:
+            kwargs["queryset"] = MemberUnit.objects.select_related("group")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class PositionInline(UnitsWithTheirGroup, admin.TabularInline):
     model = Position
     extra = 0
     fields = ["order", "role", "person", "title", "unit", "start_date", "end_date"]
@@ -71,7 +86,7 @@ class LiaisonInline(LiaisonUserChoices, admin.TabularInline):
 
 
 @admin.register(LeadingGroup)
-class LeadingGroupAdmin(SimpleHistoryAdmin):
+class LeadingGroupAdmin(UnitsWithTheirGroup, SimpleHistoryAdmin):
     list_display = ["name", "kind", "region", "document_number", "issued_on", "office_host_unit"]
     list_filter = ["kind"]
     search_fields = ["name", "short_name", "region", "document_number"]
@@ -110,6 +125,12 @@ class MemberUnitAdmin(SimpleHistoryAdmin):
     search_fields = ["name", "short_name", "code"]
     list_select_related = ["group"]
     inlines = [DutyInline, LiaisonInline]
+
+    def get_queryset(self, request):
+        # The autocomplete of every form that picks a unit reads from here: each unit is
+        # named with its group (MemberUnit.__str__).
+        return super().get_queryset(request).select_related("group")
+
     actions = ["deactivate", "activate"]
 
     def save_formset(self, request, form, formset, change):
@@ -155,20 +176,20 @@ class MemberUnitAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Position)
-class PositionAdmin(SimpleHistoryAdmin):
+class PositionAdmin(UnitsWithTheirGroup, SimpleHistoryAdmin):
     list_display = ["person", "title", "role", "unit", "group", "order"]
     list_filter = ["group", "role"]
     search_fields = ["person", "title", "unit__name"]
-    list_select_related = ["group", "unit"]
+    list_select_related = ["group", "unit__group"]
     autocomplete_fields = ["unit"]
 
 
 @admin.register(Duty)
-class DutyAdmin(SimpleHistoryAdmin):
+class DutyAdmin(UnitsWithTheirGroup, SimpleHistoryAdmin):
     list_display = ["unit", "category", "short_text", "order"]
     list_filter = ["category", "unit__group"]
     search_fields = ["text", "unit__name"]
-    list_select_related = ["unit"]
+    list_select_related = ["unit__group"]
     autocomplete_fields = ["unit"]
 
     @admin.display(description=_("text"))
@@ -177,12 +198,12 @@ class DutyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Liaison)
-class LiaisonAdmin(LiaisonUserChoices, SimpleHistoryAdmin):
+class LiaisonAdmin(LiaisonUserChoices, UnitsWithTheirGroup, SimpleHistoryAdmin):
     form = LiaisonForm
     list_display = ["user", "unit", "title", "phone", "active"]
     list_filter = ["active", "unit__group"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "unit__name"]
-    list_select_related = ["user", "unit"]
+    list_select_related = ["user", "unit__group"]
     autocomplete_fields = ["unit"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -204,10 +225,10 @@ class LiaisonAdmin(LiaisonUserChoices, SimpleHistoryAdmin):
 
 
 @admin.register(AssistanceProgram)
-class AssistanceProgramAdmin(SimpleHistoryAdmin):
+class AssistanceProgramAdmin(UnitsWithTheirGroup, SimpleHistoryAdmin):
     list_display = ["name", "kind", "lead_unit", "group", "order"]
     list_filter = ["group", "kind"]
     search_fields = ["name", "content", "lead_unit__name"]
-    list_select_related = ["lead_unit", "group"]
+    list_select_related = ["lead_unit__group", "group"]
     autocomplete_fields = ["lead_unit"]
     filter_horizontal = ["responsible_units"]

@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -136,10 +137,25 @@ class MemberUnit(models.Model):
         ]
 
     def __str__(self):
+        # Units of the same name serve different groups (every county has a 民政局): where
+        # the group is loaded with the unit (select_related("group"): the admin's lists,
+        # autocomplete and choices do so), the unit is named with it. A unit read alone
+        # keeps its bare name, so a list never pays one query per unit for its group.
+        if "group" in self._state.fields_cache:
+            return self.name_with_group
         return self.name
 
     def get_absolute_url(self):
         return reverse("members:unit_detail", kwargs={"code": self.code})
+
+    @property
+    def group_label(self) -> str:
+        return self.group.short_name or self.group.name
+
+    @property
+    def name_with_group(self) -> str:
+        """``区民政局（黄川县协调机制）``: the unit's name with its group's (short) name."""
+        return gettext("%(unit)s (%(group)s)") % {"unit": self.name, "group": self.group_label}
 
     @property
     def display_name(self):

@@ -10,4 +10,5 @@ urlpatterns = [
     path("groups/<slug:code>/programmes/", views.program_list, name="program_list"),
     path("units/<str:code>/", views.unit_detail, name="unit_detail"),
     path("register/changes/", views.change_log, name="change_log"),
+    path("register/changes.xlsx", views.change_log_xlsx, name="change_log_xlsx"),
 ]

@@ -11,6 +11,12 @@ from assistance.models import CalendarDay, CalendarYear
 from assistance.outbox import send_after_commit
 from verification.sweeps import provisional_deadline_years
 
+# The admin site carries the product's name, not "Django administration" (Django 管理):
+# the titles are lazy translations, so each reader sees them in their own language.
+admin.site.site_header = _("Basic Living Security Coordination Office")
+admin.site.site_title = _("Basic Living Security Coordination Office")
+admin.site.index_title = _("Administration")
+
 
 class RecountDeadlinesMixin:
     """After a change to the calendar, provisional deadlines are counted again (in a task,

@@ -43,6 +43,7 @@ urlpatterns = [
     path("reports/", include("reporting.urls")),
     path("notifications/", views.notification_list, name="notifications"),
     path("access-log/", views.access_log, name="access_log"),
+    path("access-log/export.xlsx", views.access_log_xlsx, name="access_log_xlsx"),
     path("accounts/changes/", views.account_changes, name="account_changes"),
     path("login-log/", views.login_log, name="login_log"),
     path("audit-events/", views.audit_events, name="audit_events"),

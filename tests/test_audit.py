@@ -1,5 +1,5 @@
 """The audit trail and the user's messages: the access-log page is the auditors' alone and
-lists every view of full personal data in UTC; the access log cannot be added to, changed
+lists every view of full personal data in Beijing time; the access log cannot be added to, changed
 or deleted in the admin, even by a superuser; confidential verification data stays out of
 the admin; each user reads and clears their own notifications."""
 
@@ -78,7 +78,7 @@ def test_access_log_needs_sign_in(client, db):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_auditor_sees_entries_newest_first_in_utc(client, auditor, liaison, clerk, unit):
+def test_auditor_sees_entries_newest_first_in_beijing_time(client, auditor, liaison, clerk, unit):
     older = _entry(clerk, unit, at=datetime.datetime(2026, 3, 1, 2, 30, tzinfo=UTC))
     newer = _entry(
         liaison,
@@ -92,10 +92,12 @@ def test_auditor_sees_entries_newest_first_in_utc(client, auditor, liaison, cler
     assert response.status_code == 200
     assert list(response.context["page"]) == [newer, older]
     page = response.content.decode()
-    # UTC, not the office's time zone (Asia/Shanghai would show 10:30 and the next day 07:05).
-    assert "2026-03-01 02:30:00" in page
-    assert "2026-03-02 23:05:09" in page
-    assert "10:30:00" not in page
+    # In the office's time zone, named (issue 12: the logs showed UTC, which nobody at
+    # the office reads): 02:30 UTC is 10:30 in Beijing, and 23:05 the next day's 07:05.
+    assert "2026-03-01 10:30:00" in page
+    assert "2026-03-03 07:05:09" in page
+    assert "02:30:00" not in page
+    assert "Times are in Beijing time." in page
     assert "王某 110105********0011" in page
     assert "Reviewing the application" in page
     assert liaison.get_username() in page

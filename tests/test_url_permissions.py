@@ -15,6 +15,8 @@ denies. The admin site has its own, smaller check below, and so does the media f
 """
 
 import importlib
+import io
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -29,6 +31,7 @@ from django.shortcuts import resolve_url
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, clear_url_caches, get_resolver, reverse
 
+from assistance.spreadsheets import XLSX_CONTENT_TYPE
 from tests.security.world import PDF, PERSONAS, build_world
 
 pytestmark = pytest.mark.django_db
@@ -109,6 +112,7 @@ URLS: dict[str, list[Case]] = {
     ],
     "notifications": [Case(SIGNED_IN, methods=BOTH)],
     "access_log": [Case(frozenset({"auditor"}))],
+    "access_log_xlsx": [Case(frozenset({"auditor"}))],
     "account_changes": [Case(frozenset({"auditor"}))],
     "login_log": [Case(frozenset({"auditor"}))],
     "audit_events": [Case(frozenset({"auditor"}))],
@@ -126,9 +130,15 @@ URLS: dict[str, list[Case]] = {
     "members:program_list": [Case(SIGNED_IN, lambda w: {"code": w.group.code})],
     "members:unit_detail": [Case(SIGNED_IN, lambda w: {"code": w.unit.code})],
     "members:change_log": [Case(frozenset({"auditor", "administrator"}))],
+    "members:change_log_xlsx": [Case(frozenset({"auditor", "administrator"}))],
     # --- Verification: the office
     "verification:household_list": [
         Case(OFFICE, methods=BOTH, data=lambda w: {"id_number": w.member.id_number})
+    ],
+    # The list's export: masked IDs by GET (tests/verification/test_exports.py); in full
+    # by POST with a purpose, which the access log records.
+    "verification:household_list_xlsx": [
+        Case(OFFICE, methods=BOTH, data=lambda w: {"purpose": "review"}, full_ids=OFFICE)
     ],
     "verification:household_create": [Case(OFFICE, methods=BOTH)],
     "verification:household_detail": [
@@ -155,6 +165,7 @@ URLS: dict[str, list[Case]] = {
     "verification:authorization_scan": [Case(OFFICE, pk("authorization"))],
     "verification:request_create": [Case(OFFICE, pk("household"), BOTH)],
     "verification:request_list": [Case(OFFICE)],
+    "verification:request_list_xlsx": [Case(OFFICE)],
     "verification:request_detail": [Case(OFFICE, pk("request"))],
     "verification:request_cancel": [Case(OFFICE, pk("request"), BOTH)],
     "verification:request_report": [Case(OFFICE, pk("request"))],
@@ -164,6 +175,7 @@ URLS: dict[str, list[Case]] = {
         Case(OFFICE, pk("check"), POST, data=lambda w: {"reply": "已补充材料。"})
     ],
     "verification:overdue_list": [Case(OFFICE)],
+    "verification:overdue_list_xlsx": [Case(OFFICE)],
     "verification:batch_list": [Case(OFFICE)],
     "verification:batch_create": [Case(OFFICE, methods=BOTH)],
     "verification:batch_detail": [Case(OFFICE, pk("batch"))],
@@ -246,6 +258,7 @@ URLS: dict[str, list[Case]] = {
     },
     # --- Decisions: the first is led by the police with the host unit
     "meetings:followup": [Case(STAFF | LIAISONS)],
+    "meetings:followup_xlsx": [Case(STAFF | LIAISONS)],
     "meetings:decision_detail": [Case(STAFF | LIAISON, pk("decision"))],
     "meetings:decision_update": [
         Case(STAFF | LIAISON, pk("decision"), POST, data=lambda w: {"text": "继续推进。"})
@@ -437,8 +450,14 @@ def changed_tables(before, after):
 
 def body_of(response) -> bytes:
     if getattr(response, "streaming", False):
-        return b"".join(response.streaming_content)
-    return response.content
+        body = b"".join(response.streaming_content)
+    else:
+        body = response.content
+    if response.get("Content-Type") == XLSX_CONTENT_TYPE:
+        # A workbook is a zip: look for names and ID numbers in its cells' text.
+        with zipfile.ZipFile(io.BytesIO(body)) as book:
+            return b"".join(book.read(name) for name in book.namelist())
+    return body
 
 
 @pytest.mark.parametrize(("name", "case", "persona", "method"), list(_params()))

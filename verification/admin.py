@@ -7,11 +7,13 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from members.admin import UnitsWithTheirGroup
+
 from .models import RegistrySnapshot, ReportNumberSeries, UnitConnector, VerificationItem
 
 
 @admin.register(VerificationItem)
-class VerificationItemAdmin(SimpleHistoryAdmin):
+class VerificationItemAdmin(UnitsWithTheirGroup, SimpleHistoryAdmin):
     list_display = [
         "name",
         "code",
@@ -39,12 +41,12 @@ class VerificationItemAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(UnitConnector)
-class UnitConnectorAdmin(SimpleHistoryAdmin):
+class UnitConnectorAdmin(UnitsWithTheirGroup, SimpleHistoryAdmin):
     """Which departments answer from a registry snapshot, and how fresh it must be."""
 
     list_display = ["unit", "kind", "max_snapshot_age_days"]
     list_filter = ["kind", "unit__group"]
-    list_select_related = ["unit"]
+    list_select_related = ["unit__group"]
     search_fields = ["unit__name", "unit__code"]
     autocomplete_fields = ["unit"]
 
@@ -65,7 +67,7 @@ class RegistrySnapshotAdmin(SimpleHistoryAdmin):
         "uploaded_at",
     ]
     list_filter = ["status", "is_current", "unit__group"]
-    list_select_related = ["unit", "uploaded_by"]
+    list_select_related = ["unit__group", "uploaded_by"]
     search_fields = ["unit__name"]
     actions = None
     # The file holds full ID numbers and amounts: the admin's file widget would print a

@@ -321,3 +321,19 @@ def read_batch_changes(user, pk, *, path: str) -> tuple[VerificationBatch, Batch
         path=path,
     )
     return batch, changes
+
+
+def export_household_ids(user, *, purpose: str, count: int, filters: str, path: str) -> None:
+    """Let the office export the household list with the applicants' full ID numbers for
+    ``purpose``: one access-log entry (an export) naming how many households and which
+    filters, never a number. Without it, an export shows the numbers masked."""
+    require_office(user)
+    access_log_record(
+        user=user,
+        obj=user,
+        purpose=purpose,
+        description=_("Household list exported with full ID numbers: %(count)d (%(filters)s)")
+        % {"count": count, "filters": filters or "—"},
+        path=path,
+        action=AccessLog.Action.EXPORT,
+    )

@@ -16,7 +16,7 @@ from django.utils.translation import pgettext
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm, RGBColor
 
-from assistance import wordexport
+from assistance import localtime, wordexport
 
 from .models import (
     DepartmentCheck,
@@ -191,7 +191,7 @@ def report_docx(report: Report) -> bytes:
     _signatures(doc, report)
     doc.note(
         _("Generated %(time)s. Confidential: for the people deciding this application only.")
-        % {"time": generated.strftime("%Y-%m-%d %H:%M %Z")},
+        % {"time": localtime.stamp(report.generated_at)},
         color=GREY,
     )
     doc.page_numbers(
@@ -260,7 +260,12 @@ def _household(doc: wordexport.OfficialDocument, report: Report) -> None:
     if report.not_covered:
         doc.note(
             _("Not covered by this request (added after it was filed): %(members)s.")
-            % {"members": "、".join(f"{m.name} ({m.masked_id})" for m in report.not_covered)}
+            % {
+                "members": "、".join(
+                    _("%(name)s (%(masked_id)s)") % {"name": m.name, "masked_id": m.masked_id}
+                    for m in report.not_covered
+                )
+            }
         )
 
 

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from .views import batches, households, liaison, registry, reports, requests
+from .views import batches, exports, households, liaison, registry, reports, requests
 
 app_name = "verification"
 urlpatterns = [
     # The office (clerks, director)
     path("households/", households.household_list, name="household_list"),
+    path("households/export.xlsx", exports.household_list_xlsx, name="household_list_xlsx"),
     path("households/new/", households.household_create, name="household_create"),
     path("households/<int:pk>/", households.household_detail, name="household_detail"),
     path("households/<int:pk>/edit/", households.household_edit, name="household_edit"),
@@ -27,6 +28,7 @@ urlpatterns = [
     ),
     path("households/<int:pk>/verify/", requests.request_create, name="request_create"),
     path("requests/", requests.request_list, name="request_list"),
+    path("requests/export.xlsx", exports.request_list_xlsx, name="request_list_xlsx"),
     path("requests/<int:pk>/", requests.request_detail, name="request_detail"),
     path("requests/<int:pk>/cancel/", requests.request_cancel, name="request_cancel"),
     path("requests/<int:pk>/report/", reports.request_report, name="request_report"),
@@ -34,6 +36,7 @@ urlpatterns = [
     path("requests/<int:pk>/report.xlsx", reports.request_report_xlsx, name="request_report_xlsx"),
     path("checks/<int:pk>/reply/", requests.check_reply, name="check_reply"),
     path("overdue/", requests.overdue_list, name="overdue_list"),
+    path("overdue/export.xlsx", exports.overdue_list_xlsx, name="overdue_list_xlsx"),
     path("batches/", batches.batch_list, name="batch_list"),
     path("batches/new/", batches.batch_create, name="batch_create"),
     path("batches/<int:pk>/", batches.batch_detail, name="batch_detail"),

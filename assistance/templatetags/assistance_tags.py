@@ -1,8 +1,11 @@
 """Template filters shared by every app."""
 
 from django import template
+from django.urls import reverse
 
 from assistance.idnumbers import mask_id_number
+from assistance.localtime import stamp as localtime_stamp
+from assistance.localtime import zone_name
 
 register = template.Library()
 
@@ -20,3 +23,27 @@ def mask_name(value) -> str:
     show whose case it is to someone whose work does not need the name."""
     value = str(value or "")
     return value[:1] + "*" * (len(value) - 1)
+
+
+@register.simple_tag
+def time_zone_name() -> str:
+    """The office's time zone as readers name it (北京时间 / Beijing time): see
+    ``assistance.localtime``."""
+    return zone_name()
+
+
+@register.filter
+def stamp(value, seconds="") -> str:
+    """``{{ moment|stamp }}``: ``2026-12-07 09:30 北京时间``; ``{{ moment|stamp:"s" }}`` with
+    seconds."""
+    return localtime_stamp(value, seconds=bool(seconds))
+
+
+@register.inclusion_tag("assistance/partials/xlsx_link.html", takes_context=True)
+def xlsx_link(context, url_name, *args):
+    """The "XLSX" link of a list: its export URL with the list's query string (the filters
+    applied), less the page number, since the export holds every matching row."""
+    query = context["request"].GET.copy()
+    query.pop("page", None)
+    url = reverse(url_name, args=args)
+    return {"url": f"{url}?{query.urlencode()}" if query else url}

@@ -18,6 +18,7 @@ from .decisions import (
     decision_update,
     followup,
 )
+from .exports import followup_xlsx
 from .meetings import (
     agenda_approve,
     agenda_docx,
@@ -47,6 +48,7 @@ from .minutes import (
 )
 
 __all__ = [
+    "followup_xlsx",
     "agenda_approve",
     "agenda_docx",
     "attachment_download",

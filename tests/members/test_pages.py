@@ -174,4 +174,6 @@ def test_change_log_query_count_does_not_grow(client, auditor, group):
     _grow(group, 2)
     small = _count(client, reverse("members:change_log"))
     _grow(group, 20)
-    assert _count(client, reverse("members:change_log")) == small
+    # The small log's page holds every kind of record (one query each); the long log's
+    # first page may hold fewer kinds, never more queries.
+    assert _count(client, reverse("members:change_log")) <= small

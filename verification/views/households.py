@@ -61,6 +61,7 @@ def household_list(request):
             "query": query_without_page(request),
             # A refused number stays in its box, to be corrected rather than typed again.
             "id_typed": id_form["id_number"].value() if refused else "",
+            "reveal_form": RevealForm(),
         },
         status=400 if refused else 200,
     )
