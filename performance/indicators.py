@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from intake.models import Referral
 from meetings.models import Decision
+from reporting.models import UnitReport
 from verification.models import DepartmentCheck
 
 from .models import Indicator
@@ -93,10 +94,33 @@ def _decisions(units: Q, start, end, today) -> list[Record]:
     ]
 
 
+def _reports(units: Q, start, end, today) -> list[Record]:
+    """A unit's report of a round is on time when submitted by the round's deadline (a
+    report sent back and submitted again after it is late)."""
+    rows = (
+        UnitReport.objects.filter(units, round__deadline__range=(start, end))
+        .filter(Q(submitted_at__isnull=False) | Q(round__deadline__lt=today))
+        .values_list("unit_id", "round__title", "round__deadline", "submitted_at", "late")
+        .order_by("round__deadline", "pk")
+    )
+    return [
+        Record(
+            unit,
+            Indicator.Kind.REPORTS_ON_TIME,
+            title,
+            deadline,
+            _day(submitted),
+            submitted is not None and not late,
+        )
+        for unit, title, deadline, submitted, late in rows
+    ]
+
+
 COUNTERS = {
     Indicator.Kind.CHECKS_ON_TIME: (_checks, "unit"),
     Indicator.Kind.REFERRALS_ON_TIME: (_referrals, "unit"),
     Indicator.Kind.DECISIONS_DONE: (_decisions, "lead_unit"),
+    Indicator.Kind.REPORTS_ON_TIME: (_reports, "unit"),
 }
 
 

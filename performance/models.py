@@ -5,7 +5,7 @@ with their written reasons.
 A unit's score is 100 × Σ(weight × share met) / Σ(weight) over the indicators that counted
 at least one of its records in the quarter, plus the adjustments' points. The records
 behind every share are listed on the unit's page (``performance.indicators``), so each
-figure can be traced to the checks, referrals and decisions it counts."""
+figure can be traced to the checks, referrals, decisions and periodic reports it counts."""
 
 from django.conf import settings
 from django.db import models
@@ -23,6 +23,7 @@ class Indicator(models.Model):
         CHECKS_ON_TIME = "checks_on_time", _("Checks answered by their deadline")
         REFERRALS_ON_TIME = "referrals_on_time", _("Referrals handled by their deadline")
         DECISIONS_DONE = "decisions_done", _("Decisions carried out by their deadline")
+        REPORTS_ON_TIME = "reports_on_time", _("Periodic reports submitted by their deadline")
 
     group = models.ForeignKey(
         LeadingGroup, verbose_name=_("group"), on_delete=models.CASCADE, related_name="+"

@@ -172,3 +172,35 @@ def test_an_adjustment_without_a_reason_is_shown_and_saves_nothing(client, quart
     assert response.status_code == 400 and not ScoreAdjustment.objects.exists()
     response = client.post(url, {"points": "3", "reason": "按时报送并协助核查"})
     assert response.status_code == 302 and ScoreAdjustment.objects.get().year == YEAR
+
+
+def test_periodic_reports_count_on_time_unless_late(group, clerk, unit, other_unit):
+    from reporting.models import ReportingRound, UnitReport
+
+    Indicator.objects.create(group=group, kind=Indicator.Kind.REPORTS_ON_TIME, weight=20)
+    deadline = datetime.date(2026, 7, 15)
+    round_ = ReportingRound.objects.create(
+        group=group,
+        title="2026年第2季度",
+        period_kind="quarter",
+        year=2026,
+        number=2,
+        period_start=datetime.date(2026, 4, 1),
+        period_end=datetime.date(2026, 6, 30),
+        opened_at=at(datetime.date(2026, 7, 1)),
+        opened_by=clerk,
+        working_days=10,
+        deadline=deadline,
+    )
+    UnitReport.objects.create(
+        round=round_, unit=unit, status="accepted", submitted_at=at(deadline), late=False
+    )
+    UnitReport.objects.create(round=round_, unit=other_unit, status="draft")
+    start, end = services.quarter_span(YEAR, QUARTER)
+    counted = records(Indicator.Kind.REPORTS_ON_TIME, start=start, end=end, group=group)
+    assert sorted((r.unit_id, r.met) for r in counted) == sorted(
+        [(unit.pk, True), (other_unit.pk, False)]
+    )
+    services.scores_compute(group=group, year=YEAR, quarter=QUARTER)
+    assert UnitScore.objects.get(unit=other_unit).computed == Decimal("0.0")
+    assert UnitScore.objects.get(unit=unit).computed == Decimal("100.0")
