@@ -49,3 +49,21 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+class NotificationPreferenceForm(BootstrapMixin, forms.Form):
+    """How the user wants to be told (``NotificationPreference``)."""
+
+    def __init__(self, *args, **kwargs):
+        from .models import NotificationPreference
+
+        super().__init__(*args, **kwargs)
+        field = NotificationPreference._meta.get_field
+        self.fields["email"] = forms.ChoiceField(
+            label=field("email").verbose_name,
+            choices=NotificationPreference.Email.choices,
+            widget=forms.RadioSelect,
+        )
+        self.fields["language"] = forms.ChoiceField(
+            label=field("language").verbose_name, choices=field("language").choices
+        )

@@ -39,6 +39,11 @@ urlpatterns = [
     path("meetings/", include("meetings.urls")),
     path("intake/", include("intake.urls")),
     path("notifications/", views.notification_list, name="notifications"),
+    path(
+        "notifications/preferences/",
+        views.notification_preferences,
+        name="notification_preferences",
+    ),
     path("access-log/", views.access_log, name="access_log"),
     path("accounts/changes/", views.account_changes, name="account_changes"),
     path("login-log/", views.login_log, name="login_log"),
