@@ -8,6 +8,7 @@ it with gettext in the reader's language. An argument may itself be a notice (a 
 a reason), rendered the same way. Rows written before keep their stored text.
 """
 
+from django.utils import translation
 from django.utils.translation import gettext
 
 # A notice is plain JSON, so it can be stored in a JSONField and sent to a task.
@@ -45,3 +46,10 @@ def render(value, fallback: str = "") -> str:
         except (KeyError, ValueError, TypeError):
             continue
     return fallback or msgid
+
+
+def label(lazy_text) -> Notice:
+    """A notice of a translatable label already marked elsewhere (a choice's label, a
+    lazy string): English is the source language, so its English text is its msgid."""
+    with translation.override("en"):
+        return notice(str(lazy_text))

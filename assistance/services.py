@@ -163,6 +163,12 @@ def notify(
 _DEFAULT = NotificationPreference()
 
 
+def email_language(user) -> str:
+    """The language ``user`` reads e-mails in (their preference, else the site's)."""
+    preference = NotificationPreference.objects.filter(user=user).only("language").first()
+    return (preference or _DEFAULT).language
+
+
 def notification_preference_get(user) -> NotificationPreference:
     """The user's preference, or the default one (not saved) if they never chose."""
     return NotificationPreference.objects.filter(user=user).first() or NotificationPreference(

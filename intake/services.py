@@ -17,9 +17,11 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from assistance.idnumbers import birth_date as id_birth_date
 from assistance.idnumbers import normalize_id_number
+from assistance.notices import notice
 from assistance.outbox import send_after_commit
 from assistance.services import notify
 from assistance.workdays import WorkdayCalendar
@@ -292,10 +294,11 @@ def referral_deliver(*, referral_id: int) -> bool:
         referral.save(update_fields=["delivered_at"])
         record_event(referral.application, ApplicationEvent.Kind.DELIVERED, referral=referral)
         users = liaison_users(referral.unit_id)
-        message = _("Application %(number)s was referred to your unit; due %(due)s.") % {
-            "number": referral.application.number,
-            "due": timezone.localtime(referral.deadline).strftime("%Y-%m-%d %H:%M"),
-        }
+        message = notice(
+            gettext_noop("Application %(number)s was referred to your unit; due %(due)s."),
+            number=referral.application.number,
+            due=timezone.localtime(referral.deadline).strftime("%Y-%m-%d %H:%M"),
+        )
         url = page_url("intake:referral_detail", referral.pk)
         transaction.on_commit(lambda: notify(users=users, message=message, url=url))
     return True
@@ -338,10 +341,11 @@ def referral_return(*, actor, referral: Referral, reason: str) -> Referral:
         application, ApplicationEvent.Kind.RETURNED, actor=actor, referral=referral, text=reason
     )
     url = page_url("intake:application_detail", application.pk)
-    message = _("%(unit)s returned its referral of application %(number)s.") % {
-        "unit": referral.unit.name,
-        "number": application.number,
-    }
+    message = notice(
+        gettext_noop("%(unit)s returned its referral of application %(number)s."),
+        unit=referral.unit.name,
+        number=application.number,
+    )
     users = list(get_user_model().objects.filter(pk=application.received_by_id)) + directors()
     transaction.on_commit(lambda: notify(users=set(users), message=message, url=url))
     return referral
@@ -462,12 +466,15 @@ def referral_close(*, actor, referral: Referral, result: Outcome) -> Referral:
         move(application, Application.Status.CLOSED)
         save(application, actor)
         record_event(application, ApplicationEvent.Kind.CLOSED, actor=actor)
-        message = _("Every referral of application %(number)s is closed: answer the applicant.")
+        message = notice(
+            gettext_noop(
+                "Every referral of application %(number)s is closed: answer the applicant."
+            ),
+            number=application.number,
+        )
         users = list(get_user_model().objects.filter(pk=application.received_by_id))
         url = page_url("intake:application_detail", application.pk)
-        transaction.on_commit(
-            lambda: notify(users=users, message=message % {"number": application.number}, url=url)
-        )
+        transaction.on_commit(lambda: notify(users=users, message=message, url=url))
     return referral
 
 

@@ -14,8 +14,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_create_with_history
 
+from assistance.notices import notice
 from assistance.outbox import send_or_leave_for_sweep
 from assistance.services import notify
 from assistance.workdays import WorkdayCalendar
@@ -227,14 +229,17 @@ def check_deliver(*, check_id: int) -> bool:
 
 def _tell_liaisons_of_check(check: DepartmentCheck, reason: str = "") -> None:
     household = check.request.household
-    # Workers have no request language: messages go out in the site's language.
-    message = _("New verification check for a household in %(town)s, due %(deadline)s.") % {
-        "town": household.town,
-        "deadline": check.deadline.isoformat(),
-    }
+    # Stored as a key and arguments: each liaison reads it in their own language.
+    message = notice(
+        gettext_noop("New verification check for a household in %(town)s, due %(deadline)s."),
+        town=household.town,
+        deadline=check.deadline.isoformat(),
+    )
     if reason:
-        message = f"{message} {reason}"
-    subject = _("Verification check due %(deadline)s") % {"deadline": check.deadline.isoformat()}
+        message = notice(gettext_noop("%(message)s %(reason)s"), message=message, reason=reason)
+    subject = notice(
+        gettext_noop("Verification check due %(deadline)s"), deadline=check.deadline.isoformat()
+    )
     url = reverse("verification:check_detail", kwargs={"pk": check.pk})
     notify(users=liaison_users(check.unit_id), message=message, url=url, email_subject=subject)
 
@@ -300,8 +305,10 @@ def _tell_requester(request: VerificationRequest) -> None:
         return
     notify(
         users=[request.requested_by],
-        message=_("Every department has answered verification request %(pk)s.")
-        % {"pk": request.pk},
+        message=notice(
+            gettext_noop("Every department has answered verification request %(pk)s."),
+            pk=request.pk,
+        ),
         url=request.get_absolute_url(),
     )
 
@@ -391,8 +398,10 @@ def check_return(*, actor, check: DepartmentCheck, question: str) -> DepartmentC
     check.question = question.strip()
     check.reply = ""
     save_validated(check, actor)
-    message = _("%(unit)s returned a check with a question.") % {"unit": check.unit.name}
-    subject = _("A department has a question about a verification check")
+    message = notice(
+        gettext_noop("%(unit)s returned a check with a question."), unit=check.unit.name
+    )
+    subject = notice(gettext_noop("A department has a question about a verification check"))
     transaction.on_commit(
         lambda: notify(
             users=[request.requested_by],
@@ -414,8 +423,8 @@ def check_reply(*, actor, check: DepartmentCheck, reply: str) -> DepartmentCheck
     check.reply = reply.strip()
     save_validated(check, actor)
     users = list(liaison_users(check.unit_id))
-    message = _("The office replied to your question on a verification check.")
-    subject = _("The office replied to your question")
+    message = notice(gettext_noop("The office replied to your question on a verification check."))
+    subject = notice(gettext_noop("The office replied to your question"))
     transaction.on_commit(
         lambda: notify(
             users=users, message=message, url=check.get_absolute_url(), email_subject=subject

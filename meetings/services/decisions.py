@@ -8,7 +8,9 @@ from pathlib import PurePath
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from assistance.notices import notice
 from assistance.roles import Role
 from members.models import MemberUnit
 
@@ -80,8 +82,11 @@ def decision_update_post(
         save(decision, actor)
         notify_after_commit(
             users_with_role(Role.OFFICE_CLERK) + users_with_role(Role.OFFICE_DIRECTOR),
-            _("%(unit)s reports a decision done: %(text)s")
-            % {"unit": unit.name, "text": decision.text[:60]},
+            notice(
+                gettext_noop("%(unit)s reports a decision done: %(text)s"),
+                unit=unit.name,
+                text=decision.text[:60],
+            ),
             decision.get_absolute_url(),
         )
     return update
@@ -111,7 +116,10 @@ def decision_send_back(*, actor, decision: Decision, comment: str) -> Decision:
     create(DecisionUpdate(decision=decision, unit=None, author=actor, text=comment.strip()), actor)
     notify_after_commit(
         liaisons_of([decision.lead_unit]),
-        _("The office sent a decision back: %(comment)s") % {"comment": comment.strip()[:100]},
+        notice(
+            gettext_noop("The office sent a decision back: %(comment)s"),
+            comment=comment.strip()[:100],
+        ),
         decision.get_absolute_url(),
     )
     return decision
@@ -137,9 +145,14 @@ def decisions_remind_overdue(*, today: datetime.date | None = None) -> int:
         for decision in overdue:
             notify_after_commit(
                 liaisons_of([decision.lead_unit]),
-                _("A decision your unit leads is overdue (deadline %(date)s): %(text)s")
-                % {"date": decision.deadline.isoformat(), "text": decision.text[:60]},
+                notice(
+                    gettext_noop(
+                        "A decision your unit leads is overdue (deadline %(date)s): %(text)s"
+                    ),
+                    date=decision.deadline.isoformat(),
+                    text=decision.text[:60],
+                ),
                 decision.get_absolute_url(),
-                _("Overdue decision"),
+                notice(gettext_noop("Overdue decision")),
             )
     return len(overdue)

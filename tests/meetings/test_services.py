@@ -661,9 +661,10 @@ def test_the_approved_agenda_is_published_after_commit_to_the_invited_liaisons_o
         assert notified(user) == [message]
     assert notified(stranger) == notified(clerk) == []
     assert sorted(mail.to[0] for mail in mailoutbox) == sorted(u.email for u in invited)
+    # The mails are in the liaisons' language (Chinese unless they chose otherwise).
     for mail in mailoutbox:
-        assert mail.subject == "Meeting: 2026年第一季度协调会议"
-        assert message in mail.body
+        assert mail.subject == "会议通知：2026年第一季度协调会议"
+        assert "2026年第一季度协调会议" in mail.body and "published" not in mail.body
         [(filename, content, mimetype)] = mail.attachments
         assert (filename, mimetype) == ("meeting.ics", "text/calendar")
         content = content.decode() if isinstance(content, bytes) else content
@@ -982,7 +983,7 @@ def test_approved_minutes_circulate_to_the_attending_units_only(
     assert notified(liaison) == notified(other_liaison) == [message]
     assert notified(absent_liaison) == []
     assert sorted(m.to[0] for m in mailoutbox) == sorted([liaison.email, other_liaison.email])
-    assert {m.subject for m in mailoutbox} == {"Minutes for your consent"}
+    assert {m.subject for m in mailoutbox} == {"会议纪要征求意见"}  # the readers' language
 
 
 def test_the_consent_deadline_counts_working_days_across_holidays(
@@ -1266,7 +1267,7 @@ def test_the_office_issues_signed_minutes_to_every_active_member_unit(
         f"{name}@example.invalid"
         for name in ("liaison", "other-liaison", "absent-liaison", "stranger")
     )
-    assert {m.subject for m in mailoutbox} == {"Minutes issued"}
+    assert {m.subject for m in mailoutbox} == {"会议纪要已印发"}  # the readers' language
 
 
 def test_minutes_issued_without_a_report_to_the_government(signed, clerk):
@@ -1495,7 +1496,7 @@ def test_overdue_decisions_remind_their_lead_liaisons_once_a_day(
     )
     assert notified(liaison) == [message]
     assert notified(other_liaison) == []  # it only cooperates on the first
-    assert [(m.to, m.subject) for m in mailoutbox] == [([liaison.email], "Overdue decision")]
+    assert [(m.to, m.subject) for m in mailoutbox] == [([liaison.email], "议定事项逾期提醒")]
     assert reload(first).reminded_on == D(2026, 4, 10)
 
     # The beat runs again the same day: no second reminder.
