@@ -276,6 +276,18 @@ def chases_of(obj) -> list[Chase]:
     )
 
 
+def chases_by_object(model, ids) -> dict[int, list[Chase]]:
+    """The chases of the ``model`` rows ``ids``, newest first, by row: one query for a
+    whole list."""
+    found: dict[int, list[Chase]] = {}
+    rows = Chase.objects.filter(
+        content_type=ContentType.objects.get_for_model(model), object_id__in=list(ids)
+    ).select_related("actor")
+    for chase in rows:
+        found.setdefault(chase.object_id, []).append(chase)
+    return found
+
+
 def chased_today(obj) -> bool:
     return Chase.objects.filter(
         content_type=ContentType.objects.get_for_model(obj),

@@ -21,9 +21,10 @@ from django.utils.translation import gettext_noop
 
 from assistance.idnumbers import birth_date as id_birth_date
 from assistance.idnumbers import normalize_id_number
+from assistance.models import Chase
 from assistance.notices import notice
 from assistance.outbox import send_after_commit
-from assistance.services import notify
+from assistance.services import ChaseRefused, chase_record, notify
 from assistance.workdays import WorkdayCalendar
 from meetings.models import Meeting
 from meetings.services import ItemData, MeetingError, agenda_item_create
@@ -45,7 +46,7 @@ from .base import (
     validate,
 )
 from .models import Application, ApplicationAttachment, ApplicationEvent, ProgramRouting, Referral
-from .permissions import can_act_on_referral, can_receive, can_run_application
+from .permissions import can_act_on_referral, can_receive, can_run_application, is_office
 from .selectors import possible_duplicates as possible_duplicates
 
 DEFAULT_WORKING_DAYS = 10
@@ -476,6 +477,46 @@ def referral_close(*, actor, referral: Referral, result: Outcome) -> Referral:
         url = page_url("intake:application_detail", application.pk)
         transaction.on_commit(lambda: notify(users=users, message=message, url=url))
     return referral
+
+
+@transaction.atomic
+def referral_chase(*, actor, referral: Referral) -> Chase:
+    """The office presses the unit's liaisons (催办) about a referral still with them
+    (waiting to be signed for, or in progress): they are notified, the timeline records
+    it, and the base layer's rule allows it once a day per referral."""
+    require(is_office(actor))
+    application, referral = lock_referral(referral)
+    if not referral.is_active:
+        raise IntakeError(
+            _("Only a referral still with the unit can be chased; this one is %(status)s.")
+            % {"status": referral.get_status_display()}
+        )
+    users = liaison_users(referral.unit_id)
+    if not users:
+        raise IntakeError(
+            _("%(unit)s has no active liaison to notify: call the unit instead.")
+            % {"unit": referral.unit.name}
+        )
+    try:
+        chase = chase_record(actor=actor, obj=referral)
+    except ChaseRefused as refused:
+        raise IntakeError(str(refused)) from None
+    chase.notified = len(users)
+    chase.save(update_fields=["notified"])
+    record_event(application, ApplicationEvent.Kind.CHASED, actor=actor, referral=referral)
+    message = notice(
+        gettext_noop(
+            "The office chases application %(number)s referred to your unit, due %(due)s."
+        ),
+        number=application.number,
+        due=timezone.localtime(referral.deadline).strftime("%Y-%m-%d %H:%M"),
+    )
+    subject = notice(gettext_noop("Chased: a referral is waiting for your unit"))
+    url = page_url("intake:referral_detail", referral.pk)
+    transaction.on_commit(
+        lambda: notify(users=users, message=message, url=url, email_subject=subject)
+    )
+    return chase
 
 
 @transaction.atomic

@@ -27,4 +27,5 @@ urlpatterns = [
     path("referrals/<int:pk>/help-first/", views.help_first, name="referral_help_first"),
     path("referrals/<int:pk>/close/", views.close, name="referral_close"),
     path("referrals/<int:pk>/reroute/", views.reroute, name="referral_reroute"),
+    path("referrals/<int:pk>/chase/", views.chase, name="referral_chase"),
 ]

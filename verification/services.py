@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_create_with_history
 
+from assistance.models import Chase
 from assistance.notices import notice
 from assistance.outbox import send_or_leave_for_sweep
-from assistance.services import notify
+from assistance.services import ChaseRefused, chase_record, notify
 from assistance.workdays import WorkdayCalendar
 from members.models import LeadingGroup, MemberUnit
 
@@ -33,6 +34,7 @@ from .models import (
     VerificationItem,
     VerificationRequest,
 )
+from .permissions import is_office
 from .register import members_without_authorization, save_validated
 
 
@@ -57,6 +59,10 @@ class AuthorizationMissing(VerificationError):
 
 class WrongState(VerificationError):
     """The check or request is no longer in a state that allows the action."""
+
+
+# The reason a chase leaves in a check's history (a key: the history is read in any language).
+CHASED = "chased"
 
 
 # --- Requests and checks --------------------------------------------------------------------
@@ -431,6 +437,55 @@ def check_reply(*, actor, check: DepartmentCheck, reply: str) -> DepartmentCheck
         )
     )
     return check
+
+
+@transaction.atomic
+def check_chase(*, actor, check: DepartmentCheck) -> Chase:
+    """The office presses the unit's liaisons (催办) about a check still waiting for their
+    answer: they are notified, the check's history records it, and the base layer's rule
+    allows it once a day per check (a second chase the same day is refused)."""
+    if not is_office(actor):
+        raise VerificationError(_("Only the office chases a department."))
+    check = (
+        DepartmentCheck.objects.select_for_update(of=("self",))
+        .select_related("unit", "request__household")
+        .get(pk=check.pk)
+    )
+    if check.status != DepartmentCheck.Status.DELIVERED:
+        raise WrongState(
+            _(
+                "Only a check waiting for the department's answer can be chased; this one "
+                "is %(status)s."
+            )
+            % {"status": check.get_status_display()}
+        )
+    users = list(liaison_users(check.unit_id))
+    if not users:
+        raise VerificationError(
+            _("%(unit)s has no active liaison to notify: call the unit instead.")
+            % {"unit": check.unit.name}
+        )
+    try:
+        chase = chase_record(actor=actor, obj=check)
+    except ChaseRefused as refused:
+        raise VerificationError(str(refused)) from None
+    chase.notified = len(users)
+    chase.save(update_fields=["notified"])
+    save_validated(check, actor, reason=CHASED)
+    message = notice(
+        gettext_noop(
+            "The office chases a verification check of your unit for a household in "
+            "%(town)s, due %(deadline)s: please answer it."
+        ),
+        town=check.request.household.town,
+        deadline=check.deadline.isoformat(),
+    )
+    subject = notice(gettext_noop("Chased: a verification check is waiting for your answer"))
+    url = check.get_absolute_url()
+    transaction.on_commit(
+        lambda: notify(users=users, message=message, url=url, email_subject=subject)
+    )
+    return chase
 
 
 @transaction.atomic

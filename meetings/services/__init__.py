@@ -24,6 +24,7 @@ from .agenda import (
 )
 from .base import MeetingError, NotAllowed, WrongState, can_move
 from .decisions import (
+    decision_chase,
     decision_close,
     decision_send_back,
     decision_update_post,
@@ -69,6 +70,7 @@ __all__ = [
     "agenda_publish",
     "attendance_record",
     "can_move",
+    "decision_chase",
     "decision_close",
     "decision_send_back",
     "decision_update_post",

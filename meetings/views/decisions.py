@@ -15,8 +15,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from assistance.services import chases_by_object
 from members.selectors import liaison_unit
 
 from .. import permissions, selectors, services
@@ -40,6 +42,7 @@ def _render_decision(request, pk, *, update_form=None, send_back_form=None):
     follow_up = permissions.can_follow_up(request.user, decision)
     open_ = decision.status != Decision.Status.CLOSED
     selectors.mark_overdue([decision], timezone.localdate())
+    chases = chases_by_object(Decision, [decision.pk]).get(decision.pk, []) if follow_up else []
     return render(
         request,
         "meetings/decision_detail.html",
@@ -56,6 +59,9 @@ def _render_decision(request, pk, *, update_form=None, send_back_form=None):
             "can_close": follow_up and services.can_move(decision, Decision.Status.CLOSED),
             "can_send_back": follow_up and services.can_move(decision, Decision.Status.OPEN),
             "send_back_form": send_back_form or SendBackForm(),
+            "chases": chases,
+            "chased_today": any(c.day == timezone.localdate() for c in chases),
+            "can_chase": follow_up and decision.status == Decision.Status.OPEN,
             "overdue": decision.overdue,
             "days_overdue": decision.days_overdue,
             "staff": is_staff(request.user),
@@ -122,6 +128,28 @@ def decision_close(request, pk):
         lambda: services.decision_close(actor=request.user, decision=decision),
         _("Decision closed."),
     )
+
+
+@require_POST
+def decision_chase(request, pk):
+    """The office chases (催办) the lead unit about a decision in progress: once a day."""
+    permissions.require_office(request.user)
+    decision = get_decision_for_user(request.user, pk)
+    try:
+        chase = services.decision_chase(actor=request.user, decision=decision)
+    except services.MeetingError as error:
+        messages.error(request, error.message)
+        return redirect("meetings:decision_detail", pk=pk)
+    messages.success(
+        request,
+        ngettext(
+            "%(unit)s was chased: %(count)d liaison notified.",
+            "%(unit)s was chased: %(count)d liaisons notified.",
+            chase.notified,
+        )
+        % {"unit": decision.lead_unit.name, "count": chase.notified},
+    )
+    return redirect("meetings:decision_detail", pk=pk)
 
 
 @require_POST

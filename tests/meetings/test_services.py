@@ -1633,3 +1633,37 @@ def test_receipts_progress_and_files_have_history_naming_who(
     services.decision_send_back(actor=director, decision=decision, comment="请补充数据。")
     sent_back = decision.updates.get(unit=None)
     assert [h.history_user for h in sent_back.history.all()] == [director]
+
+
+# --- 催办 of a decision ------------------------------------------------------------------------
+
+
+def test_the_office_chases_an_open_decision_once_a_day(
+    clerk, director, liaison, decision, django_capture_on_commit_callbacks
+):
+    from assistance.models import Chase
+
+    Notification.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        chase = services.decision_chase(actor=clerk, decision=decision)
+    assert (chase.actor, chase.notified) == (clerk, 1)
+    told = Notification.objects.get(user=liaison)
+    with translation.override("zh-hans"):
+        assert told.text.startswith("办公室催办本单位牵头的议定事项")
+    assert decision.history.first().history_change_reason == "chased"
+    with translation.override("en"), pytest.raises(MeetingError) as refused:
+        services.decision_chase(actor=director, decision=decision)
+    assert "already chased today" in refused.value.message
+    assert Chase.objects.count() == 1
+
+
+def test_a_closed_decision_or_a_liaison_cannot_chase(clerk, liaison, decision):
+    from assistance.models import Chase
+
+    with pytest.raises(MeetingError):
+        services.decision_chase(actor=liaison, decision=decision)
+    Decision.objects.filter(pk=decision.pk).update(status=Decision.Status.CLOSED)
+    with translation.override("en"), pytest.raises(MeetingError) as refused:
+        services.decision_chase(actor=clerk, decision=decision)
+    assert "Only a decision in progress" in refused.value.message
+    assert not Chase.objects.exists()

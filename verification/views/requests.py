@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from assistance.services import chases_by_object
 from assistance.workdays import WorkdayCalendar
 
 from .. import permissions, register, selectors, services
@@ -99,7 +100,12 @@ def request_list(request):
 def _render_request_detail(request, verification_request, *, reply_forms=None):
     checks = selectors.request_checks(verification_request)
     reply_forms = reply_forms or {}
+    chases = chases_by_object(DepartmentCheck, [c.pk for c in checks])
+    today = timezone.localdate()
     for check in checks:
+        check.chases = chases.get(check.pk, [])
+        check.chased_today = any(c.day == today for c in check.chases)
+        check.can_chase = check.status == DepartmentCheck.Status.DELIVERED
         if check.status == DepartmentCheck.Status.RETURNED:
             check.reply_form = reply_forms.get(check.pk) or ReplyForm(check=check)
     context = {
@@ -143,6 +149,27 @@ def check_reply(request, pk):
             messages.success(request, _("Reply sent to %(unit)s.") % {"unit": check.unit.name})
             return redirect(verification_request)
     return _render_request_detail(request, verification_request, reply_forms={check.pk: form})
+
+
+@require_POST
+def check_chase(request, pk):
+    """The office chases (催办) a check waiting for its department: once a day."""
+    check = permissions.get_check_for_user(request.user, pk, perm="reply")
+    try:
+        chase = services.check_chase(actor=request.user, check=check)
+    except services.VerificationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(unit)s was chased: %(count)d liaison notified.",
+                "%(unit)s was chased: %(count)d liaisons notified.",
+                chase.notified,
+            )
+            % {"unit": check.unit.name, "count": chase.notified},
+        )
+    return redirect(check.request)
 
 
 @require_http_methods(["GET", "POST"])
