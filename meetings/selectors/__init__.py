@@ -45,8 +45,13 @@ from .minutes import (
     minutes_decisions,
     minutes_page,
 )
+from .work import convened_meetings, convener_work, director_work, liaison_work
 
 __all__ = [
+    "convened_meetings",
+    "convener_work",
+    "director_work",
+    "liaison_work",
     "Figures",
     "MeetingPage",
     "MinutesPage",
