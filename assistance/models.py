@@ -72,6 +72,9 @@ class AccessLog(ChainedEntry):
         "action",
         "path",
     )
+    # The description joins the hash only when there is one (entries written before it
+    # existed keep their hashes).
+    OPTIONAL_CHAIN_FIELDS = ("description",)
 
     class Purpose(models.TextChoices):
         REGISTRATION = "registration", _("Registering or correcting the household")
@@ -102,6 +105,10 @@ class AccessLog(ChainedEntry):
         _("action"), max_length=10, choices=Action.choices, default=Action.VIEW, db_index=True
     )
     path = models.CharField(_("page"), max_length=300, blank=True)
+    # What was seen as a message key and arguments (``assistance.notices``), shown in the
+    # auditor's language; ``object_repr`` keeps it in the site's language, and is all that
+    # entries written before this field have.
+    description = models.JSONField(_("description"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("access log entry")
@@ -112,6 +119,11 @@ class AccessLog(ChainedEntry):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.object_repr}"
+
+    @property
+    def text(self) -> str:
+        """What was seen, in the active (the reader's) language."""
+        return render(self.description, self.object_repr) if self.description else self.object_repr
 
 
 class LoginLog(ChainedEntry):

@@ -22,20 +22,24 @@ def access_log_record(
     user,
     obj,
     purpose: str,
-    description: str,
+    description: "str | Notice",
     path: str = "",
     action: str = AccessLog.Action.VIEW,
 ) -> AccessLog:
     """Record that ``user`` saw (or searched for, downloaded, exported: ``action``)
     personal data of ``obj`` in full, and why. ``description`` names what was seen
-    without the data itself."""
+    without the data itself: a notice (``assistance.notices``), shown in the auditor's
+    language, or plain text."""
     if action not in AccessLog.Action.values:
         raise ValueError(f"Unknown access-log action: {action!r}")
+    with translation.override(settings.LANGUAGE_CODE):
+        text = render(description)
     return AccessLog.objects.create(
         user=user,
         content_type=ContentType.objects.get_for_model(obj),
         object_id=obj.pk,
-        object_repr=description[:200],
+        description=description if is_notice(description) else None,
+        object_repr=text[:200],
         purpose=purpose,
         action=action,
         path=path[:300],

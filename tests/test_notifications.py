@@ -150,3 +150,37 @@ def test_an_item_is_chased_at_most_once_a_day(clerk, director, liaison):
     assert Chase.objects.count() == 1
     chase_record(actor=clerk, obj=director)  # another item: its own day
     assert Chase.objects.count() == 2
+
+
+# --- The access log in the auditor's language ---------------------------------------------------
+
+
+def test_the_access_log_is_shown_in_the_auditors_language(client, clerk, auditor, liaison):
+    from django.core.management import call_command
+
+    from assistance.models import AccessLog
+    from assistance.services import access_log_record
+
+    with translation.override("en"):  # an English-speaking clerk looked
+        access_log_record(
+            user=clerk,
+            obj=liaison,
+            purpose=AccessLog.Purpose.AUDIT,
+            description=notice(
+                gettext_noop("ID number of member #%(pk)s (%(masked)s)"),
+                pk=7,
+                masked="110105********3883",
+            ),
+        )
+    # An entry from before descriptions were kept: its stored text, as written.
+    access_log_record(
+        user=clerk, obj=liaison, purpose=AccessLog.Purpose.AUDIT, description="旧的描述"
+    )
+    client.force_login(auditor)
+    chinese = client.get(reverse("access_log"), headers={"accept-language": "zh-hans"})
+    assert "第 7 号成员的身份证号码（110105********3883）" in chinese.content.decode()
+    assert "旧的描述" in chinese.content.decode()
+    english = client.get(reverse("access_log"), headers={"accept-language": "en"})
+    assert "ID number of member #7 (110105********3883)" in english.content.decode()
+    # The description is part of the hash chain, which still verifies.
+    call_command("verify_log_chain")
