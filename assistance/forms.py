@@ -3,6 +3,7 @@ putting a service's validation errors on a form."""
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 
 
 class BootstrapMixin:
@@ -60,10 +61,10 @@ class NotificationPreferenceForm(BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)
         field = NotificationPreference._meta.get_field
         self.fields["email"] = forms.ChoiceField(
-            label=field("email").verbose_name,
+            label=capfirst(field("email").verbose_name),
             choices=NotificationPreference.Email.choices,
             widget=forms.RadioSelect,
         )
         self.fields["language"] = forms.ChoiceField(
-            label=field("language").verbose_name, choices=field("language").choices
+            label=capfirst(field("language").verbose_name), choices=field("language").choices
         )
