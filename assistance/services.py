@@ -206,7 +206,7 @@ def notifications_email(notification_ids: Sequence[int]) -> int:
     for pk in sorted(notification_ids):
         with transaction.atomic():
             row = (
-                Notification.objects.select_for_update()
+                Notification.objects.select_for_update(of=("self",))
                 .select_related("user", "user__notification_preference")
                 .filter(pk=pk, emailed_at__isnull=True)
                 .first()
