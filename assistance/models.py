@@ -81,6 +81,10 @@ class AccessLog(ChainedEntry):
         VERIFICATION = "verification", _("Answering a verification check")
         REVIEW = "review", _("Reviewing the application")
         AUDIT = "audit", _("Audit")
+        # Stored as keys like the rest (they were once stored as translated text, which
+        # the auditor then read in the writer's language and which did not fit the field).
+        INTAKE_IDENTIFY = "intake_identify", _("Intake: identifying the applicant")
+        INTAKE_FILE = "intake_file", _("Intake: reading an application's file")
 
     class Action(models.TextChoices):
         VIEW = "view", _("Viewed")
