@@ -1667,3 +1667,21 @@ def test_a_closed_decision_or_a_liaison_cannot_chase(clerk, liaison, decision):
         services.decision_chase(actor=clerk, decision=decision)
     assert "Only a decision in progress" in refused.value.message
     assert not Chase.objects.exists()
+
+
+def test_the_decision_page_offers_the_chase_to_the_office_only(
+    client, clerk, liaison, decision, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    url = reverse("meetings:decision_chase", kwargs={"pk": decision.pk})
+    client.force_login(liaison)
+    assert url not in client.get(decision.get_absolute_url()).content.decode()
+    assert client.post(url).status_code == 404
+    client.force_login(clerk)
+    assert url in client.get(decision.get_absolute_url()).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, headers={"accept-language": "zh-hans"}, follow=True)
+    page = response.content.decode()
+    assert "通知了 1 名联络员" in page and 'data-testid="chased-today"' in page
+    assert 'data-testid="chase-record"' in page
