@@ -4,6 +4,7 @@ calendar's admin is the project shell's (``office.admin``): a change to it recou
 verification's deadlines."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import AccessLog
 
@@ -12,13 +13,18 @@ from .models import AccessLog
 class AccessLogAdmin(admin.ModelAdmin):
     """The list only: there is no page to add, change or delete an entry, and no action."""
 
-    list_display = ["at", "user", "action", "purpose", "object_repr", "path"]
+    list_display = ["at", "user", "action", "purpose", "what", "path"]
     list_display_links = None
     list_filter = ["action", "purpose", "at"]
     list_select_related = ["user"]
     search_fields = ["user__username", "user__first_name", "object_repr", "path"]
     date_hierarchy = "at"
     actions = None
+
+    @admin.display(description=_("object"), ordering="object_repr")
+    def what(self, entry):
+        # In the reader's language, whoever's action wrote the entry.
+        return entry.text
 
     def has_add_permission(self, request):
         return False
