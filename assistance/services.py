@@ -125,13 +125,15 @@ def notify(
     message: "str | Notice",
     url: str = "",
     email_subject: "str | Notice" = "",
+    mailed_separately: bool = False,
 ) -> int:
     """An in-app notification for each user and, by a task after commit, an e-mail to
     those with an address who want it (``NotificationPreference``): for a message with an
     ``email_subject``, or for every message if they chose so. ``message`` (and the
     subject) is a notice (``assistance.notices.notice``), rendered in each reader's
     language when shown; plain text is still accepted and shown as written. Messages
-    must carry no personal data in full (mask ID numbers)."""
+    must carry no personal data in full (mask ID numbers). ``mailed_separately``: the
+    caller e-mails these users itself (with an attachment), so no e-mail goes from here."""
     users = list(users)
     if not users:
         return 0
@@ -149,6 +151,8 @@ def notify(
         )
         for user in users
     )
+    if mailed_separately:
+        return len(users)
     preferences = _preferences(users)
     to_mail = [
         row.pk

@@ -184,3 +184,13 @@ def test_the_access_log_is_shown_in_the_auditors_language(client, clerk, auditor
     assert "ID number of member #7 (110105********3883)" in english.content.decode()
     # The description is part of the hash chain, which still verifies.
     call_command("verify_log_chain")
+
+
+def test_a_caller_that_mails_itself_sends_no_second_mail(
+    liaison, mailoutbox, django_capture_on_commit_callbacks
+):
+    NotificationPreference.objects.create(user=liaison, email="all")
+    with django_capture_on_commit_callbacks(execute=True):
+        _send([liaison], mailed_separately=True)
+    assert mailoutbox == []
+    assert Notification.objects.filter(user=liaison).count() == 1

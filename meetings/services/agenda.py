@@ -237,7 +237,8 @@ def agenda_publish(*, meeting_id: int) -> int:
         when=timezone.localtime(meeting.starts_at).strftime("%Y-%m-%d %H:%M"),
         place=meeting.place or "—",
     )
-    notify(users=users, message=message, url=meeting.get_absolute_url())
+    # Each liaison with an address gets the mail below, with the .ics: not a second one.
+    notify(users=users, message=message, url=meeting.get_absolute_url(), mailed_separately=True)
     ics = meeting_ics(meeting)
     for user in users:
         if user.email:

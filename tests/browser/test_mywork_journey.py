@@ -92,6 +92,9 @@ def test_my_work_and_chasing(journey, open_page, lang):
     # The director opens the same request page before the clerk chases.
     director = open_page()
     sign_in(director, "director", lang)
+    director.goto("/")
+    expect(_count(director, "items-review")).to_have_text("0")
+    expect(_count(director, "questions")).to_have_text("0")
     director.goto(journey["request"].get_absolute_url())
 
     clerk.goto(journey["request"].get_absolute_url())
