@@ -79,3 +79,26 @@ def test_a_unit_without_liaison_is_to_be_called(clerk, check, liaison):
         services.check_chase(actor=clerk, check=check)
     assert "no active liaison" in refused.value.message
     assert not Chase.objects.exists()
+
+
+def test_the_office_chases_from_the_overdue_list_and_stays_there(
+    client, clerk, liaison, check, django_capture_on_commit_callbacks
+):
+    import datetime
+
+    from django.utils import timezone
+
+    DepartmentCheck.objects.filter(pk=check.pk).update(
+        deadline=timezone.localdate() - datetime.timedelta(days=3), overdue=True
+    )
+    client.force_login(clerk)
+    overdue = reverse("verification:overdue_list")
+    url = reverse("verification:check_chase", kwargs={"pk": check.pk})
+    assert url in client.get(overdue).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"next": overdue})
+    assert response.status_code == 302 and response["Location"] == overdue
+    assert Notification.objects.filter(user=liaison).count() == 1
+    # Another site as "next" is not followed.
+    response = client.post(url, {"next": "https://example.com/"})
+    assert response["Location"] == check.request.get_absolute_url()

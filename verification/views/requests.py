@@ -14,6 +14,7 @@ from itertools import groupby
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -169,6 +170,9 @@ def check_chase(request, pk):
             )
             % {"unit": check.unit.name, "count": chase.notified},
         )
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)  # the overdue list, where the office chases many
     return redirect(check.request)
 
 
@@ -214,6 +218,11 @@ def overdue_list(request):
     )
     today = timezone.localdate()
     _mark_days_overdue(page.object_list, today)
+    chases = chases_by_object(DepartmentCheck, [c.pk for c in page.object_list])
+    for check in page.object_list:
+        check.chases = chases.get(check.pk, [])
+        check.chased_today = any(c.day == today for c in check.chases)
+        check.can_chase = check.status == DepartmentCheck.Status.DELIVERED
     units = [
         {"unit": unit, "checks": list(rows)}
         for unit, rows in groupby(page.object_list, key=lambda c: c.unit)
