@@ -31,7 +31,7 @@ class WhenFilter(admin.DateFieldListFilter):
 class AccessLogAdmin(admin.ModelAdmin):
     """The list only: there is no page to add, change or delete an entry, and no action."""
 
-    list_display = ["when", "user", "action", "purpose", "object_repr", "path"]
+    list_display = ["when", "user", "action", "purpose", "what", "path"]
     list_display_links = None
     list_filter = ["action", "purpose", ("at", WhenFilter)]
     list_select_related = ["user"]
@@ -42,6 +42,11 @@ class AccessLogAdmin(admin.ModelAdmin):
     @admin.display(description=WHEN_HEADING, ordering="at")
     def when(self, entry):
         return entry.at
+
+    @admin.display(description=_("object"), ordering="object_repr")
+    def what(self, entry):
+        # In the reader's language, whoever's action wrote the entry.
+        return entry.text
 
     def has_add_permission(self, request):
         return False

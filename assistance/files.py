@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404
 from django.utils.cache import patch_cache_control
 
 from .models import AccessLog
+from .notices import Notice
 from .services import access_log_record
 
 
@@ -23,7 +24,7 @@ def file_response(
     filename: str,
     obj,
     purpose: str,
-    description: str,
+    description: "str | Notice",
 ) -> FileResponse:
     """A download of ``field_file`` (a FieldFile) named ``filename``, after recording in
     the access log that ``request.user`` fetched it (``obj``, ``purpose`` and

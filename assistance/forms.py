@@ -4,6 +4,7 @@ empty choice, date inputs, and putting a service's validation errors on a form."
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest
+from django.utils.text import capfirst
 from django.utils.translation import pgettext_lazy
 
 # Django's and the catalogue's placeholders for "nothing chosen", which read as nothing.
@@ -93,3 +94,21 @@ def bad_request(form: forms.BaseForm) -> HttpResponseBadRequest:
     a download (an export) that has no page to show the form on."""
     lines = [str(message) for errors in form.errors.values() for message in errors]
     return HttpResponseBadRequest("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+class NotificationPreferenceForm(BootstrapMixin, forms.Form):
+    """How the user wants to be told (``NotificationPreference``)."""
+
+    def __init__(self, *args, **kwargs):
+        from .models import NotificationPreference
+
+        super().__init__(*args, **kwargs)
+        field = NotificationPreference._meta.get_field
+        self.fields["email"] = forms.ChoiceField(
+            label=capfirst(field("email").verbose_name),
+            choices=NotificationPreference.Email.choices,
+            widget=forms.RadioSelect,
+        )
+        self.fields["language"] = forms.ChoiceField(
+            label=capfirst(field("language").verbose_name), choices=field("language").choices
+        )

@@ -150,6 +150,9 @@ class ChainedEntry(models.Model):
     ``CHAIN_FIELDS`` the fields (attribute names) that the hash covers."""
 
     CHAIN_FIELDS: tuple[str, ...] = ()
+    # Fields added later: hashed only when set, so the entries written before them keep
+    # the hashes they were chained with.
+    OPTIONAL_CHAIN_FIELDS: tuple[str, ...] = ()
 
     prev_hash = models.CharField(max_length=64, editable=False, default="")
     entry_hash = models.CharField(max_length=64, editable=False, default="")
@@ -174,4 +177,8 @@ class ChainedEntry(models.Model):
         raise AppendOnlyError(self._meta.verbose_name_plural)
 
     def chain_values(self) -> dict:
-        return {name: getattr(self, name) for name in self.CHAIN_FIELDS}
+        values = {name: getattr(self, name) for name in self.CHAIN_FIELDS}
+        for name in self.OPTIONAL_CHAIN_FIELDS:
+            if getattr(self, name) is not None:
+                values[name] = getattr(self, name)
+        return values

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .logchain import ChainedEntry
+from .notices import render
 
 
 class CalendarYear(models.Model):
@@ -71,12 +72,19 @@ class AccessLog(ChainedEntry):
         "action",
         "path",
     )
+    # The description joins the hash only when there is one (entries written before it
+    # existed keep their hashes).
+    OPTIONAL_CHAIN_FIELDS = ("description",)
 
     class Purpose(models.TextChoices):
         REGISTRATION = "registration", _("Registering or correcting the household")
         VERIFICATION = "verification", _("Answering a verification check")
         REVIEW = "review", _("Reviewing the application")
         AUDIT = "audit", _("Audit")
+        # Stored as keys like the rest (they were once stored as translated text, which
+        # the auditor then read in the writer's language and which did not fit the field).
+        INTAKE_IDENTIFY = "intake_identify", _("Intake: identifying the applicant")
+        INTAKE_FILE = "intake_file", _("Intake: reading an application's file")
 
     class Action(models.TextChoices):
         VIEW = "view", _("Viewed")
@@ -101,6 +109,10 @@ class AccessLog(ChainedEntry):
         _("action"), max_length=10, choices=Action.choices, default=Action.VIEW, db_index=True
     )
     path = models.CharField(_("page"), max_length=300, blank=True)
+    # What was seen as a message key and arguments (``assistance.notices``), shown in the
+    # auditor's language; ``object_repr`` keeps it in the site's language, and is all that
+    # entries written before this field have.
+    description = models.JSONField(_("description"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("access log entry")
@@ -111,6 +123,11 @@ class AccessLog(ChainedEntry):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.object_repr}"
+
+    @property
+    def text(self) -> str:
+        """What was seen, in the active (the reader's) language."""
+        return render(self.description, self.object_repr) if self.description else self.object_repr
 
 
 class LoginLog(ChainedEntry):
@@ -240,7 +257,15 @@ class Notification(models.Model):
         on_delete=models.CASCADE,
         related_name="notifications",
     )
+    # The text in the site's language when written (what rows written before message keys
+    # existed show); new rows are rendered from the key and arguments in the reader's.
     message = models.CharField(_("message"), max_length=300)
+    message_key = models.TextField(_("message key"), blank=True)
+    message_params = models.JSONField(_("message arguments"), default=dict, blank=True)
+    # The e-mail subject the sender chose (a notice as JSON); empty for no e-mail unless
+    # the reader asked for every notification by e-mail.
+    email_subject = models.JSONField(_("e-mail subject"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
@@ -252,7 +277,86 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["user", "read_at"])]
 
     def __str__(self):
-        return self.message
+        return self.text
+
+    @property
+    def text(self) -> str:
+        """The message in the active language (the reader's), or as stored for old rows."""
+        if not self.message_key:
+            return self.message
+        return render({"msgid": self.message_key, "params": self.message_params}, self.message)
+
+
+class NotificationPreference(models.Model):
+    """How one user wants to be told: in the application always, and by e-mail for the
+    messages the sender marks as needing it (the default), for every message, or never;
+    and in which language the e-mails are written."""
+
+    class Email(models.TextChoices):
+        IMPORTANT = "important", _("Important messages (deadlines, questions, minutes)")
+        ALL = "all", _("Every notification")
+        NONE = "none", _("None: only in the application")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+    )
+    email = models.CharField(
+        _("notifications by e-mail"), max_length=10, choices=Email.choices, default=Email.IMPORTANT
+    )
+    language = models.CharField(
+        _("language of e-mails"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+
+    def __str__(self):
+        return str(self.user)
+
+    def wants_email(self, *, important: bool) -> bool:
+        if self.email == self.Email.NONE:
+            return False
+        return important or self.email == self.Email.ALL
+
+
+class Chase(models.Model):
+    """One 催办: someone in the office pressed a unit about an open item (a check, a
+    referral, a decision) on a day. At most one per item per (Beijing) day, kept in the
+    database by the unique constraint; each app shows them on the item's history."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    subject = GenericForeignKey("content_type", "object_id")
+    day = models.DateField(_("day"))
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("chased by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    notified = models.PositiveIntegerField(_("people notified"), default=0)
+
+    class Meta:
+        verbose_name = _("chase")
+        verbose_name_plural = _("chases")
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "day"], name="one_chase_per_item_per_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.day} #{self.object_id}"
 
 
 # History of accounts (users, their role grants and password changes) for the auditor.

@@ -2,14 +2,19 @@
 events of bulk work, and notifications."""
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.core.mail import send_mass_mail
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
-from .models import AccessLog, AuditEvent, LoginLog, Notification
+from .models import AccessLog, AuditEvent, Chase, LoginLog, Notification, NotificationPreference
+from .notices import Notice, is_notice, render
+from .outbox import send_after_commit
 
 
 def access_log_record(
@@ -17,20 +22,24 @@ def access_log_record(
     user,
     obj,
     purpose: str,
-    description: str,
+    description: "str | Notice",
     path: str = "",
     action: str = AccessLog.Action.VIEW,
 ) -> AccessLog:
     """Record that ``user`` saw (or searched for, downloaded, exported: ``action``)
     personal data of ``obj`` in full, and why. ``description`` names what was seen
-    without the data itself."""
+    without the data itself: a notice (``assistance.notices``), shown in the auditor's
+    language, or plain text."""
     if action not in AccessLog.Action.values:
         raise ValueError(f"Unknown access-log action: {action!r}")
+    with translation.override(settings.LANGUAGE_CODE):
+        text = render(description)
     return AccessLog.objects.create(
         user=user,
         content_type=ContentType.objects.get_for_model(obj),
         object_id=obj.pk,
-        object_repr=description[:200],
+        description=description if is_notice(description) else None,
+        object_repr=text[:200],
         purpose=purpose,
         action=action,
         path=path[:300],
@@ -110,20 +119,186 @@ def audit_event_record(
     )
 
 
-def notify(*, users: Iterable, message: str, url: str = "", email_subject: str = "") -> int:
-    """An in-app notification for each user and, with ``email_subject``, a mail to those
-    with an address. Messages must carry no personal data in full (mask ID numbers)."""
+def notify(
+    *,
+    users: Iterable,
+    message: "str | Notice",
+    url: str = "",
+    email_subject: "str | Notice" = "",
+    mailed_separately: bool = False,
+) -> int:
+    """An in-app notification for each user and, by a task after commit, an e-mail to
+    those with an address who want it (``NotificationPreference``): for a message with an
+    ``email_subject``, or for every message if they chose so. ``message`` (and the
+    subject) is a notice (``assistance.notices.notice``), rendered in each reader's
+    language when shown; plain text is still accepted and shown as written. Messages
+    must carry no personal data in full (mask ID numbers). ``mailed_separately``: the
+    caller e-mails these users itself (with an attachment), so no e-mail goes from here."""
     users = list(users)
-    Notification.objects.bulk_create(
-        Notification(user=user, message=message[:300], url=url) for user in users
+    if not users:
+        return 0
+    key, params = (message["msgid"], message["params"]) if is_notice(message) else ("", {})
+    subject = email_subject if is_notice(email_subject) else (str(email_subject) or None)
+    stored = render(message)[:300]
+    rows = Notification.objects.bulk_create(
+        Notification(
+            user=user,
+            message=stored,
+            message_key=key,
+            message_params=params,
+            email_subject=subject,
+            url=url,
+        )
+        for user in users
     )
-    if email_subject:
-        body = f"{message}\n\n{url}" if url else message
-        send_mass_mail(
-            [
-                (email_subject, body, settings.DEFAULT_FROM_EMAIL, [u.email])
-                for u in users
-                if u.email
-            ]
+    if mailed_separately:
+        return len(users)
+    preferences = _preferences(users)
+    to_mail = [
+        row.pk
+        for row, user in zip(rows, users, strict=True)
+        if user.email and preferences.get(user.pk, _DEFAULT).wants_email(important=bool(subject))
+    ]
+    if to_mail:
+        send_after_commit(
+            "assistance.tasks.notifications_email_task",
+            to_mail,
+            what=f"e-mail of {len(to_mail)} notifications",
         )
     return len(users)
+
+
+_DEFAULT = NotificationPreference()
+
+
+def email_language(user) -> str:
+    """The language ``user`` reads e-mails in (their preference, else the site's)."""
+    preference = NotificationPreference.objects.filter(user=user).only("language").first()
+    return (preference or _DEFAULT).language
+
+
+def notification_preference_get(user) -> NotificationPreference:
+    """The user's preference, or the default one (not saved) if they never chose."""
+    return NotificationPreference.objects.filter(user=user).first() or NotificationPreference(
+        user=user
+    )
+
+
+@transaction.atomic
+def notification_preference_set(*, actor, email: str, language: str) -> NotificationPreference:
+    """Save how ``actor`` wants to be told (their own preference only)."""
+    preference = NotificationPreference.objects.select_for_update().filter(
+        user=actor
+    ).first() or NotificationPreference(user=actor)
+    preference.email, preference.language = email, language
+    preference._history_user = actor
+    preference.full_clean()
+    preference.save()
+    return preference
+
+
+def _preferences(users) -> dict:
+    return {
+        p.user_id: p for p in NotificationPreference.objects.filter(user__in=[u.pk for u in users])
+    }
+
+
+def notifications_email(notification_ids: Sequence[int]) -> int:
+    """E-mail these notifications, each in its reader's language, and mark them e-mailed.
+    Idempotent: a notification already e-mailed (a message sent twice) is skipped."""
+    sent = 0
+    for pk in sorted(notification_ids):
+        with transaction.atomic():
+            row = (
+                Notification.objects.select_for_update(of=("self",))
+                .select_related("user", "user__notification_preference")
+                .filter(pk=pk, emailed_at__isnull=True)
+                .first()
+            )
+            if row is None or not row.user.email:
+                continue
+            preference = getattr(row.user, "notification_preference", None) or _DEFAULT
+            with translation.override(preference.language):
+                body = row.text
+                subject = render(row.email_subject) or gettext("A new notification")
+                if row.url:
+                    body = f"{body}\n\n{_absolute(row.url)}"
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [row.user.email])
+            Notification.objects.filter(pk=row.pk).update(emailed_at=timezone.now())
+            sent += 1
+    return sent
+
+
+def _absolute(url: str) -> str:
+    base = getattr(settings, "SITE_URL", "").rstrip("/")
+    return f"{base}{url}" if base and url.startswith("/") else url
+
+
+# --- Chasing (催办) ------------------------------------------------------------------------
+
+
+class ChaseRefused(Exception):
+    """The item was chased already today."""
+
+
+def chase_record(*, actor, obj) -> Chase:
+    """Record that ``actor`` chased ``obj`` today (Beijing day), or raise ChaseRefused
+    if someone already did: the unit is pressed at most once a day per item. The unique
+    constraint keeps it so when two people press at the same moment. The caller (each
+    app's service) notifies the unit and adds the chase to the item's own history."""
+    content_type = ContentType.objects.get_for_model(obj)
+    today = timezone.localdate()
+    earlier = (
+        Chase.objects.filter(content_type=content_type, object_id=obj.pk, day=today)
+        .select_related("actor")
+        .first()
+    )
+    if earlier is None:
+        try:
+            with transaction.atomic():
+                return Chase.objects.create(
+                    content_type=content_type, object_id=obj.pk, day=today, actor=actor
+                )
+        except IntegrityError:
+            earlier = Chase.objects.select_related("actor").get(
+                content_type=content_type, object_id=obj.pk, day=today
+            )
+    raise ChaseRefused(
+        gettext(
+            "This was already chased today (%(time)s, by %(name)s). "
+            "It can be chased again tomorrow."
+        )
+        % {
+            "time": timezone.localtime(earlier.at).strftime("%H:%M"),
+            "name": earlier.actor.get_full_name() or earlier.actor.get_username(),
+        }
+    )
+
+
+def chases_of(obj) -> list[Chase]:
+    """Every chase of ``obj``, newest first, with who chased."""
+    return list(
+        Chase.objects.filter(
+            content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
+        ).select_related("actor")
+    )
+
+
+def chases_by_object(model, ids) -> dict[int, list[Chase]]:
+    """The chases of the ``model`` rows ``ids``, newest first, by row: one query for a
+    whole list."""
+    found: dict[int, list[Chase]] = {}
+    rows = Chase.objects.filter(
+        content_type=ContentType.objects.get_for_model(model), object_id__in=list(ids)
+    ).select_related("actor")
+    for chase in rows:
+        found.setdefault(chase.object_id, []).append(chase)
+    return found
+
+
+def chased_today(obj) -> bool:
+    return Chase.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=obj.pk,
+        day=timezone.localdate(),
+    ).exists()

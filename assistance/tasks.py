@@ -1,10 +1,23 @@
 """Tasks of the base layer: the outbox sweep."""
 
+import smtplib
+
 from celery import shared_task
 
-from . import outbox
+from . import outbox, services
 
 
 @shared_task(acks_late=True)
 def outbox_resend_task() -> int:
     return outbox.outbox_resend()
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(smtplib.SMTPException, ConnectionError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def notifications_email_task(notification_ids: list[int]) -> int:
+    """E-mail these notifications; already e-mailed ones are skipped (idempotent)."""
+    return services.notifications_email(notification_ids)

@@ -9,11 +9,13 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.i18n import set_language as django_set_language
 
 from . import account_changes as account_log
+from . import services
+from .forms import NotificationPreferenceForm
 from .localtime import zone_name
 from .models import AccessLog, AuditEvent, HistoricalUser, LoginLog, Notification
 from .roles import Role, has_role
@@ -48,6 +50,28 @@ def notification_list(request):
     page = Paginator(notifications.order_by("-created_at", "-pk"), NOTIFICATIONS_PAGE_SIZE)
     page = page.get_page(request.GET.get("page"))
     return render(request, "assistance/notification_list.html", {"page": page})
+
+
+def notification_preferences(request):
+    """The user's own choice: notifications by e-mail (important ones, all, none) and the
+    language of those e-mails. Without an e-mail address on the account nothing is sent,
+    and the page says so."""
+    preference = services.notification_preference_get(request.user)
+    if request.method == "POST":
+        form = NotificationPreferenceForm(request.POST)
+        if form.is_valid():
+            services.notification_preference_set(actor=request.user, **form.cleaned_data)
+            messages.success(request, gettext("Your notification preferences are saved."))
+            return redirect("notification_preferences")
+        status = 400
+    else:
+        form = NotificationPreferenceForm(
+            initial={"email": preference.email, "language": preference.language}
+        )
+        status = 200
+    return render(
+        request, "assistance/notification_preferences.html", {"form": form}, status=status
+    )
 
 
 # --- The auditors' logs ----------------------------------------------------------------------

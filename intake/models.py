@@ -329,6 +329,7 @@ class ApplicationEvent(models.Model):
         ANSWERED = "answered", _("Answered")
         ON_AGENDA = "on_agenda", _("Put on a meeting's agenda")
         OVERDUE = "overdue", _("Overdue")
+        CHASED = "chased", _("Chased")
 
     application = models.ForeignKey(
         Application,

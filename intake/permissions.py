@@ -10,10 +10,12 @@ applications and their timelines. Everyone else gets 404, never a hint that it e
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import FileResponse, Http404
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from assistance.files import file_response
 from assistance.idnumbers import mask_id_number
+from assistance.models import AccessLog
+from assistance.notices import notice
 from assistance.roles import Role, has_role
 from assistance.services import access_log_record
 from members.models import Liaison, MemberUnit
@@ -181,8 +183,10 @@ def reveal_id_number(user, application: Application, *, path: str = "") -> str:
     access_log_record(
         user=user,
         obj=application,
-        purpose=_("Intake: identifying the applicant"),
-        description=_("ID number of the applicant of %(number)s") % {"number": application.number},
+        purpose=AccessLog.Purpose.INTAKE_IDENTIFY,
+        description=notice(
+            gettext_noop("ID number of the applicant of %(number)s"), number=application.number
+        ),
         path=path,
     )
     return application.applicant_id_number
@@ -196,9 +200,12 @@ def attachment_response(request, attachment: ApplicationAttachment) -> FileRespo
         attachment.file,
         filename=attachment.name,
         obj=attachment.application,
-        purpose=_("Intake: reading an application's file"),
-        description=_("File %(name)s of %(number)s")
-        % {"name": attachment.name, "number": attachment.application.number},
+        purpose=AccessLog.Purpose.INTAKE_FILE,
+        description=notice(
+            gettext_noop("File %(name)s of %(number)s"),
+            name=attachment.name,
+            number=attachment.application.number,
+        ),
     )
 
 

@@ -134,3 +134,24 @@ def linkable_requests(referral: Referral):
     return VerificationRequest.objects.filter(household_id=household_id).order_by(
         "-submitted_at", "-pk"
     )
+
+
+# --- What waits, for the "my work" home -------------------------------------------------------
+
+
+def office_work() -> dict:
+    """For the office: applications whose every referral is closed and that wait for the
+    answer to the applicant, and referrals past their deadline. Two queries."""
+    to_answer = Application.objects.filter(status=Application.Status.CLOSED).count()
+    overdue = Referral.objects.filter(status__in=Referral.ACTIVE_STATUSES, overdue=True).count()
+    return {"applications_to_answer": to_answer, "referrals_overdue": overdue}
+
+
+def liaison_work(referrals: QuerySet[Referral]) -> dict:
+    """Of a liaison's ``referrals`` (from the gateway): those to sign for, those in
+    progress, and how many of them are overdue. One query."""
+    return referrals.aggregate(
+        to_sign=Count("pk", filter=Q(status=Referral.Status.PENDING)),
+        in_progress=Count("pk", filter=Q(status=Referral.Status.IN_PROGRESS)),
+        overdue=Count("pk", filter=Q(status__in=Referral.ACTIVE_STATUSES, overdue=True)),
+    )

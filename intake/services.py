@@ -1,6 +1,7 @@
-"""Writes and rules of intake: receiving (or refusing) an application, referring it to
-units, each unit signing for, returning, reporting on and closing its referral, the office
-re-routing a returned one, answering the applicant and putting a case on a meeting's agenda.
+"""Writes and rules of intake: receiving (or refusing) an application (``intake.receiving``,
+re-exported here), referring it to units, each unit signing for, returning, reporting on and
+closing its referral, the office chasing and re-routing, answering the applicant and
+putting a case on a meeting's agenda.
 
 Every service runs in one transaction and locks the application row first (then the
 referral), so two units closing their referrals at once close the application exactly
@@ -10,24 +11,24 @@ anything changes. Work for the units' workers is sent by task name after the com
 """
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from assistance.idnumbers import birth_date as id_birth_date
-from assistance.idnumbers import normalize_id_number
+from assistance.models import Chase
+from assistance.notices import notice
 from assistance.outbox import send_after_commit
-from assistance.services import notify
+from assistance.services import ChaseRefused, chase_record, notify
 from assistance.workdays import WorkdayCalendar
 from meetings.models import Meeting
 from meetings.services import ItemData, MeetingError, agenda_item_create
-from members.models import AssistanceProgram, LeadingGroup, MemberUnit
-from verification.models import Household
+from members.models import AssistanceProgram, MemberUnit
 from verification.register import MemberData as MemberData
 
 from .base import (
@@ -42,172 +43,19 @@ from .base import (
     require,
     require_text,
     save,
-    validate,
 )
 from .households import NewHousehold as NewHousehold
-from .households import check_registered, register_new
-from .models import Application, ApplicationAttachment, ApplicationEvent, ProgramRouting, Referral
-from .permissions import can_act_on_referral, can_receive, can_run_application
+from .models import Application, ApplicationEvent, ProgramRouting, Referral
+from .permissions import can_act_on_referral, can_run_application, is_office
+from .receiving import ApplicationData as ApplicationData
+from .receiving import application_attach as application_attach
+from .receiving import application_receive as application_receive
+from .receiving import application_refuse as application_refuse
 from .selectors import possible_duplicates as possible_duplicates
 
 DEFAULT_WORKING_DAYS = 10
 DEFAULT_URGENT_HOURS = 24
 DELIVER_TASK = "intake.tasks.referral_deliver_task"
-NUMBER_ATTEMPTS = 5
-
-
-# --- Receiving --------------------------------------------------------------------------------
-
-
-@dataclass
-class ApplicationData:
-    office: LeadingGroup
-    channel: str
-    applicant_name: str
-    hardship: str
-    applicant_id_number: str = ""
-    applicant_birth_date: datetime.date | None = None
-    phone: str = ""
-    address: str = ""
-    town: str = ""
-    requested: str = ""
-    urgent: bool = False
-    household: Household | None = None
-    new_household: NewHousehold | None = None
-    programs: list = field(default_factory=list)
-    received_at: datetime.datetime | None = None
-
-    def applicant(self) -> dict:
-        return {
-            "id_number": self.applicant_id_number,
-            "name": self.applicant_name,
-            "birth_date": self.applicant_birth_date,
-        }
-
-
-def _next_number(year: int) -> str:
-    prefix = f"SQ{year}"
-    last = (
-        Application.objects.filter(number__startswith=prefix)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    sequence = int(last[len(prefix) :]) + 1 if last else 1
-    return f"{prefix}{sequence:06d}"
-
-
-def _household(*, actor, data: ApplicationData, status) -> Household | None:
-    """The household the application is filed under: one of the register (checked), a
-    new one registered now (only for an accepted application), or none."""
-    if data.household is not None and data.new_household is not None:
-        raise IntakeError(_("Choose a household of the register or a new one, not both."))
-    if data.household is not None:
-        return check_registered(data.household, office=data.office, applicant=data.applicant())
-    if data.new_household is not None and status == Application.Status.RECEIVED:
-        return register_new(
-            actor=actor,
-            office=data.office,
-            applicant=data.applicant(),
-            address=data.address,
-            town=data.town,
-            new=data.new_household,
-        )
-    return None
-
-
-def _new_application(*, actor, data: ApplicationData, status) -> Application:
-    if not data.applicant_id_number and not data.urgent:
-        raise IntakeError(_("Enter the applicant's ID number (only an urgent case may lack one)."))
-    household = _household(actor=actor, data=data, status=status)
-    received_at = data.received_at or timezone.now()
-    birth = data.applicant_birth_date
-    if data.applicant_id_number and birth is None:
-        try:
-            birth = id_birth_date(normalize_id_number(data.applicant_id_number))
-        except ValueError:
-            birth = None  # full_clean below says what is wrong with the number
-    application = Application(
-        office=data.office,
-        channel=data.channel,
-        received_at=received_at,
-        received_by=actor,
-        household=household,
-        applicant_name=data.applicant_name.strip(),
-        applicant_id_number=data.applicant_id_number,
-        applicant_birth_date=birth,
-        phone=data.phone,
-        address=data.address,
-        town=data.town,
-        hardship=data.hardship,
-        requested=data.requested,
-        urgent=data.urgent,
-        status=status,
-    )
-    validate(application, exclude=["number"])
-    _save_numbered(application, actor, timezone.localtime(received_at).year)
-    application.programs.set(data.programs)
-    return application
-
-
-def _save_numbered(application: Application, actor, year: int) -> None:
-    """Save with the next free number of the year. Numbers run across every office, so two
-    clerks may draw the same one at once: the unique constraint refuses the second, which
-    draws again."""
-    application._history_user = actor
-    for attempt in range(NUMBER_ATTEMPTS):
-        application.number = _next_number(year)
-        try:
-            with transaction.atomic():
-                application.save(force_insert=True)
-            return
-        except IntegrityError:
-            if attempt == NUMBER_ATTEMPTS - 1:
-                raise
-
-
-@transaction.atomic
-def application_receive(*, actor, data: ApplicationData, files=()) -> Application:
-    """Receive an application (受理): numbered SQ<year><6 digits>, on the timeline, with the
-    papers handed in (already checked by their content, ``assistance.uploads``)."""
-    require(can_receive(actor))
-    application = _new_application(actor=actor, data=data, status=Application.Status.RECEIVED)
-    _attach(application, actor, files)
-    record_event(application, ApplicationEvent.Kind.RECEIVED, actor=actor)
-    return application
-
-
-@transaction.atomic
-def application_refuse(*, actor, data: ApplicationData, reason: str, files=()) -> Application:
-    """Record an application that is not accepted (不予受理), with the reason the notice
-    gives the applicant."""
-    require(can_receive(actor))
-    reason = require_text(reason, _("Give the reason for not accepting the application."))
-    application = _new_application(actor=actor, data=data, status=Application.Status.REFUSED)
-    application.refusal_reason = reason
-    save(application, actor)
-    _attach(application, actor, files)
-    record_event(application, ApplicationEvent.Kind.REFUSED, actor=actor, text=reason)
-    return application
-
-
-@transaction.atomic
-def application_attach(*, actor, application: Application, files=()) -> list:
-    """Add files (already checked by their content, ``assistance.uploads``) to an open
-    application."""
-    application = lock_application(application)
-    require(can_run_application(actor, application))
-    return _attach(application, actor, files)
-
-
-def _attach(application: Application, actor, files) -> list:
-    saved = []
-    for upload in files:
-        attachment = ApplicationAttachment(
-            application=application, file=upload, name=upload.name[:200], uploaded_by=actor
-        )
-        saved.append(save(attachment, actor))
-    return saved
 
 
 # --- Referring --------------------------------------------------------------------------------
@@ -331,10 +179,11 @@ def referral_deliver(*, referral_id: int) -> bool:
         referral.save(update_fields=["delivered_at"])
         record_event(referral.application, ApplicationEvent.Kind.DELIVERED, referral=referral)
         users = liaison_users(referral.unit_id)
-        message = _("Application %(number)s was referred to your unit; due %(due)s.") % {
-            "number": referral.application.number,
-            "due": timezone.localtime(referral.deadline).strftime("%Y-%m-%d %H:%M"),
-        }
+        message = notice(
+            gettext_noop("Application %(number)s was referred to your unit; due %(due)s."),
+            number=referral.application.number,
+            due=timezone.localtime(referral.deadline).strftime("%Y-%m-%d %H:%M"),
+        )
         url = page_url("intake:referral_detail", referral.pk)
         transaction.on_commit(lambda: notify(users=users, message=message, url=url))
     return True
@@ -377,10 +226,11 @@ def referral_return(*, actor, referral: Referral, reason: str) -> Referral:
         application, ApplicationEvent.Kind.RETURNED, actor=actor, referral=referral, text=reason
     )
     url = page_url("intake:application_detail", application.pk)
-    message = _("%(unit)s returned its referral of application %(number)s.") % {
-        "unit": referral.unit.name,
-        "number": application.number,
-    }
+    message = notice(
+        gettext_noop("%(unit)s returned its referral of application %(number)s."),
+        unit=referral.unit.name,
+        number=application.number,
+    )
     users = list(get_user_model().objects.filter(pk=application.received_by_id)) + directors()
     transaction.on_commit(lambda: notify(users=set(users), message=message, url=url))
     return referral
@@ -501,13 +351,56 @@ def referral_close(*, actor, referral: Referral, result: Outcome) -> Referral:
         move(application, Application.Status.CLOSED)
         save(application, actor)
         record_event(application, ApplicationEvent.Kind.CLOSED, actor=actor)
-        message = _("Every referral of application %(number)s is closed: answer the applicant.")
+        message = notice(
+            gettext_noop(
+                "Every referral of application %(number)s is closed: answer the applicant."
+            ),
+            number=application.number,
+        )
         users = list(get_user_model().objects.filter(pk=application.received_by_id))
         url = page_url("intake:application_detail", application.pk)
-        transaction.on_commit(
-            lambda: notify(users=users, message=message % {"number": application.number}, url=url)
-        )
+        transaction.on_commit(lambda: notify(users=users, message=message, url=url))
     return referral
+
+
+@transaction.atomic
+def referral_chase(*, actor, referral: Referral) -> Chase:
+    """The office presses the unit's liaisons (催办) about a referral still with them
+    (waiting to be signed for, or in progress): they are notified, the timeline records
+    it, and the base layer's rule allows it once a day per referral."""
+    require(is_office(actor))
+    application, referral = lock_referral(referral)
+    if not referral.is_active:
+        raise IntakeError(
+            _("Only a referral still with the unit can be chased; this one is %(status)s.")
+            % {"status": referral.get_status_display()}
+        )
+    users = liaison_users(referral.unit_id)
+    if not users:
+        raise IntakeError(
+            _("%(unit)s has no active liaison to notify: call the unit instead.")
+            % {"unit": referral.unit.name}
+        )
+    try:
+        chase = chase_record(actor=actor, obj=referral)
+    except ChaseRefused as refused:
+        raise IntakeError(str(refused)) from None
+    chase.notified = len(users)
+    chase.save(update_fields=["notified"])
+    record_event(application, ApplicationEvent.Kind.CHASED, actor=actor, referral=referral)
+    message = notice(
+        gettext_noop(
+            "The office chases application %(number)s referred to your unit, due %(due)s."
+        ),
+        number=application.number,
+        due=timezone.localtime(referral.deadline).strftime("%Y-%m-%d %H:%M"),
+    )
+    subject = notice(gettext_noop("Chased: a referral is waiting for your unit"))
+    url = page_url("intake:referral_detail", referral.pk)
+    transaction.on_commit(
+        lambda: notify(users=users, message=message, url=url, email_subject=subject)
+    )
+    return chase
 
 
 @transaction.atomic

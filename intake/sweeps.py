@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from assistance.notices import notice
 from assistance.services import notify
 
 from .base import directors, liaison_users, record_event
@@ -57,10 +58,12 @@ def _remind(referrals: list) -> None:
         by_unit.setdefault(referral.unit_id, []).append(referral)
     for unit_id, items in by_unit.items():
         numbers = ", ".join(r.application.number for r in items)
-        message = _("Overdue referrals of your unit: %(numbers)s.") % {"numbers": numbers}
+        message = notice(
+            gettext_noop("Overdue referrals of your unit: %(numbers)s."), numbers=numbers
+        )
         users = liaison_users(unit_id)
         transaction.on_commit(lambda u=users, m=message: notify(users=u, message=m))
     if referrals:
-        message = _("%(count)d referrals are overdue.") % {"count": len(referrals)}
+        message = notice(gettext_noop("%(count)d referrals are overdue."), count=len(referrals))
         office = directors()
         transaction.on_commit(lambda: notify(users=office, message=message))

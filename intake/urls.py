@@ -32,4 +32,5 @@ urlpatterns = [
         views.link_verification,
         name="referral_link_verification",
     ),
+    path("referrals/<int:pk>/chase/", views.chase, name="referral_chase"),
 ]

@@ -42,5 +42,6 @@ urlpatterns = [
     path("decisions/<int:pk>/", views.decision_detail, name="decision_detail"),
     path("decisions/<int:pk>/update/", views.decision_update, name="decision_update"),
     path("decisions/<int:pk>/close/", views.decision_close, name="decision_close"),
+    path("decisions/<int:pk>/chase/", views.decision_chase, name="decision_chase"),
     path("decisions/<int:pk>/send-back/", views.decision_send_back, name="decision_send_back"),
 ]

@@ -42,6 +42,11 @@ urlpatterns = [
     path("performance/", include("performance.urls")),
     path("reports/", include("reporting.urls")),
     path("notifications/", views.notification_list, name="notifications"),
+    path(
+        "notifications/preferences/",
+        views.notification_preferences,
+        name="notification_preferences",
+    ),
     path("access-log/", views.access_log, name="access_log"),
     path("access-log/export.xlsx", views.access_log_xlsx, name="access_log_xlsx"),
     path("accounts/changes/", views.account_changes, name="account_changes"),

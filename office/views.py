@@ -7,6 +7,8 @@ from members import selectors as member_selectors
 from verification import selectors as verification_selectors
 from verification.sweeps import provisional_deadline_years
 
+from .work import work_for
+
 # Roles whose home page lists the units that still have to name a liaison.
 ROLES_FOLLOWING_LIAISONS = {Role.ADMINISTRATOR, Role.CONVENER, Role.OFFICE_DIRECTOR}
 
@@ -27,5 +29,6 @@ def home(request):
         context["checks"] = verification_selectors.liaison_summary(request.user)
     elif role == Role.ADMINISTRATOR:
         context["provisional_years"] = provisional_deadline_years()
+    context["work"] = work_for(role, request.user, context)
     template = f"office/home_{role}.html" if role else "office/home_none.html"
     return render(request, template, context)

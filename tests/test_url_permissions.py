@@ -111,6 +111,10 @@ URLS: dict[str, list[Case]] = {
         Case(ALL, methods=BOTH, public=True, data=lambda w: {"language": "en", "next": "/"})
     ],
     "notifications": [Case(SIGNED_IN, methods=BOTH)],
+    # Each user's own preferences: nobody reaches another's.
+    "notification_preferences": [
+        Case(SIGNED_IN, methods=BOTH, data=lambda w: {"email": "all", "language": "en"})
+    ],
     "access_log": [Case(frozenset({"auditor"}))],
     "access_log_xlsx": [Case(frozenset({"auditor"}))],
     "account_changes": [Case(frozenset({"auditor"}))],
@@ -171,6 +175,7 @@ URLS: dict[str, list[Case]] = {
     "verification:request_report": [Case(OFFICE, pk("request"))],
     "verification:request_report_docx": [Case(OFFICE, pk("request"))],
     "verification:request_report_xlsx": [Case(OFFICE, pk("request"))],
+    "verification:check_chase": [Case(OFFICE, pk("check"), POST)],
     "verification:check_reply": [
         Case(OFFICE, pk("check"), POST, data=lambda w: {"reply": "已补充材料。"})
     ],
@@ -264,6 +269,7 @@ URLS: dict[str, list[Case]] = {
         Case(STAFF | LIAISON, pk("decision"), POST, data=lambda w: {"text": "继续推进。"})
     ],
     "meetings:decision_close": [Case(STAFF | LIAISON, pk("decision"), POST)],
+    "meetings:decision_chase": [Case(OFFICE, pk("decision"), POST)],
     "meetings:decision_send_back": [
         Case(STAFF | LIAISON, pk("decision"), POST, data=lambda w: {"comment": "请补充材料。"})
     ],
@@ -327,6 +333,7 @@ URLS: dict[str, list[Case]] = {
     "reporting:report_return": [
         Case(OFFICE, pk("submitted_report"), POST, data=lambda w: {"comment": "请核实。"})
     ],
+    "intake:referral_chase": [Case(OFFICE, pk("referral"), POST)],
 }
 
 

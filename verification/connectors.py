@@ -20,10 +20,11 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import gettext_noop, pgettext
 from openpyxl import load_workbook
 
 from assistance.idnumbers import normalize_id_number, validate_id_number
+from assistance.notices import notice
 from assistance.outbox import send_or_leave_for_sweep
 from assistance.services import notify
 from members.models import MemberUnit
@@ -315,18 +316,24 @@ def _write_records(snapshot: RegistrySnapshot, rows: list[Row]) -> None:
 def tell_uploader(snapshot: RegistrySnapshot) -> None:
     """Tell the liaison who uploaded the extract how its check ended."""
     if snapshot.status == RegistrySnapshot.Status.IMPORTED:
-        message = _(
-            "Your registry extract of %(date)s was imported (%(rows)d rows): it now answers "
-            "your unit's checks."
-        ) % {"date": snapshot.taken_on.isoformat(), "rows": snapshot.row_count}
+        message = notice(
+            gettext_noop(
+                "Your registry extract of %(date)s was imported (%(rows)d rows): it now "
+                "answers your unit's checks."
+            ),
+            date=snapshot.taken_on.isoformat(),
+            rows=snapshot.row_count,
+        )
     else:
-        message = ngettext(
-            "Your registry extract of %(date)s was refused (%(count)d problem) and nothing "
-            "was imported: see the line to fix.",
-            "Your registry extract of %(date)s was refused (%(count)d problems) and nothing "
-            "was imported: see the lines to fix.",
-            snapshot.error_count,
-        ) % {"date": snapshot.taken_on.isoformat(), "count": snapshot.error_count}
+        # One form for any count: the reader's plural rules are not known when it is stored.
+        message = notice(
+            gettext_noop(
+                "Your registry extract of %(date)s was refused and nothing was imported. "
+                "Problems found: %(count)d; see the lines to fix."
+            ),
+            date=snapshot.taken_on.isoformat(),
+            count=snapshot.error_count,
+        )
     notify(
         users=[snapshot.uploaded_by],
         message=message,

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import FileResponse, Http404
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from assistance.files import file_response
 from assistance.idnumbers import mask_id_number
 from assistance.models import AccessLog
+from assistance.notices import notice
 from assistance.roles import Role, has_role
 from assistance.services import access_log_record
 from members.models import Liaison, MemberUnit
@@ -178,7 +178,9 @@ def search_households_by_id(user, households: QuerySet, number: str, *, path: st
     found = households.filter(
         Exists(HouseholdMember.objects.filter(household=OuterRef("pk"), id_number=number))
     )
-    description = _("Search by full ID number %(masked)s") % {"masked": mask_id_number(number)}
+    description = notice(
+        gettext_noop("Search by full ID number %(masked)s"), masked=mask_id_number(number)
+    )
     ids = list(found.values_list("pk", flat=True)[:ID_SEARCH_LOGGED])
     for subject in list(Household.objects.filter(pk__in=ids)) or [user]:
         access_log_record(
@@ -202,8 +204,11 @@ def reveal_member_ids(user, members, *, purpose: str, path: str) -> str:
             user=user,
             obj=member,
             purpose=purpose,
-            description=_("ID number of member #%(pk)s (%(masked)s)")
-            % {"pk": member.pk, "masked": member.masked_id},
+            description=notice(
+                gettext_noop("ID number of member #%(pk)s (%(masked)s)"),
+                pk=member.pk,
+                masked=member.masked_id,
+            ),
             path=path,
         )
     return AccessLog.Purpose(purpose).label
@@ -229,14 +234,15 @@ def open_check(user, check: DepartmentCheck, members, *, path: str) -> CheckAcce
             user=user,
             obj=check.request.household,
             purpose=AccessLog.Purpose.VERIFICATION,
-            description=_(
-                "ID numbers of the members of household #%(household)s on check %(pk)s (%(ids)s)"
-            )
-            % {
-                "household": check.request.household_id,
-                "pk": check.pk,
-                "ids": ", ".join(m.masked_id for m in members),
-            },
+            description=notice(
+                gettext_noop(
+                    "ID numbers of the members of household #%(household)s on check %(pk)s "
+                    "(%(ids)s)"
+                ),
+                household=check.request.household_id,
+                pk=check.pk,
+                ids=", ".join(m.masked_id for m in members),
+            ),
             path=path,
         )
     return CheckAccess(answers=answers, full_ids=full_ids, office=is_office(user))
@@ -254,8 +260,11 @@ def download_authorization_scan(request, pk) -> FileResponse:
         filename=f"authorization-{authorization.pk}.{suffix}",
         obj=authorization,
         purpose=AccessLog.Purpose.REVIEW,
-        description=_("Authorisation scan of member #%(pk)s (%(masked)s)")
-        % {"pk": member.pk, "masked": member.masked_id},
+        description=notice(
+            gettext_noop("Authorisation scan of member #%(pk)s (%(masked)s)"),
+            pk=member.pk,
+            masked=member.masked_id,
+        ),
     )
 
 
@@ -271,20 +280,24 @@ def download_snapshot(request, pk) -> FileResponse:
         f"-{snapshot.pk}.{suffix}",
         obj=snapshot,
         purpose=AccessLog.Purpose.VERIFICATION,
-        description=_("Registry snapshot #%(pk)s of %(unit)s (extract of %(date)s)")
-        % {"pk": snapshot.pk, "unit": snapshot.unit.name, "date": snapshot.taken_on.isoformat()},
+        description=notice(
+            gettext_noop("Registry snapshot #%(pk)s of %(unit)s (extract of %(date)s)"),
+            pk=snapshot.pk,
+            unit=snapshot.unit.name,
+            date=snapshot.taken_on.isoformat(),
+        ),
     )
 
 
 # How each read of a report is described in the access log, and as what action.
 _REPORT_READS = {
-    "": (gettext_lazy("Verification report of request #%(pk)s"), AccessLog.Action.VIEW),
+    "": (gettext_noop("Verification report of request #%(pk)s"), AccessLog.Action.VIEW),
     "docx": (
-        gettext_lazy("Verification report of request #%(pk)s (Word export)"),
+        gettext_noop("Verification report of request #%(pk)s (Word export)"),
         AccessLog.Action.EXPORT,
     ),
     "xlsx": (
-        gettext_lazy("Verification report of request #%(pk)s (Excel export)"),
+        gettext_noop("Verification report of request #%(pk)s (Excel export)"),
         AccessLog.Action.EXPORT,
     ),
 }
@@ -301,7 +314,7 @@ def read_report(user, pk, *, path: str, export: str = "") -> Report:
         user=user,
         obj=verification_request,
         purpose=AccessLog.Purpose.REVIEW,
-        description=str(what) % {"pk": verification_request.pk},
+        description=notice(what, pk=verification_request.pk),
         path=path,
         action=action,
     )
@@ -317,7 +330,9 @@ def read_batch_changes(user, pk, *, path: str) -> tuple[VerificationBatch, Batch
         user=user,
         obj=batch,
         purpose=AccessLog.Purpose.REVIEW,
-        description=_("Changes since the previous verification, batch #%(pk)s") % {"pk": batch.pk},
+        description=notice(
+            gettext_noop("Changes since the previous verification, batch #%(pk)s"), pk=batch.pk
+        ),
         path=path,
     )
     return batch, changes
@@ -332,8 +347,11 @@ def export_household_ids(user, *, purpose: str, count: int, filters: str, path: 
         user=user,
         obj=user,
         purpose=purpose,
-        description=_("Household list exported with full ID numbers: %(count)d (%(filters)s)")
-        % {"count": count, "filters": filters or "—"},
+        description=notice(
+            gettext_noop("Household list exported with full ID numbers: %(count)d (%(filters)s)"),
+            count=count,
+            filters=filters or "—",
+        ),
         path=path,
         action=AccessLog.Action.EXPORT,
     )

@@ -14,6 +14,7 @@ from django.db.models import (
     Count,
     Exists,
     IntegerField,
+    Max,
     Min,
     OuterRef,
     Prefetch,
@@ -57,6 +58,67 @@ def office_summary() -> dict:
         status=VerificationRequest.Status.SUBMITTED
     ).count()
     return {"under_way": under_way, **checks}
+
+
+def due_for_recheck(households: QuerySet[Household], today: datetime.date) -> QuerySet[Household]:
+    """The re-check rule: ``households`` whose last completed verification is older than
+    a year (six months with irregular income), or that were never verified."""
+    return households.annotate(
+        last_verified=Max(
+            "requests__completed_at",
+            filter=Q(requests__status=VerificationRequest.Status.COMPLETED),
+        )
+    ).filter(
+        Q(last_verified__isnull=True)
+        | Q(irregular_income=True, last_verified__date__lte=today - datetime.timedelta(days=182))
+        | Q(irregular_income=False, last_verified__date__lte=today - datetime.timedelta(days=365))
+    )
+
+
+def not_under_way(households: QuerySet[Household]) -> QuerySet[Household]:
+    """``households`` without a verification request under way."""
+    under_way = VerificationRequest.objects.filter(
+        household=OuterRef("pk"), status=VerificationRequest.Status.SUBMITTED
+    )
+    return households.exclude(Exists(under_way))
+
+
+def households_due_count(today: datetime.date | None = None) -> int:
+    """How many households of every office are due for their re-check and not under
+    verification (what a batch would take): one query."""
+    today = today or timezone.localdate()
+    return due_for_recheck(not_under_way(Household.objects.all()), today).count()
+
+
+# A liaison is reminded of the next registry extract this many days before it is due.
+SNAPSHOT_DUE_WARNING_DAYS = 7
+
+
+def snapshot_due(unit: MemberUnit | None, today: datetime.date | None = None) -> dict | None:
+    """For a department answering from registry extracts: the date of its current extract,
+    when the next one is due (the extract grows too old), and whether it is due now (or
+    within a week). None for a unit that does not upload extracts. One query."""
+    if unit is None:
+        return None
+    today = today or timezone.localdate()
+    connector = (
+        UnitConnector.objects.filter(unit=unit, kind=UnitConnector.Kind.SNAPSHOT)
+        .annotate(
+            taken_on=Subquery(
+                RegistrySnapshot.objects.filter(unit=OuterRef("unit"), is_current=True).values(
+                    "taken_on"
+                )[:1]
+            )
+        )
+        .first()
+    )
+    if connector is None:
+        return None
+    if connector.taken_on is None:
+        return {"taken_on": None, "due_on": today, "due": True}
+    due_on = connector.taken_on + datetime.timedelta(days=connector.max_snapshot_age_days)
+    warning = today + datetime.timedelta(days=SNAPSHOT_DUE_WARNING_DAYS)
+    return {"taken_on": connector.taken_on, "due_on": due_on, "due": due_on <= warning}
 
 
 def liaison_summary(user) -> dict:

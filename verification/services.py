@@ -14,10 +14,13 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_create_with_history
 
+from assistance.models import Chase
+from assistance.notices import notice
 from assistance.outbox import send_or_leave_for_sweep
-from assistance.services import notify
+from assistance.services import ChaseRefused, chase_record, notify
 from assistance.workdays import WorkdayCalendar
 from members.models import LeadingGroup, MemberUnit
 
@@ -31,6 +34,7 @@ from .models import (
     VerificationItem,
     VerificationRequest,
 )
+from .permissions import is_office
 from .register import members_without_authorization, save_validated
 
 
@@ -55,6 +59,10 @@ class AuthorizationMissing(VerificationError):
 
 class WrongState(VerificationError):
     """The check or request is no longer in a state that allows the action."""
+
+
+# The reason a chase leaves in a check's history (a key: the history is read in any language).
+CHASED = "chased"
 
 
 # --- Requests and checks --------------------------------------------------------------------
@@ -263,14 +271,17 @@ def check_deliver(*, check_id: int) -> bool:
 
 def _tell_liaisons_of_check(check: DepartmentCheck, reason: str = "") -> None:
     household = check.request.household
-    # Workers have no request language: messages go out in the site's language.
-    message = _("New verification check for a household in %(town)s, due %(deadline)s.") % {
-        "town": household.town,
-        "deadline": check.deadline.isoformat(),
-    }
+    # Stored as a key and arguments: each liaison reads it in their own language.
+    message = notice(
+        gettext_noop("New verification check for a household in %(town)s, due %(deadline)s."),
+        town=household.town,
+        deadline=check.deadline.isoformat(),
+    )
     if reason:
-        message = f"{message} {reason}"
-    subject = _("Verification check due %(deadline)s") % {"deadline": check.deadline.isoformat()}
+        message = notice(gettext_noop("%(message)s %(reason)s"), message=message, reason=reason)
+    subject = notice(
+        gettext_noop("Verification check due %(deadline)s"), deadline=check.deadline.isoformat()
+    )
     url = reverse("verification:check_detail", kwargs={"pk": check.pk})
     notify(users=liaison_users(check.unit_id), message=message, url=url, email_subject=subject)
 
@@ -336,8 +347,10 @@ def _tell_requester(request: VerificationRequest) -> None:
         return
     notify(
         users=[request.requested_by],
-        message=_("Every department has answered verification request %(pk)s.")
-        % {"pk": request.pk},
+        message=notice(
+            gettext_noop("Every department has answered verification request %(pk)s."),
+            pk=request.pk,
+        ),
         url=request.get_absolute_url(),
     )
 
@@ -427,8 +440,10 @@ def check_return(*, actor, check: DepartmentCheck, question: str) -> DepartmentC
     check.question = question.strip()
     check.reply = ""
     save_validated(check, actor)
-    message = _("%(unit)s returned a check with a question.") % {"unit": check.unit.name}
-    subject = _("A department has a question about a verification check")
+    message = notice(
+        gettext_noop("%(unit)s returned a check with a question."), unit=check.unit.name
+    )
+    subject = notice(gettext_noop("A department has a question about a verification check"))
     transaction.on_commit(
         lambda: notify(
             users=[request.requested_by],
@@ -450,14 +465,63 @@ def check_reply(*, actor, check: DepartmentCheck, reply: str) -> DepartmentCheck
     check.reply = reply.strip()
     save_validated(check, actor)
     users = list(liaison_users(check.unit_id))
-    message = _("The office replied to your question on a verification check.")
-    subject = _("The office replied to your question")
+    message = notice(gettext_noop("The office replied to your question on a verification check."))
+    subject = notice(gettext_noop("The office replied to your question"))
     transaction.on_commit(
         lambda: notify(
             users=users, message=message, url=check.get_absolute_url(), email_subject=subject
         )
     )
     return check
+
+
+@transaction.atomic
+def check_chase(*, actor, check: DepartmentCheck) -> Chase:
+    """The office presses the unit's liaisons (催办) about a check still waiting for their
+    answer: they are notified, the check's history records it, and the base layer's rule
+    allows it once a day per check (a second chase the same day is refused)."""
+    if not is_office(actor):
+        raise VerificationError(_("Only the office chases a department."))
+    check = (
+        DepartmentCheck.objects.select_for_update(of=("self",))
+        .select_related("unit", "request__household")
+        .get(pk=check.pk)
+    )
+    if check.status != DepartmentCheck.Status.DELIVERED:
+        raise WrongState(
+            _(
+                "Only a check waiting for the department's answer can be chased; this one "
+                "is %(status)s."
+            )
+            % {"status": check.get_status_display()}
+        )
+    users = list(liaison_users(check.unit_id))
+    if not users:
+        raise VerificationError(
+            _("%(unit)s has no active liaison to notify: call the unit instead.")
+            % {"unit": check.unit.name}
+        )
+    try:
+        chase = chase_record(actor=actor, obj=check)
+    except ChaseRefused as refused:
+        raise VerificationError(str(refused)) from None
+    chase.notified = len(users)
+    chase.save(update_fields=["notified"])
+    save_validated(check, actor, reason=CHASED)
+    message = notice(
+        gettext_noop(
+            "The office chases a verification check of your unit for a household in "
+            "%(town)s, due %(deadline)s: please answer it."
+        ),
+        town=check.request.household.town,
+        deadline=check.deadline.isoformat(),
+    )
+    subject = notice(gettext_noop("Chased: a verification check is waiting for your answer"))
+    url = check.get_absolute_url()
+    transaction.on_commit(
+        lambda: notify(users=users, message=message, url=url, email_subject=subject)
+    )
+    return chase
 
 
 @transaction.atomic

@@ -12,9 +12,11 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from assistance.audit import current_actor
 from assistance.models import AuditEvent
+from assistance.notices import notice
 from assistance.services import audit_event_record, notify
 from assistance.workdays import WorkdayCalendar
 
@@ -117,14 +119,17 @@ def _remind_overdue(actor, today: datetime.date) -> dict[int, list[int]]:
         )
     inbox = reverse("verification:inbox")
     for unit_id, pks in by_unit.items():
-        message = _("%(count)d verification checks of your unit are overdue.") % {"count": len(pks)}
+        message = notice(
+            gettext_noop("%(count)d verification checks of your unit are overdue."),
+            count=len(pks),
+        )
         users = list(liaison_users(unit_id))
         transaction.on_commit(
             lambda users=users, message=message: notify(
                 users=users,
                 message=message,
                 url=inbox,
-                email_subject=_("Overdue verification checks"),
+                email_subject=notice(gettext_noop("Overdue verification checks")),
             )
         )
     return by_unit

@@ -35,6 +35,7 @@ urlpatterns = [
     path("requests/<int:pk>/report.docx", reports.request_report_docx, name="request_report_docx"),
     path("requests/<int:pk>/report.xlsx", reports.request_report_xlsx, name="request_report_xlsx"),
     path("checks/<int:pk>/reply/", requests.check_reply, name="check_reply"),
+    path("checks/<int:pk>/chase/", requests.check_chase, name="check_chase"),
     path("overdue/", requests.overdue_list, name="overdue_list"),
     path("overdue/export.xlsx", exports.overdue_list_xlsx, name="overdue_list_xlsx"),
     path("batches/", batches.batch_list, name="batch_list"),

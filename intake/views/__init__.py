@@ -13,6 +13,7 @@ from .applications import (
 from .documents import receipt, receipt_docx, refusal_docx, refusal_notice
 from .files import attach, attachment_download, reveal_id
 from .referrals import (
+    chase,
     close,
     help_first,
     inbox,
@@ -31,6 +32,7 @@ __all__ = [
     "application_create",
     "application_detail",
     "application_list",
+    "chase",
     "close",
     "help_first",
     "inbox",

@@ -10,8 +10,12 @@ through ``intake.services``, whose ``IntakeError`` is shown on the page and chan
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
+
+from assistance.services import chases_by_object
 
 from .. import pages, permissions, selectors, services
 from ..forms import (
@@ -69,6 +73,14 @@ def _render_referral(request, referral: Referral, **bound):
     if works:
         context.update(_unit_forms(referral, bound))
         context.update(bound)
+    if office:
+        chases = chases_by_object(Referral, [referral.pk]).get(referral.pk, [])
+        today = timezone.localdate()
+        context.update(
+            chases=chases,
+            chased_today=any(c.day == today for c in chases),
+            can_chase=referral.is_active,
+        )
     if office and referral.status == Referral.Status.RETURNED:
         context["reroute_form"] = bound.get("reroute_form") or RerouteForm(
             office=referral.application.office
@@ -223,3 +235,25 @@ def link_verification(request, pk):
         else:
             return _done(request, referral, _("The verification request was linked."))
     return _render_referral(request, referral, link_form=form)
+
+
+@require_POST
+def chase(request, pk):
+    """The office chases (催办) the unit about a referral still with it: once a day."""
+    permissions.require_office(request.user)
+    referral = permissions.get_referral_for_user(request.user, pk)
+    try:
+        done = services.referral_chase(actor=request.user, referral=referral)
+    except services.IntakeError as error:
+        messages.error(request, error.message)
+        return redirect("intake:referral_detail", pk=referral.pk)
+    return _done(
+        request,
+        referral,
+        ngettext(
+            "%(unit)s was chased: %(count)d liaison notified.",
+            "%(unit)s was chased: %(count)d liaisons notified.",
+            done.notified,
+        )
+        % {"unit": referral.unit.name, "count": done.notified},
+    )

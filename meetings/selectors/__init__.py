@@ -52,11 +52,16 @@ from .minutes import (
     minutes_page,
     unit_by_pk,
 )
+from .work import convened_meetings, convener_work, director_work, liaison_work
 
 __all__ = [
     "CalendarMonth",
     "calendar_meetings",
     "calendar_months",
+    "convened_meetings",
+    "convener_work",
+    "director_work",
+    "liaison_work",
     "Figures",
     "MeetingPage",
     "MinutesPage",

@@ -25,6 +25,7 @@ from .agenda import (
 from .base import MeetingError, NotAllowed, WrongState, can_move
 from .decisions import (
     close_needs_reason,
+    decision_chase,
     decision_close,
     decision_send_back,
     decision_update_post,
@@ -77,6 +78,7 @@ __all__ = [
     "attendance_refusal",
     "can_move",
     "close_needs_reason",
+    "decision_chase",
     "decision_close",
     "decision_send_back",
     "decision_update_post",

@@ -7,12 +7,14 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from assistance.notices import label, notice, render
 from assistance.outbox import send_after_commit
 from assistance.roles import Role
-from assistance.services import notify
+from assistance.services import email_language, notify
 from members.models import MemberUnit
 from verification.selectors import household_registered_with
 
@@ -146,8 +148,11 @@ def agenda_item_submit(*, actor, item: AgendaItem) -> AgendaItem:
     save(item, actor)
     notify_after_commit(
         users_with_role(Role.OFFICE_DIRECTOR),
-        _("%(unit)s submitted an agenda item for %(meeting)s.")
-        % {"unit": item.unit.name, "meeting": item.meeting.title},
+        notice(
+            gettext_noop("%(unit)s submitted an agenda item for %(meeting)s."),
+            unit=item.unit.name,
+            meeting=item.meeting.title,
+        ),
         item.get_absolute_url(),
     )
     return item
@@ -173,8 +178,11 @@ def agenda_item_review(*, actor, item: AgendaItem, verdict: str, comment: str = 
     save(item, actor)
     notify_after_commit(
         liaisons_of([item.unit]),
-        _("Your agenda item “%(title)s” was %(verdict)s.")
-        % {"title": item.title, "verdict": item.get_status_display()},
+        notice(
+            gettext_noop("Your agenda item “%(title)s” was %(verdict)s."),
+            title=item.title,
+            verdict=label(item.get_status_display()),
+        ),
         item.get_absolute_url(),
     )
     return item
@@ -225,21 +233,25 @@ def agenda_publish(*, meeting_id: int) -> int:
             return 0
         Meeting.objects.filter(pk=meeting.pk).update(agenda_published_at=timezone.now())
     users = liaisons_of(meeting.invited_units.all())
-    message = _("The agenda of %(meeting)s (%(when)s, %(place)s) is published.") % {
-        "meeting": meeting.title,
-        "when": timezone.localtime(meeting.starts_at).strftime("%Y-%m-%d %H:%M"),
-        "place": meeting.place or "—",
-    }
-    notify(users=users, message=message, url=meeting.get_absolute_url())
+    message = notice(
+        gettext_noop("The agenda of %(meeting)s (%(when)s, %(place)s) is published."),
+        meeting=meeting.title,
+        when=timezone.localtime(meeting.starts_at).strftime("%Y-%m-%d %H:%M"),
+        place=meeting.place or "—",
+    )
+    # Each liaison with an address gets the mail below, with the .ics: not a second one.
+    notify(users=users, message=message, url=meeting.get_absolute_url(), mailed_separately=True)
     ics = meeting_ics(meeting)
     for user in users:
         if user.email:
-            mail = EmailMessage(
-                _("Meeting: %(meeting)s") % {"meeting": meeting.title},
-                message,
-                settings.DEFAULT_FROM_EMAIL,
-                [user.email],
-            )
+            # Each liaison's mail in the language they chose for e-mails.
+            with translation.override(email_language(user)):
+                mail = EmailMessage(
+                    _("Meeting: %(meeting)s") % {"meeting": meeting.title},
+                    render(message),
+                    settings.DEFAULT_FROM_EMAIL,
+                    [user.email],
+                )
             mail.attach("meeting.ics", ics, "text/calendar")
             mail.send()
     return len(users)

@@ -8,8 +8,12 @@ from pathlib import PurePath
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from assistance.models import Chase
+from assistance.notices import notice
 from assistance.roles import Role
+from assistance.services import ChaseRefused, chase_record
 from members.models import MemberUnit
 
 from ..models import Attachment, Decision, DecisionUpdate, Minutes
@@ -27,6 +31,9 @@ from .base import (
     save,
     users_with_role,
 )
+
+# The reason a chase leaves in a decision's history (a key: read in any language).
+CHASED = "chased"
 
 
 def _require_issued(decision: Decision) -> None:
@@ -80,8 +87,11 @@ def decision_update_post(
         save(decision, actor)
         notify_after_commit(
             users_with_role(Role.OFFICE_CLERK) + users_with_role(Role.OFFICE_DIRECTOR),
-            _("%(unit)s reports a decision done: %(text)s")
-            % {"unit": unit.name, "text": decision.text[:60]},
+            notice(
+                gettext_noop("%(unit)s reports a decision done: %(text)s"),
+                unit=unit.name,
+                text=decision.text[:60],
+            ),
             decision.get_absolute_url(),
         )
     return update
@@ -123,7 +133,10 @@ def decision_send_back(*, actor, decision: Decision, comment: str) -> Decision:
     create(DecisionUpdate(decision=decision, unit=None, author=actor, text=comment.strip()), actor)
     notify_after_commit(
         liaisons_of([decision.lead_unit]),
-        _("The office sent a decision back: %(comment)s") % {"comment": comment.strip()[:100]},
+        notice(
+            gettext_noop("The office sent a decision back: %(comment)s"),
+            comment=comment.strip()[:100],
+        ),
         decision.get_absolute_url(),
     )
     return decision
@@ -149,9 +162,55 @@ def decisions_remind_overdue(*, today: datetime.date | None = None) -> int:
         for decision in overdue:
             notify_after_commit(
                 liaisons_of([decision.lead_unit]),
-                _("A decision your unit leads is overdue (deadline %(date)s): %(text)s")
-                % {"date": decision.deadline.isoformat(), "text": decision.text[:60]},
+                notice(
+                    gettext_noop(
+                        "A decision your unit leads is overdue (deadline %(date)s): %(text)s"
+                    ),
+                    date=decision.deadline.isoformat(),
+                    text=decision.text[:60],
+                ),
                 decision.get_absolute_url(),
-                _("Overdue decision"),
+                notice(gettext_noop("Overdue decision")),
             )
     return len(overdue)
+
+
+@transaction.atomic
+def decision_chase(*, actor, decision: Decision) -> Chase:
+    """The office presses the lead unit's liaisons (催办) about a decision still in
+    progress: they are notified, the decision's history records it, and the base layer's
+    rule allows it once a day per decision."""
+    require(can_follow_up(actor, decision), action=_("chase a decision"))
+    decision = Decision.objects.select_for_update().select_related("lead_unit").get(pk=decision.pk)
+    if decision.status != Decision.Status.OPEN:
+        raise WrongState(
+            _("Only a decision in progress can be chased; this one is %(status)s.")
+            % {"status": decision.get_status_display()}
+        )
+    users = liaisons_of([decision.lead_unit])
+    if not users:
+        raise MeetingError(
+            _("%(unit)s has no active liaison to notify: call the unit instead.")
+            % {"unit": decision.lead_unit.name}
+        )
+    try:
+        chase = chase_record(actor=actor, obj=decision)
+    except ChaseRefused as refused:
+        raise MeetingError(str(refused)) from None
+    chase.notified = len(users)
+    chase.save(update_fields=["notified"])
+    save(decision, actor, reason=CHASED)
+    deadline = decision.deadline.isoformat() if decision.deadline else "—"
+    notify_after_commit(
+        users,
+        notice(
+            gettext_noop(
+                "The office chases a decision your unit leads (deadline %(date)s): %(text)s"
+            ),
+            date=deadline,
+            text=decision.text[:60],
+        ),
+        decision.get_absolute_url(),
+        notice(gettext_noop("Chased: a decision your unit leads")),
+    )
+    return chase

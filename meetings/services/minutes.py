@@ -9,8 +9,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_create_with_history
 
+from assistance.notices import notice
 from assistance.roles import Role
 from assistance.workdays import WorkdayCalendar
 from members.models import MemberUnit
@@ -128,7 +130,10 @@ def minutes_submit_for_review(*, actor, minutes: Minutes) -> Minutes:
     save(minutes, actor)
     notify_after_commit(
         users_with_role(Role.OFFICE_DIRECTOR),
-        _("Minutes of %(meeting)s await your review.") % {"meeting": minutes.meeting.title},
+        notice(
+            gettext_noop("Minutes of %(meeting)s await your review."),
+            meeting=minutes.meeting.title,
+        ),
         minutes.get_absolute_url(),
     )
     return minutes
@@ -190,10 +195,13 @@ def minutes_review(*, actor, minutes: Minutes, approve: bool, comment: str = "")
     _ask_attending(minutes, attending, actor)
     notify_after_commit(
         liaisons_of(MemberUnit.objects.filter(pk__in=attending)),
-        _("Minutes of %(meeting)s are circulated: consent or comment by %(date)s.")
-        % {"meeting": minutes.meeting.title, "date": deadline.date.isoformat()},
+        notice(
+            gettext_noop("Minutes of %(meeting)s are circulated: consent or comment by %(date)s."),
+            meeting=minutes.meeting.title,
+            date=deadline.date.isoformat(),
+        ),
         minutes.get_absolute_url(),
-        _("Minutes for your consent"),
+        notice(gettext_noop("Minutes for your consent")),
     )
     return minutes
 
@@ -307,10 +315,12 @@ def minutes_issue(*, actor, minutes: Minutes, reported_to_government: bool = Tru
     _start_deadlines(minutes, now, actor)
     notify_after_commit(
         liaisons_of(units),
-        _("Minutes of %(meeting)s are issued: acknowledge receipt.")
-        % {"meeting": minutes.meeting.title},
+        notice(
+            gettext_noop("Minutes of %(meeting)s are issued: acknowledge receipt."),
+            meeting=minutes.meeting.title,
+        ),
         minutes.get_absolute_url(),
-        _("Minutes issued"),
+        notice(gettext_noop("Minutes issued")),
     )
     return minutes
 

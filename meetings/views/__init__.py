@@ -12,6 +12,7 @@ from .agenda import (
     item_submit,
 )
 from .decisions import (
+    decision_chase,
     decision_close,
     decision_detail,
     decision_send_back,
@@ -53,6 +54,7 @@ __all__ = [
     "agenda_docx",
     "attachment_download",
     "attendance",
+    "decision_chase",
     "decision_close",
     "decision_detail",
     "decision_send_back",

@@ -14,11 +14,13 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from assistance.files import file_response
 from assistance.forms import add_service_errors
 from assistance.models import AccessLog
+from assistance.notices import notice
 from members.selectors import liaison_unit
 
 from .. import permissions, selectors, services
@@ -185,6 +187,9 @@ def attachment_download(request, pk):
         filename=attachment.name,
         obj=attachment,
         purpose=AccessLog.Purpose.REVIEW,
-        description=_("Meeting attachment #%(pk)s “%(name)s”")
-        % {"pk": attachment.pk, "name": attachment.name},
+        description=notice(
+            gettext_noop("Meeting attachment #%(pk)s “%(name)s”"),
+            pk=attachment.pk,
+            name=attachment.name,
+        ),
     )

@@ -15,8 +15,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from assistance.services import chases_by_object
 from members.selectors import liaison_unit
 
 from .. import permissions, selectors, services
@@ -40,6 +42,7 @@ def _render_decision(request, pk, *, update_form=None, send_back_form=None, clos
     follow_up = permissions.can_follow_up(request.user, decision)
     open_ = decision.status != Decision.Status.CLOSED
     selectors.mark_overdue([decision], timezone.localdate())
+    chases = chases_by_object(Decision, [decision.pk]).get(decision.pk, []) if follow_up else []
     return render(
         request,
         "meetings/decision_detail.html",
@@ -58,6 +61,9 @@ def _render_decision(request, pk, *, update_form=None, send_back_form=None, clos
             "send_back_form": send_back_form or SendBackForm(),
             "close_form": close_form
             or CloseForm(needs_reason=services.close_needs_reason(decision)),
+            "chases": chases,
+            "chased_today": any(c.day == timezone.localdate() for c in chases),
+            "can_chase": follow_up and decision.status == Decision.Status.OPEN,
             "overdue": decision.overdue,
             "days_overdue": decision.days_overdue,
             "staff": is_staff(request.user),
@@ -134,6 +140,28 @@ def decision_close(request, pk):
         _("Decision closed."),
         close_form=form,
     )
+
+
+@require_POST
+def decision_chase(request, pk):
+    """The office chases (催办) the lead unit about a decision in progress: once a day."""
+    permissions.require_office(request.user)
+    decision = get_decision_for_user(request.user, pk)
+    try:
+        chase = services.decision_chase(actor=request.user, decision=decision)
+    except services.MeetingError as error:
+        messages.error(request, error.message)
+        return redirect("meetings:decision_detail", pk=pk)
+    messages.success(
+        request,
+        ngettext(
+            "%(unit)s was chased: %(count)d liaison notified.",
+            "%(unit)s was chased: %(count)d liaisons notified.",
+            chase.notified,
+        )
+        % {"unit": decision.lead_unit.name, "count": chase.notified},
+    )
+    return redirect("meetings:decision_detail", pk=pk)
 
 
 @require_POST

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
 from django.test import RequestFactory
+from django.utils import translation
 
 from assistance.models import AccessLog
 from intake import permissions, selectors, services
@@ -93,6 +94,14 @@ def test_id_numbers_masked_and_revealed_with_a_log(clerk, liaison, auditor, refe
     log = AccessLog.objects.get()
     assert log.user == clerk and log.object_id == application.pk
     assert ID_NUMBER not in log.object_repr
+    # The purpose and the description are keys: the auditor reads them in their language.
+    assert log.purpose == AccessLog.Purpose.INTAKE_IDENTIFY
+    with translation.override("en"):
+        assert log.get_purpose_display() == "Intake: identifying the applicant"
+        assert log.text == f"ID number of the applicant of {application.number}"
+    with translation.override("zh-hans"):
+        assert "Intake" not in log.get_purpose_display()
+        assert application.number in log.text and "applicant" not in log.text
 
 
 def test_rows_in_a_fixed_number_of_queries(

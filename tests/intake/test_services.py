@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from assistance.workdays import WorkdayCalendar
-from intake import services
+from intake import receiving, services
 from intake.models import Application, ApplicationEvent, ProgramRouting, Referral
 from intake.services import IntakeError, Outcome
 from tests.factories import LiaisonFactory, MemberUnitFactory, UserFactory
@@ -371,9 +371,9 @@ def test_link_a_verification_request_of_the_household(clerk, group, program, uni
 def test_a_number_drawn_twice_at_once_is_drawn_again(clerk, group, application, monkeypatch):
     """Numbers run across offices: when another clerk's commit took the number first, the
     unique constraint refuses it and the next one is drawn."""
-    real = services._next_number
+    real = receiving._next_number
     drawn = iter([application.number])
-    monkeypatch.setattr(services, "_next_number", lambda year: next(drawn, None) or real(year))
+    monkeypatch.setattr(receiving, "_next_number", lambda year: next(drawn, None) or real(year))
     second = receive(clerk, group, applicant_id_number=OTHER_ID_NUMBER)
     assert second.number != application.number and second.pk
     assert second.history.count() == 1

@@ -661,9 +661,10 @@ def test_the_approved_agenda_is_published_after_commit_to_the_invited_liaisons_o
         assert notified(user) == [message]
     assert notified(stranger) == notified(clerk) == []
     assert sorted(mail.to[0] for mail in mailoutbox) == sorted(u.email for u in invited)
+    # The mails are in the liaisons' language (Chinese unless they chose otherwise).
     for mail in mailoutbox:
-        assert mail.subject == "Meeting: 2026年第一季度协调会议"
-        assert message in mail.body
+        assert mail.subject == "会议通知：2026年第一季度协调会议"
+        assert "2026年第一季度协调会议" in mail.body and "published" not in mail.body
         [(filename, content, mimetype)] = mail.attachments
         assert (filename, mimetype) == ("meeting.ics", "text/calendar")
         content = content.decode() if isinstance(content, bytes) else content
@@ -982,7 +983,7 @@ def test_approved_minutes_circulate_to_the_attending_units_only(
     assert notified(liaison) == notified(other_liaison) == [message]
     assert notified(absent_liaison) == []
     assert sorted(m.to[0] for m in mailoutbox) == sorted([liaison.email, other_liaison.email])
-    assert {m.subject for m in mailoutbox} == {"Minutes for your consent"}
+    assert {m.subject for m in mailoutbox} == {"会议纪要征求意见"}  # the readers' language
 
 
 def test_the_consent_deadline_counts_working_days_across_holidays(
@@ -1266,7 +1267,7 @@ def test_the_office_issues_signed_minutes_to_every_active_member_unit(
         f"{name}@example.invalid"
         for name in ("liaison", "other-liaison", "absent-liaison", "stranger")
     )
-    assert {m.subject for m in mailoutbox} == {"Minutes issued"}
+    assert {m.subject for m in mailoutbox} == {"会议纪要已印发"}  # the readers' language
 
 
 def test_minutes_issued_without_a_report_to_the_government(signed, clerk):
@@ -1495,7 +1496,7 @@ def test_overdue_decisions_remind_their_lead_liaisons_once_a_day(
     )
     assert notified(liaison) == [message]
     assert notified(other_liaison) == []  # it only cooperates on the first
-    assert [(m.to, m.subject) for m in mailoutbox] == [([liaison.email], "Overdue decision")]
+    assert [(m.to, m.subject) for m in mailoutbox] == [([liaison.email], "议定事项逾期提醒")]
     assert reload(first).reminded_on == D(2026, 4, 10)
 
     # The beat runs again the same day: no second reminder.
@@ -1632,3 +1633,55 @@ def test_receipts_progress_and_files_have_history_naming_who(
     services.decision_send_back(actor=director, decision=decision, comment="请补充数据。")
     sent_back = decision.updates.get(unit=None)
     assert [h.history_user for h in sent_back.history.all()] == [director]
+
+
+# --- 催办 of a decision ------------------------------------------------------------------------
+
+
+def test_the_office_chases_an_open_decision_once_a_day(
+    clerk, director, liaison, decision, django_capture_on_commit_callbacks
+):
+    from assistance.models import Chase
+
+    Notification.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        chase = services.decision_chase(actor=clerk, decision=decision)
+    assert (chase.actor, chase.notified) == (clerk, 1)
+    told = Notification.objects.get(user=liaison)
+    with translation.override("zh-hans"):
+        assert told.text.startswith("办公室催办本单位牵头的议定事项")
+    assert decision.history.first().history_change_reason == "chased"
+    with translation.override("en"), pytest.raises(MeetingError) as refused:
+        services.decision_chase(actor=director, decision=decision)
+    assert "already chased today" in refused.value.message
+    assert Chase.objects.count() == 1
+
+
+def test_a_closed_decision_or_a_liaison_cannot_chase(clerk, liaison, decision):
+    from assistance.models import Chase
+
+    with pytest.raises(MeetingError):
+        services.decision_chase(actor=liaison, decision=decision)
+    Decision.objects.filter(pk=decision.pk).update(status=Decision.Status.CLOSED)
+    with translation.override("en"), pytest.raises(MeetingError) as refused:
+        services.decision_chase(actor=clerk, decision=decision)
+    assert "Only a decision in progress" in refused.value.message
+    assert not Chase.objects.exists()
+
+
+def test_the_decision_page_offers_the_chase_to_the_office_only(
+    client, clerk, liaison, decision, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    url = reverse("meetings:decision_chase", kwargs={"pk": decision.pk})
+    client.force_login(liaison)
+    assert url not in client.get(decision.get_absolute_url()).content.decode()
+    assert client.post(url).status_code == 404
+    client.force_login(clerk)
+    assert url in client.get(decision.get_absolute_url()).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, headers={"accept-language": "zh-hans"}, follow=True)
+    page = response.content.decode()
+    assert "通知了 1 名联络员" in page and 'data-testid="chased-today"' in page
+    assert 'data-testid="chase-record"' in page

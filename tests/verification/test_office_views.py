@@ -14,7 +14,7 @@ from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from docx import Document
 
 from assistance.models import AccessLog
@@ -406,7 +406,11 @@ def test_reveal_shows_full_ids_once_and_logs_each_member(client, clerk, househol
         assert log.user == clerk
         assert log.subject == member
         assert log.purpose == AccessLog.Purpose.REGISTRATION
-        assert log.object_repr == f"ID number of member #{member.pk} ({member.masked_id})"
+        # Shown in the auditor's language, whichever the clerk used.
+        with translation.override("en"):
+            assert log.text == f"ID number of member #{member.pk} ({member.masked_id})"
+        with translation.override("zh-hans"):
+            assert log.text == f"第 {member.pk} 号成员的身份证号码（{member.masked_id}）"
         assert member.id_number not in log.object_repr
         assert log.path == household.get_absolute_url()
     # Shown once: the next visit is masked again and logs nothing.
@@ -933,7 +937,8 @@ def test_word_export_is_a_report_with_masked_ids(client, clerk, submitted, answe
     assert "★ Record found" in text
     assert "Pending: not answered yet" in text
     assert "Generated " in text
-    assert AccessLog.objects.get().object_repr.endswith("(Word export)")
+    with translation.override("en"):
+        assert AccessLog.objects.get().text.endswith("(Word export)")
 
 
 # --- Overdue list -------------------------------------------------------------------------------

@@ -3,12 +3,13 @@ every member has a covering authorisation."""
 
 import datetime
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from members.models import LeadingGroup
 
-from ..models import Authorization, Household, HouseholdMember, VerificationRequest
+from ..models import Authorization, Household, HouseholdMember
+from ..selectors import due_for_recheck, not_under_way
 
 
 def households_due(
@@ -29,26 +30,9 @@ def households_due(
         households = households.filter(assistance_type=assistance_type)
     if town:
         households = households.filter(town=town)
-    under_way = VerificationRequest.objects.filter(
-        household=OuterRef("pk"), status=VerificationRequest.Status.SUBMITTED
-    )
-    households = households.exclude(Exists(under_way))
+    households = not_under_way(households)
     if due_only:
-        households = households.annotate(
-            last_verified=Max(
-                "requests__completed_at",
-                filter=Q(requests__status=VerificationRequest.Status.COMPLETED),
-            )
-        ).filter(
-            Q(last_verified__isnull=True)
-            | Q(
-                irregular_income=True, last_verified__date__lte=today - datetime.timedelta(days=182)
-            )
-            | Q(
-                irregular_income=False,
-                last_verified__date__lte=today - datetime.timedelta(days=365),
-            )
-        )
+        households = due_for_recheck(households, today)
     return households
 
 

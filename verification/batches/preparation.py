@@ -11,8 +11,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from assistance.models import AuditEvent
+from assistance.notices import notice
 from assistance.services import audit_event_record, notify
 from assistance.workdays import WorkdayCalendar
 from members.models import LeadingGroup, MemberUnit
@@ -206,11 +208,13 @@ def _stop_without_departments(batch: VerificationBatch) -> None:
             batch_cancel(actor=None, batch=batch)
             notify(
                 users=[batch.created_by],
-                message=_(
-                    "Batch %(pk)s was stopped: no department of the office checks "
-                    "anything any more."
-                )
-                % {"pk": batch.pk},
+                message=notice(
+                    gettext_noop(
+                        "Batch %(pk)s was stopped: no department of the office checks "
+                        "anything any more."
+                    ),
+                    pk=batch.pk,
+                ),
                 url=batch.get_absolute_url(),
             )
 

@@ -9,8 +9,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from assistance.models import AuditEvent
+from assistance.notices import notice
 from assistance.outbox import send_or_leave_for_sweep
 from assistance.services import audit_event_record, notify
 from members.models import MemberUnit
@@ -91,8 +93,10 @@ def batch_process_unit(*, batch_id: int, unit_id: int) -> int:
                     active=True, user__is_active=True
                 ).select_related("user")
             ],
-            message=_("%(count)d verification checks of a batch wait in your inbox.")
-            % {"count": moved},
+            message=notice(
+                gettext_noop("%(count)d verification checks of a batch wait in your inbox."),
+                count=moved,
+            ),
             url=reverse("verification:inbox"),
         )
     batch_finish_if_done(batch_id=batch_id)

@@ -14,10 +14,12 @@ from itertools import groupby
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from assistance.services import chases_by_object
 from assistance.workdays import WorkdayCalendar
 
 from .. import permissions, register, selectors, services
@@ -118,7 +120,12 @@ def request_list(request):
 def _render_request_detail(request, verification_request, *, reply_forms=None):
     checks = selectors.request_checks(verification_request)
     reply_forms = reply_forms or {}
+    chases = chases_by_object(DepartmentCheck, [c.pk for c in checks])
+    today = timezone.localdate()
     for check in checks:
+        check.chases = chases.get(check.pk, [])
+        check.chased_today = any(c.day == today for c in check.chases)
+        check.can_chase = check.status == DepartmentCheck.Status.DELIVERED
         if check.status == DepartmentCheck.Status.RETURNED:
             check.reply_form = reply_forms.get(check.pk) or ReplyForm(check=check)
         # A request's own check whose message has not reached the broker yet (a batch's
@@ -172,6 +179,30 @@ def check_reply(request, pk):
     return _render_request_detail(request, verification_request, reply_forms={check.pk: form})
 
 
+@require_POST
+def check_chase(request, pk):
+    """The office chases (催办) a check waiting for its department: once a day."""
+    check = permissions.get_check_for_user(request.user, pk, perm="reply")
+    try:
+        chase = services.check_chase(actor=request.user, check=check)
+    except services.VerificationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(unit)s was chased: %(count)d liaison notified.",
+                "%(unit)s was chased: %(count)d liaisons notified.",
+                chase.notified,
+            )
+            % {"unit": check.unit.name, "count": chase.notified},
+        )
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)  # the overdue list, where the office chases many
+    return redirect(check.request)
+
+
 @require_http_methods(["GET", "POST"])
 def request_cancel(request, pk):
     """Ask for confirmation, then cancel every open check of the request."""
@@ -214,6 +245,11 @@ def overdue_list(request):
     )
     today = timezone.localdate()
     _mark_days_overdue(page.object_list, today)
+    chases = chases_by_object(DepartmentCheck, [c.pk for c in page.object_list])
+    for check in page.object_list:
+        check.chases = chases.get(check.pk, [])
+        check.chased_today = any(c.day == today for c in check.chases)
+        check.can_chase = check.status == DepartmentCheck.Status.DELIVERED
     units = [
         {"unit": unit, "checks": list(rows)}
         for unit, rows in groupby(page.object_list, key=lambda c: c.unit)

@@ -26,13 +26,15 @@ def verify_chain(model, *, chunk_size: int = 2000):
     ``altered`` (the entry's fields no longer give its hash), ``missing`` (the entry does
     not follow the one before it, and ids are missing between them) or ``broken`` (it
     does not follow the one before it, with no id missing)."""
-    fields = ["pk", "prev_hash", "entry_hash", *model.CHAIN_FIELDS]
+    optional = getattr(model, "OPTIONAL_CHAIN_FIELDS", ())
+    fields = ["pk", "prev_hash", "entry_hash", *model.CHAIN_FIELDS, *optional]
     expected_prev, prev_pk, count = GENESIS, None, 0
     # .values() rather than instances: no model machinery per row, and the same values.
     rows = model._base_manager.order_by("pk").values(*fields).iterator(chunk_size=chunk_size)
     for row in rows:
         count += 1
         values = {name: row[name] for name in model.CHAIN_FIELDS}
+        values.update({name: row[name] for name in optional if row[name] is not None})
         if row["prev_hash"] != expected_prev:
             gap = row["pk"] != (prev_pk + 1 if prev_pk is not None else 1)
             yield row, prev_pk, ("missing" if gap else "broken")
