@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from intake.models import Application, Referral
 from members.models import LeadingGroup
+from reporting.models import FigureDefinition, FigureValue, ReportingRound, UnitReport
 
 from ..charts import Chart, Series
 from ..filters import Scope
@@ -68,6 +70,67 @@ def _funds(scope: Scope) -> Chart:
     )
 
 
+def _quarter_rounds(scope: Scope):
+    """The group's reporting rounds whose period lies within the quarter."""
+    return ReportingRound.objects.filter(
+        group=scope.group, period_start__gte=scope.start, period_end__lte=scope.end
+    )
+
+
+def _reported_funds(scope: Scope) -> Chart:
+    """The amounts in yuan the units reported for the quarter (信息报送), per programme:
+    submitted and accepted reports only."""
+    rows = list(
+        FigureValue.objects.filter(
+            report__round__in=_quarter_rounds(scope),
+            report__status__in=UnitReport.REPORTED,
+            definition__kind=FigureDefinition.Kind.YUAN,
+        )
+        .values_list("definition__program__name")
+        .annotate(total=Sum("value"), units=Count("report__unit", distinct=True))
+        .order_by("definition__program__name")
+    )
+    return Chart(
+        key="reported-funds",
+        title=_("Funds used per programme, as the units reported them"),
+        kind="bar",
+        category=_("Programme"),
+        labels=[name for name, _t, _u in rows],
+        series=[
+            Series(_("Amount (yuan)"), [total for _n, total, _u in rows]),
+            Series(_("Units reporting"), [units for _n, _t, units in rows]),
+        ],
+    )
+
+
+def _late_reports(scope: Scope) -> Chart:
+    """The units that reported late, or not at all once the deadline passed."""
+    today = timezone.localdate()
+    reports = UnitReport.objects.filter(round__in=_quarter_rounds(scope)).filter(
+        Q(late=True) | (~Q(status__in=UnitReport.REPORTED) & Q(round__deadline__lt=today))
+    )
+    rows = list(
+        reports.values_list("unit__name", "round__title", "late").order_by(
+            "unit__order", "unit__name", "round__title"
+        )
+    )
+    return Chart(
+        key="late-reports",
+        title=_("Units that reported late or not at all"),
+        kind="bar",
+        category=_("Unit"),
+        labels=[
+            _("%(unit)s (%(round)s)") % {"unit": unit, "round": title} for unit, title, _l in rows
+        ],
+        series=[
+            Series(
+                _("State"),
+                [_("reported late") if late else _("not reported") for _u, _t, late in rows],
+            )
+        ],
+    )
+
+
 def _summary(scope: Scope, charts: dict[str, Chart]) -> str:
     applications = Application.objects.filter(office=scope.group, received_at__range=scope.span())
     counts = applications.aggregate(all=Count("pk"), urgent=Count("pk", filter=Q(urgent=True)))
@@ -115,6 +178,7 @@ def quarter_bulletin(group: LeadingGroup, year: int, quarter: int) -> Bulletin:
         summary=_summary(scope, charts),
         sections=[
             Section(_("Assistance granted"), table=_funds(scope)),
+            Section(_("Funds used per programme"), table=_reported_funds(scope)),
             Section(
                 _("Verification timeliness per department"), chart=charts["checks-by-department"]
             ),
@@ -123,5 +187,6 @@ def quarter_bulletin(group: LeadingGroup, year: int, quarter: int) -> Bulletin:
             Section(_("Urgent cases"), table=charts["urgent-hours"]),
             Section(_("Decisions carried out"), chart=charts["decisions-by-state"]),
             Section(_("Overdue decisions per lead unit"), table=charts["overdue-decisions"]),
+            Section(_("Periodic reports"), table=_late_reports(scope)),
         ],
     )

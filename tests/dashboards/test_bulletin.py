@@ -125,3 +125,39 @@ def test_an_empty_chart_draws_nothing_and_a_full_one_a_png():
         series=[Series("按期", [3, 1]), Series("逾期", [0, 2])],
     )
     assert png(full).startswith(b"\x89PNG")
+
+
+def test_the_units_reports_feed_the_bulletin(clerk, group, unit, other_unit, program):
+    """Funds come from what the units reported (信息报送) for the quarter; a unit that
+    reported late and one that did not report once the deadline passed are named."""
+    from reporting.models import FigureDefinition, FigureValue, ReportingRound, UnitReport
+
+    figure = FigureDefinition.objects.create(
+        group=group, program=program, name="救助金额", kind="yuan", decimal_places=2
+    )
+    round_ = ReportingRound.objects.create(
+        group=group,
+        title="2026年第3季度",
+        period_kind="quarter",
+        year=2026,
+        number=3,
+        period_start=datetime.date(2026, 7, 1),
+        period_end=datetime.date(2026, 9, 30),
+        opened_at=timezone.now(),
+        opened_by=clerk,
+        working_days=10,
+        deadline=datetime.date(2026, 10, 20),
+    )
+    late = UnitReport.objects.create(
+        round=round_, unit=unit, status="accepted", submitted_at=timezone.now(), late=True
+    )
+    FigureValue.objects.create(report=late, definition=figure, value=12500)
+    UnitReport.objects.create(round=round_, unit=other_unit, status="draft")
+    with override("en"):
+        bulletin = quarter_bulletin(group, 2026, 3)
+    sections = {section.table.key: section.table for section in bulletin.sections if section.table}
+    assert sections["reported-funds"].rows() == [[program.name, 12500, 1]]
+    assert sections["late-reports"].rows() == [
+        [f"{unit.name} (2026年第3季度)", "reported late"],
+        [f"{other_unit.name} (2026年第3季度)", "not reported"],
+    ]
