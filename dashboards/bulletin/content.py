@@ -38,6 +38,11 @@ class Bulletin:
     sections: list[Section] = field(default_factory=list)
 
 
+def yuan(amount) -> Decimal:
+    """An amount in yuan to the fen, as a bulletin prints it (SQLite's sums drop zeros)."""
+    return Decimal(amount or 0).quantize(Decimal("0.01"))
+
+
 def quarter_span(year: int, quarter: int) -> tuple[datetime.date, datetime.date]:
     start = datetime.date(year, 3 * quarter - 2, 1)
     following = datetime.date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1)
@@ -65,7 +70,7 @@ def _funds(scope: Scope) -> Chart:
         labels=[name or _("No programme named") for name, _c, _a in rows],
         series=[
             Series(_("Referrals granted"), [count for _n, count, _a in rows]),
-            Series(_("Amount (yuan)"), [amount or Decimal("0") for _n, _c, amount in rows]),
+            Series(_("Amount (yuan)"), [yuan(amount) for _n, _c, amount in rows]),
         ],
     )
 
@@ -97,7 +102,7 @@ def _reported_funds(scope: Scope) -> Chart:
         category=_("Programme"),
         labels=[name for name, _t, _u in rows],
         series=[
-            Series(_("Amount (yuan)"), [total for _n, total, _u in rows]),
+            Series(_("Amount (yuan)"), [yuan(total) for _n, total, _u in rows]),
             Series(_("Units reporting"), [units for _n, _t, units in rows]),
         ],
     )

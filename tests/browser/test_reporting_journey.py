@@ -5,7 +5,9 @@ draft and submits in time. The deadline then passes; the tax office's liaison do
 the XLSX template, fills it, uploads it and submits: late. The office sees the late flag,
 accepts the police's report and sends the tax office's back with a comment; the tax
 office corrects a value and submits again. The aggregated table shows both units and the
-totals. Labels come from the catalogue in force (``label``), so the test holds in both
+totals. The office accepts the corrected report and exports the quarterly bulletin
+(季度工作通报) as a Word file: it names the tax office as late and carries the funds the
+units reported. Labels come from the catalogue in force (``label``), so the test holds in both
 languages.
 """
 
@@ -21,7 +23,7 @@ from reporting.models import ReportingRound, UnitReport
 from tests.factories import LeadingGroupFactory, LiaisonFactory, MemberUnitFactory, UserFactory
 from tests.reporting.helpers import define_figures
 
-from .helpers import follow, label, sign_in
+from .helpers import document_text, follow, label, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -164,3 +166,19 @@ def test_round_opened_reported_late_reviewed_and_aggregated(journey, open_page, 
         )
     )
     assert values == {"救助人次": Decimal("45"), "发放资金": Decimal("9500.00")}
+
+    review(clerk, round_, "rj-tax", "accept")
+    clerk.goto(f"/dashboards/bulletin/?group={journey['group'].pk}&year=2026&quarter=4")
+    expect(clerk.get_by_test_id("bulletin")).to_contain_text("区税务局")
+    with clerk.expect_download() as download:
+        clerk.get_by_test_id("bulletin-docx").click()
+    path = tmp_path / "bulletin.docx"
+    download.value.save_as(path)
+    text = document_text(path)
+    title = label(lang, "Bulletin on the work of the %(year)d Q%(quarter)d") % {
+        "year": 2026,
+        "quarter": 4,
+    }
+    assert title in text
+    assert "45500.50" in text  # the funds the two units reported
+    assert label(lang, "reported late") in text and "区税务局" in text
