@@ -6,11 +6,11 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
+from assistance.periods import quarter_span
 from members.models import LeadingGroup, MemberUnit
 
 from .indicators import records
 from .models import Indicator, ScoreAdjustment, UnitScore
-from .services import quarter_span
 
 
 def quarter_scores(group: LeadingGroup, year: int, quarter: int) -> list[dict]:

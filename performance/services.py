@@ -1,7 +1,6 @@
 """Writes of performance: computing a quarter's scores (a task runs it; the office may ask
 for it at once) and the office's adjustments with their reasons."""
 
-import datetime
 from collections import defaultdict
 from decimal import Decimal
 
@@ -10,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assistance.outbox import send_after_commit
+from assistance.periods import quarter_span
 from members.models import LeadingGroup, MemberUnit
 
 from .indicators import records
@@ -24,12 +24,6 @@ class PerformanceError(Exception):
     def __init__(self, message):
         super().__init__(message)
         self.message = message
-
-
-def quarter_span(year: int, quarter: int) -> tuple[datetime.date, datetime.date]:
-    start = datetime.date(year, 3 * quarter - 2, 1)
-    following = datetime.date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1)
-    return start, following - datetime.timedelta(days=1)
 
 
 def _score(details: dict) -> Decimal | None:

@@ -3,7 +3,6 @@ summary paragraph of the quarter's work, then sections, each a table (and a char
 picture helps) taken from the dashboards' own selectors, so the bulletin and the
 dashboards can never disagree."""
 
-import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -11,6 +10,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assistance.periods import quarter_span
 from intake.models import Application, Referral
 from members.models import LeadingGroup
 from reporting.models import FigureDefinition, FigureValue, ReportingRound, UnitReport
@@ -41,12 +41,6 @@ class Bulletin:
 def yuan(amount) -> Decimal:
     """An amount in yuan to the fen, as a bulletin prints it (SQLite's sums drop zeros)."""
     return Decimal(amount or 0).quantize(Decimal("0.01"))
-
-
-def quarter_span(year: int, quarter: int) -> tuple[datetime.date, datetime.date]:
-    start = datetime.date(year, 3 * quarter - 2, 1)
-    following = datetime.date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1)
-    return start, following - datetime.timedelta(days=1)
 
 
 def _funds(scope: Scope) -> Chart:

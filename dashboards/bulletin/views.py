@@ -1,18 +1,14 @@
 """The quarterly bulletin's page (printable, the charts drawn in the browser as on the
 dashboards) and its Word file (the charts drawn on the server)."""
 
-import datetime
-
-from django import forms
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.utils.translation import gettext_lazy as _
 
-from assistance.forms import BootstrapMixin
+from assistance.periods import last_quarter
 from assistance.wordexport import DOCX_CONTENT_TYPE
-from members.models import LeadingGroup
+from performance.forms import QuarterForm
 
 from .. import permissions
 from ..filters import FilterForm
@@ -20,28 +16,7 @@ from .content import quarter_bulletin
 from .export import bulletin_docx
 
 
-def last_quarter(today: datetime.date) -> tuple[int, int]:
-    """The quarter before the one ``today`` is in: the one a bulletin reports on."""
-    quarter = (today.month - 1) // 3 + 1
-    return (today.year, quarter - 1) if quarter > 1 else (today.year - 1, 4)
-
-
-class BulletinForm(BootstrapMixin, forms.Form):
-    group = forms.ModelChoiceField(
-        label=_("Group"), queryset=LeadingGroup.objects.order_by("order", "pk"), required=False
-    )
-    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100, required=False)
-    quarter = forms.TypedChoiceField(
-        label=_("Quarter"),
-        choices=[(q, f"Q{q}") for q in range(1, 5)],
-        coerce=int,
-        required=False,
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["group"].empty_label = None
-
+class BulletinForm(QuarterForm):
     def chosen(self):
         """(group, year, quarter): what was asked, the defaults filling the gaps (the
         busiest group, the last quarter)."""

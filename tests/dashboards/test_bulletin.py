@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import override
 from docx import Document
 
-from dashboards.bulletin.content import quarter_bulletin, quarter_span
+from assistance.periods import last_quarter, quarter_span
+from dashboards.bulletin.content import quarter_bulletin
 from dashboards.bulletin.images import png
-from dashboards.bulletin.views import last_quarter
 from dashboards.charts import Chart, Series
 from intake import services
 from intake.models import Referral

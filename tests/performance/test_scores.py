@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from assistance.periods import quarter_span
 from performance import services
 from performance.indicators import records
 from performance.models import Indicator, ScoreAdjustment, UnitScore
@@ -58,7 +59,7 @@ def quarter(group, clerk, unit, other_unit):
 
 
 def test_the_records_each_indicator_counts(quarter, group, unit):
-    start, end = services.quarter_span(YEAR, QUARTER)
+    start, end = quarter_span(YEAR, QUARTER)
     mine = records(Indicator.Kind.CHECKS_ON_TIME, start=start, end=end, unit=unit)
     assert [record.met for record in mine] == [True, True, False]
     every = records(Indicator.Kind.CHECKS_ON_TIME, start=start, end=end, group=group)
@@ -196,7 +197,7 @@ def test_periodic_reports_count_on_time_unless_late(group, clerk, unit, other_un
         round=round_, unit=unit, status="accepted", submitted_at=at(deadline), late=False
     )
     UnitReport.objects.create(round=round_, unit=other_unit, status="draft")
-    start, end = services.quarter_span(YEAR, QUARTER)
+    start, end = quarter_span(YEAR, QUARTER)
     counted = records(Indicator.Kind.REPORTS_ON_TIME, start=start, end=end, group=group)
     assert sorted((r.unit_id, r.met) for r in counted) == sorted(
         [(unit.pk, True), (other_unit.pk, False)]
