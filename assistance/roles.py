@@ -60,6 +60,10 @@ SECURITY_ADMINISTRATOR_PERMISSIONS = (
     # Locked sign-ins (django-axes): seen and lifted, also at /accounts/locked/.
     ("axes", "view_accessattempt"),
     ("axes", "delete_accessattempt"),
+    # The departments' systems' access to the API (their clients and secrets).
+    ("api", "add_apiclient"),
+    ("api", "change_apiclient"),
+    ("api", "view_apiclient"),
 )
 
 

@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "verification",
     "intake",
     "dashboards",
+    "api",
+    "ninja",
     "performance",
     "reporting",
     # The project shell: knows every app, and no app imports it.

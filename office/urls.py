@@ -39,6 +39,7 @@ urlpatterns = [
     path("meetings/", include("meetings.urls")),
     path("intake/", include("intake.urls")),
     path("dashboards/", include("dashboards.urls")),
+    path("api/v1/", include("api.urls")),
     path("performance/", include("performance.urls")),
     path("reports/", include("reporting.urls")),
     path("notifications/", views.notification_list, name="notifications"),

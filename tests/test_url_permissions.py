@@ -77,6 +77,9 @@ class Case:
     public: bool = False  # reachable without signing in
     data: Callable = lambda w: {}  # what a POST sends
     full_ids: frozenset = frozenset()  # who sees full ID numbers here (lists show them masked)
+    # The API for the departments' systems: a session opens nothing, everyone without a
+    # client token gets 401 (tests/api/ test the tokens).
+    token_only: bool = False
 
 
 def pk(attr):
@@ -299,6 +302,14 @@ URLS: dict[str, list[Case]] = {
     "intake:referral_reroute": [Case(OFFICE, pk("referral"), POST)],
     "intake:referral_link_verification": [Case(OFFICE, pk("referral"), POST)],
     "dashboards:index": [Case(STAFF)],
+    # The API: its contract and its page are public; every operation needs a client token.
+    "api-v1:openapi-json": [Case(ALL, public=True)],
+    "api-v1:openapi-view": [Case(ALL, public=True)],
+    "api-v1:api-root": [Case(NOBODY, public=True)],  # no operation at the root: 404
+    "api-v1:list_checks": [Case(ALL, public=True, token_only=True)],
+    "api-v1:get_check": [
+        Case(ALL, lambda w: {"check_id": w.check.pk}, public=True, token_only=True)
+    ],
     "dashboards:bulletin": [Case(STAFF)],
     # A liaison is taken to their own unit's page (a redirect), others get 404.
     "performance:scores": [Case(STAFF | LIAISONS)],
@@ -478,6 +489,11 @@ def test_url_as_persona(world, name, case, persona, method):
     status = response.status_code
     body = body_of(response)
     assert status < 500, f"{method} {url} as {persona}: {status}"
+    if case.token_only:
+        assert status == 401, f"{method} {url} as {persona}: {status} (a session opens no API)"
+        assert world.personal.found_in(body) == []
+        assert before is None or changed_tables(before, database_state()) == []
+        return
     if method not in case.methods:
         # A POST-only view refuses a GET before anything else, and says nothing.
         expected = {302} if persona == "anonymous" and not case.public else {405}
@@ -510,7 +526,7 @@ def _missing_params():
     """Every URL naming an object, by each persona who may call it with one that exists."""
     for name, cases in URLS.items():
         case = cases[0]
-        if case.kwargs is no_args:
+        if case.kwargs is no_args or case.token_only:  # the API's own tests cover a token
             continue
         for persona in sorted(case.allowed - {"anonymous"}):
             yield pytest.param(name, case, persona, id=f"{name}-{persona}")
@@ -556,6 +572,7 @@ ADMIN_MODELS = {
     "otp_static.staticdevice": NOBODY,
     "otp_totp.totpdevice": NOBODY,
     "intake.application": NOBODY,
+    "api.apiclient": ACCOUNTS,
     "intake.programrouting": REGISTER,
     "performance.indicator": REGISTER,
     "meetings.meeting": REGISTER,

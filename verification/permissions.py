@@ -121,6 +121,20 @@ def checks_for_liaison(user, perm: str = "verification.answer_departmentcheck"):
     return DepartmentCheck.objects.filter(_active_liaison_of(user, "unit_id"))
 
 
+def checks_for_unit(unit: MemberUnit) -> QuerySet[DepartmentCheck]:
+    """The checks of ``unit``: what a department's own system, bound to that unit by its
+    API client, may read and answer (the same rows its liaisons have)."""
+    return DepartmentCheck.objects.filter(unit=unit)
+
+
+def get_check_for_unit(unit: MemberUnit, pk) -> DepartmentCheck:
+    """One check of ``unit``, else 404: another unit's check does not exist for it."""
+    found = checks_for_unit(unit).select_related("request__household").filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
 def answers_check(user, check: DepartmentCheck) -> bool:
     """Whether the user answers this check, i.e. is an active liaison of its unit."""
     return checks_for_liaison(user).filter(pk=check.pk).exists()

@@ -1,0 +1,162 @@
+"""Version 1 of the API for the departments' systems (django-ninja: the OpenAPI schema is
+generated from the same types that validate the input). Served at ``/api/v1/``, the schema
+at ``/api/v1/openapi.json`` and an interactive page at ``/api/v1/docs`` from local files.
+
+Every operation acts for the calling client's unit, through the same gateways as the pages
+(``verification.permissions.get_check_for_unit``): another unit's objects are 404. Errors
+are JSON: ``{"code", "message", "field"}``, the message in the caller's language
+(Accept-Language, Chinese by default)."""
+
+import datetime
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Query, Schema
+from ninja.errors import AuthenticationError, ValidationError
+
+from assistance.idnumbers import mask_id_number
+from verification.models import DepartmentCheck
+from verification.permissions import checks_for_unit, get_check_for_unit
+
+from .auth import ClientToken
+from .models import Scope
+
+api = NinjaAPI(
+    title="困难群众基本生活保障工作协调机制 · API",
+    version="1",
+    urls_namespace="api-v1",
+    auth=ClientToken(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+PAGE_LIMIT = 100
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, field: str = ""):
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+
+class Error(Schema):
+    code: str
+    message: str
+    field: str = ""
+
+
+def _error(request, status, code, message, field=""):
+    return api.create_response(
+        request, {"code": code, "message": str(message), "field": field}, status=status
+    )
+
+
+@api.exception_handler(ApiError)
+def _api_error(request, exc: ApiError):
+    return _error(request, exc.status, exc.code, exc.message, exc.field)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return _error(request, 401, "unauthenticated", _("A valid client token is required."))
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return _error(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request, exc: ValidationError):
+    first = exc.errors[0] if exc.errors else {}
+    field = ".".join(str(part) for part in first.get("loc", [])[1:])
+    return _error(request, 422, "invalid", _("The request is not valid."), field)
+
+
+def require_scope(request, scope: str) -> None:
+    if scope not in request.auth.scopes:
+        raise ApiError(403, "scope", _("This client may not use this operation."))
+
+
+class CheckOut(Schema):
+    id: int
+    request: int
+    status: str
+    deadline: datetime.date
+    items: list[str]
+
+
+class CheckList(Schema):
+    checks: list[CheckOut]
+    next_after: int | None
+
+
+class MemberOut(Schema):
+    id: int
+    name: str
+    relation: str
+    id_number: str  # masked
+
+
+class CheckDetail(CheckOut):
+    members: list[MemberOut]
+
+
+def _check_out(check: DepartmentCheck) -> dict:
+    return {
+        "id": check.pk,
+        "request": check.request_id,
+        "status": check.status,
+        "deadline": check.deadline,
+        "items": [item.code for item in check.items.all()],
+    }
+
+
+@api.get(
+    "/checks",
+    response={200: CheckList, 401: Error, 403: Error, 422: Error},
+    summary="The unit's checks",
+)
+def list_checks(
+    request,
+    status: DepartmentCheck.Status | None = None,
+    after: int = Query(0, ge=0),
+    limit: int = Query(50, ge=1, le=PAGE_LIMIT),
+):
+    """The calling unit's checks, oldest first, ``limit`` at a time after the check
+    ``after`` (cursor pagination): open ones unless ``status`` says otherwise."""
+    require_scope(request, Scope.CHECKS_READ)
+    checks = checks_for_unit(request.auth.unit).filter(pk__gt=after)
+    checks = (
+        checks.filter(status=status) if status else checks.filter(status__in=DepartmentCheck.OPEN)
+    )
+    page = list(checks.order_by("pk").prefetch_related("items")[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    return {
+        "checks": [_check_out(check) for check in page],
+        "next_after": page[-1].pk if more else None,
+    }
+
+
+@api.get(
+    "/checks/{check_id}",
+    response={200: CheckDetail, 401: Error, 403: Error, 404: Error},
+    summary="One check",
+)
+def get_check(request, check_id: int):
+    """One of the unit's checks with the members it covers (ID numbers masked)."""
+    require_scope(request, Scope.CHECKS_READ)
+    check = get_check_for_unit(request.auth.unit, check_id)
+    members = check.request.members.order_by("pk")
+    return {
+        **_check_out(check),
+        "members": [
+            {
+                "id": member.pk,
+                "name": member.name,
+                "relation": member.relation,
+                "id_number": mask_id_number(member.id_number),
+            }
+            for member in members
+        ],
+    }

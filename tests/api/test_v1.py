@@ -1,0 +1,154 @@
+"""The API for the departments' systems, version 1: a client token bound to one unit,
+with its scopes, source addresses and expiry; the unit's checks listed page by page and
+read one at a time (ID numbers masked); another unit's check is 404; every refusal is JSON
+with a code and a message in the caller's language; the schema and its page are served."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from api import services, tokens
+from api.models import ApiClient, Scope
+from tests.verification.factories import (
+    VerificationItemFactory,
+    authorize_all,
+    register_family,
+)
+from verification import services as verification_services
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def checks(clerk, group, unit, other_unit):
+    """Two requests checked by ``unit`` and ``other_unit``: two checks each."""
+    VerificationItemFactory(unit=unit, code="hukou")
+    VerificationItemFactory(unit=other_unit, code="tax")
+    requests = []
+    for town in ("大峪街道", "城子街道"):
+        household = register_family(actor=clerk, office=group, town=town)
+        authorize_all(actor=clerk, household=household)
+        requests.append(verification_services.request_submit(actor=clerk, household=household))
+    return requests
+
+
+def register(actor, unit, **overrides):
+    data = {
+        "name": "公安人口信息系统",
+        "unit": unit,
+        "scopes": [Scope.CHECKS_READ],
+        "allowed_addresses": "127.0.0.1\n10.0.0.0/8",
+        "expires_at": timezone.now() + datetime.timedelta(days=90),
+    }
+    data.update(overrides)
+    return services.client_register(actor=actor, **data)
+
+
+def call(client, token, name, language="en", **kwargs):
+    query = kwargs.pop("query", {})
+    return client.get(
+        reverse(f"api-v1:{name}", kwargs=kwargs or None),
+        query,
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+
+def test_only_a_hash_of_the_secret_is_kept(security_administrator, unit):
+    client, token = register(security_administrator, unit)
+    key, secret = tokens.split(token)
+    stored = ApiClient.objects.get()
+    assert stored.key_id == key and secret not in stored.secret_hash
+    assert stored.secret_hash == tokens.digest(secret)
+    assert stored.history.get().history_user == security_administrator
+
+
+def test_the_unit_lists_its_own_open_checks_page_by_page(
+    client, security_administrator, unit, checks
+):
+    _client, token = register(security_administrator, unit)
+    first = call(client, token, "list_checks", query={"limit": 1})
+    assert first.status_code == 200
+    body = first.json()
+    assert len(body["checks"]) == 1 and body["next_after"] == body["checks"][0]["id"]
+    assert body["checks"][0]["items"] == ["hukou"]
+    second = call(client, token, "list_checks", query={"limit": 1, "after": body["next_after"]})
+    assert len(second.json()["checks"]) == 1 and second.json()["next_after"] is None
+    ids = {c["id"] for c in body["checks"] + second.json()["checks"]}
+    mine = {check.pk for request in checks for check in request.checks.filter(unit=unit)}
+    assert ids == mine
+
+
+def test_one_check_shows_its_members_masked(client, security_administrator, unit, checks):
+    _client, token = register(security_administrator, unit)
+    check = checks[0].checks.get(unit=unit)
+    response = call(client, token, "get_check", check_id=check.pk)
+    assert response.status_code == 200
+    members = response.json()["members"]
+    assert len(members) == 3
+    for member, stored in zip(members, checks[0].members.order_by("pk"), strict=True):
+        assert member["id_number"] != stored.id_number and "*" in member["id_number"]
+
+
+def test_another_units_check_does_not_exist(client, security_administrator, unit, checks):
+    _client, token = register(security_administrator, unit)
+    foreign = checks[0].checks.exclude(unit=unit).get()
+    response = call(client, token, "get_check", check_id=foreign.pk)
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    ["revoked", "expired", "address", "wrong secret", "no key", "rotated"],
+)
+def test_a_client_that_may_not_call_gets_401(client, security_administrator, unit, spoil):
+    api_client, token = register(security_administrator, unit)
+    if spoil == "revoked":
+        services.client_revoke(actor=security_administrator, client=api_client)
+    elif spoil == "expired":
+        ApiClient.objects.filter(pk=api_client.pk).update(
+            expires_at=timezone.now() - datetime.timedelta(seconds=1)
+        )
+    elif spoil == "address":
+        ApiClient.objects.filter(pk=api_client.pk).update(allowed_addresses="192.0.2.0/24")
+    elif spoil == "wrong secret":
+        token = token[:-2] + ("aa" if not token.endswith("aa") else "bb")
+    elif spoil == "no key":
+        token = token.split(".", 1)[1]
+    else:
+        services.client_rotate(actor=security_administrator, client=api_client)
+    response = call(client, token, "list_checks")
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthenticated"
+
+
+def test_a_missing_scope_is_403(client, security_administrator, unit):
+    _client, token = register(security_administrator, unit, scopes=[])
+    response = call(client, token, "list_checks")
+    assert response.status_code == 403 and response.json()["code"] == "scope"
+
+
+@pytest.mark.parametrize(("language", "words"), [("zh-hans", "请求"), ("en", "not valid")])
+def test_bad_input_names_the_field_in_the_callers_language(
+    client, security_administrator, unit, language, words
+):
+    _client, token = register(security_administrator, unit)
+    response = call(client, token, "list_checks", language=language, query={"limit": 1000})
+    assert response.status_code == 422
+    assert response.json()["field"] == "limit" and words in response.json()["message"]
+
+
+def test_no_token_is_401_even_with_a_session(client, clerk):
+    client.force_login(clerk)
+    response = client.get(reverse("api-v1:list_checks"))
+    assert response.status_code == 401 and response.json()["code"] == "unauthenticated"
+
+
+def test_the_schema_and_its_page_are_served_from_local_files(client):
+    schema = client.get(reverse("api-v1:openapi-json")).json()
+    assert schema["openapi"].startswith("3.") and "/api/v1/checks" in schema["paths"]
+    page = client.get(reverse("api-v1:openapi-view")).content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in page and "cdn" not in page.lower()
