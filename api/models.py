@@ -13,6 +13,7 @@ from members.models import MemberUnit
 
 class Scope(models.TextChoices):
     CHECKS_READ = "checks:read", _("Read the unit's checks")
+    CHECKS_ANSWER = "checks:answer", _("Answer the unit's checks")
 
 
 class ApiClient(models.Model):
@@ -53,3 +54,23 @@ class ApiClient(models.Model):
     def usable(self, now=None) -> bool:
         now = now or timezone.now()
         return self.revoked_at is None and self.expires_at > now
+
+
+class IdempotentCall(models.Model):
+    """A write made under an ``Idempotency-Key``: the same key again with the same body
+    returns the first answer and changes nothing; with another body it is refused."""
+
+    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    body_hash = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "key"], name="one_call_per_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.client_id} {self.key}"

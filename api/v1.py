@@ -8,16 +8,19 @@ are JSON: ``{"code", "message", "field"}``, the message in the caller's language
 (Accept-Language, Chinese by default)."""
 
 import datetime
+from decimal import Decimal
+from typing import Literal
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Query, Schema
+from ninja import Field, Header, NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, ValidationError
 
 from assistance.idnumbers import mask_id_number
 from verification.models import DepartmentCheck
 from verification.permissions import checks_for_unit, get_check_for_unit
 
+from .answering import Refused, check_answer_idempotent
 from .auth import ClientToken
 from .models import Scope
 
@@ -52,6 +55,11 @@ def _error(request, status, code, message, field=""):
 
 @api.exception_handler(ApiError)
 def _api_error(request, exc: ApiError):
+    return _error(request, exc.status, exc.code, exc.message, exc.field)
+
+
+@api.exception_handler(Refused)
+def _refused(request, exc: Refused):
     return _error(request, exc.status, exc.code, exc.message, exc.field)
 
 
@@ -160,3 +168,44 @@ def get_check(request, check_id: int):
             for member in members
         ],
     }
+
+
+class AnswerIn(Schema):
+    member: int
+    item: str
+    result: Literal["no_record", "record_found"]
+    details: str = Field("", max_length=500)
+    amount: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
+
+
+class AnswersIn(Schema):
+    answers: list[AnswerIn] = Field(..., min_length=1, max_length=1000)
+
+
+class AnswerOut(Schema):
+    id: int
+    status: str
+
+
+@api.post(
+    "/checks/{check_id}/answers",
+    response={200: AnswerOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+    summary="Answer a check",
+)
+def answer_check(
+    request,
+    check_id: int,
+    body: AnswersIn,
+    idempotency_key: str = Header("", alias="Idempotency-Key"),
+):
+    """The unit's findings on a check: one per member and item, each "no_record" or
+    "record_found" (with its details and, where the item has one, an amount). Send an
+    ``Idempotency-Key``: the same key and body again returns the first answer and changes
+    nothing; the same key with another body is refused (422)."""
+    require_scope(request, Scope.CHECKS_ANSWER)
+    check = get_check_for_unit(request.auth.unit, check_id)
+    answers = [answer.dict() for answer in body.answers]
+    status, response = check_answer_idempotent(
+        client=request.auth, check=check, answers=answers, key=idempotency_key
+    )
+    return Status(status, response)

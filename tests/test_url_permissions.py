@@ -307,6 +307,9 @@ URLS: dict[str, list[Case]] = {
     "api-v1:openapi-view": [Case(ALL, public=True)],
     "api-v1:api-root": [Case(NOBODY, public=True)],  # no operation at the root: 404
     "api-v1:list_checks": [Case(ALL, public=True, token_only=True)],
+    "api-v1:answer_check": [
+        Case(ALL, lambda w: {"check_id": w.check.pk}, POST, public=True, token_only=True)
+    ],
     "api-v1:get_check": [
         Case(ALL, lambda w: {"check_id": w.check.pk}, public=True, token_only=True)
     ],
@@ -489,16 +492,16 @@ def test_url_as_persona(world, name, case, persona, method):
     status = response.status_code
     body = body_of(response)
     assert status < 500, f"{method} {url} as {persona}: {status}"
-    if case.token_only:
-        assert status == 401, f"{method} {url} as {persona}: {status} (a session opens no API)"
-        assert world.personal.found_in(body) == []
-        assert before is None or changed_tables(before, database_state()) == []
-        return
     if method not in case.methods:
         # A POST-only view refuses a GET before anything else, and says nothing.
         expected = {302} if persona == "anonymous" and not case.public else {405}
         assert status in expected, f"GET {url} as {persona}: {status}"
         assert world.personal.found_in(body) == []
+        return
+    if case.token_only:
+        assert status == 401, f"{method} {url} as {persona}: {status} (a session opens no API)"
+        assert world.personal.found_in(body) == []
+        assert before is None or changed_tables(before, database_state()) == []
         return
     if persona == "anonymous" and not case.public:
         assert status == 302, f"{method} {url} anonymous: {status}"

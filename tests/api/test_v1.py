@@ -152,3 +152,90 @@ def test_the_schema_and_its_page_are_served_from_local_files(client):
     assert schema["openapi"].startswith("3.") and "/api/v1/checks" in schema["paths"]
     page = client.get(reverse("api-v1:openapi-view")).content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in page and "cdn" not in page.lower()
+
+
+# --- Answering a check -----------------------------------------------------------------------
+
+
+def answer_body(check, result="no_record", **override):
+    members = check.request.members.order_by("pk")
+    items = check.items.order_by("pk")
+    answers = [
+        {"member": member.pk, "item": item.code, "result": result, "details": ""}
+        for member in members
+        for item in items
+    ]
+    answers[0].update(override)
+    return {"answers": answers}
+
+
+def post_answer(client, token, check, body, key="k-1", language="en"):
+    return client.post(
+        reverse("api-v1:answer_check", kwargs={"check_id": check.pk}),
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_IDEMPOTENCY_KEY=key,
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+
+@pytest.fixture
+def answering(security_administrator, unit, checks):
+    _client, token = register(
+        security_administrator, unit, scopes=[Scope.CHECKS_READ, Scope.CHECKS_ANSWER]
+    )
+    return token, checks[0].checks.get(unit=unit)
+
+
+def test_a_system_answers_a_check_once_whatever_the_retries(client, answering):
+    token, check = answering
+    body = answer_body(check)
+    first = post_answer(client, token, check, body)
+    assert first.status_code == 200 and first.json() == {"id": check.pk, "status": "answered"}
+    check.refresh_from_db()
+    assert check.status == "answered" and check.answered_by is None  # answered by a system
+    findings = check.findings.count()
+    assert findings == check.request.members.count() * check.items.count()
+    again = post_answer(client, token, check, body)
+    assert again.status_code == 200 and again.json() == first.json()
+    assert check.findings.count() == findings
+
+
+def test_the_same_key_with_another_body_is_refused(client, answering):
+    token, check = answering
+    assert post_answer(client, token, check, answer_body(check)).status_code == 200
+    other = answer_body(check, result="record_found", details="有房产一套")
+    response = post_answer(client, token, check, other)
+    assert response.status_code == 422
+    assert response.json()["code"] == "idempotency_key_reused"
+
+
+@pytest.mark.parametrize(
+    ("override", "status", "code"),
+    [
+        ({"member": 10**9}, 409, "refused"),  # a member the request does not cover
+        ({"item": "no-such-item"}, 422, "invalid"),
+        ({"result": "maybe"}, 422, "invalid"),
+        ({"result": "record_found"}, 409, "refused"),  # a record found needs its details
+        ({"amount": -5}, 422, "invalid"),
+    ],
+)
+def test_a_bad_answer_changes_nothing(client, answering, override, status, code):
+    token, check = answering
+    response = post_answer(client, token, check, answer_body(check, **override))
+    assert response.status_code == status and response.json()["code"] == code
+    check.refresh_from_db()
+    assert check.status != "answered" and not check.findings.exists()
+
+
+def test_answering_needs_the_scope_a_key_and_the_units_own_check(
+    client, security_administrator, unit, checks, answering
+):
+    token, check = answering
+    assert post_answer(client, token, check, answer_body(check), key="").status_code == 422
+    reader, read_token = register(security_administrator, unit, name="只读系统")
+    assert post_answer(client, read_token, check, answer_body(check)).status_code == 403
+    foreign = checks[0].checks.exclude(unit=unit).get()
+    assert post_answer(client, token, foreign, answer_body(check)).status_code == 404
+    assert not check.findings.exists()

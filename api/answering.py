@@ -1,0 +1,95 @@
+"""A department system's answer to one of its unit's checks, through the same service as
+the liaison's page (``verification.services.check_answer``), under an ``Idempotency-Key``:
+the first call's response is kept with a hash of its body, so a repeated call (a retry
+after a timeout) returns it and changes nothing, and the same key with another body is
+refused. The call and its record commit together, so a retry never finds half of one."""
+
+import hashlib
+import json
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from verification import services as verification
+from verification.models import DepartmentCheck
+
+from .models import ApiClient, IdempotentCall
+
+
+class Refused(Exception):
+    def __init__(self, status: int, code: str, message: str, field: str = ""):
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+
+def body_hash(body: dict) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _findings(check: DepartmentCheck, answers: list[dict]) -> list:
+    items = dict(check.items.values_list("code", "pk"))
+    findings = []
+    for index, answer in enumerate(answers):
+        if answer["item"] not in items:
+            raise Refused(
+                422, "invalid", _("This check asks for no such item."), f"answers.{index}.item"
+            )
+        amount = answer.get("amount")
+        findings.append(
+            verification.FindingData(
+                member_id=answer["member"],
+                item_id=items[answer["item"]],
+                result=answer["result"],
+                details=answer.get("details") or "",
+                amount=Decimal(str(amount)) if amount is not None else None,
+            )
+        )
+    return findings
+
+
+def _stored(client: ApiClient, key: str, digest: str) -> tuple[int, dict] | None:
+    call = IdempotentCall.objects.filter(client=client, key=key).first()
+    if call is None:
+        return None
+    if call.body_hash != digest:
+        raise Refused(
+            422,
+            "idempotency_key_reused",
+            _("This Idempotency-Key was used with another body."),
+            "Idempotency-Key",
+        )
+    return call.status, call.response
+
+
+def check_answer_idempotent(
+    *, client: ApiClient, check: DepartmentCheck, answers: list[dict], key: str
+) -> tuple[int, dict]:
+    """(status, response) of answering ``check``; the first response again for a retry."""
+    if not key or len(key) > 100:
+        raise Refused(
+            422, "invalid", _("Send an Idempotency-Key of 1 to 100 characters."), "Idempotency-Key"
+        )
+    digest = body_hash({"check": check.pk, "answers": answers})
+    stored = _stored(client, key, digest)
+    if stored is not None:
+        return stored
+    try:
+        with transaction.atomic():
+            try:
+                answered = verification.check_answer(
+                    actor=None, check=check, findings=_findings(check, answers)
+                )
+            except verification.VerificationError as error:
+                raise Refused(409, "refused", error.message) from None
+            response = {"id": answered.pk, "status": answered.status}
+            IdempotentCall.objects.create(
+                client=client, key=key, body_hash=digest, status=200, response=response
+            )
+    except IntegrityError:
+        # The same key, committed by a concurrent call a moment earlier.
+        stored = _stored(client, key, digest)
+        if stored is None:
+            raise
+        return stored
+    return 200, response
