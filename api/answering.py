@@ -2,11 +2,13 @@
 the liaison's page (``verification.services.check_answer``), under an ``Idempotency-Key``:
 the first call's response is kept with a hash of its body, so a repeated call (a retry
 after a timeout) returns it and changes nothing, and the same key with another body is
-refused. The call and its record commit together, so a retry never finds half of one."""
+refused (409). Domain refusals are 409 with the field at fault; 422 is kept for a body
+or header that does not match the schema. The call and its record commit together, so a
+retry never finds half of one."""
 
 import hashlib
 import json
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -27,13 +29,20 @@ def body_hash(body: dict) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def yuan(amount) -> Decimal | None:
+    """An amount as the schema allows it (any number from 0 to 9,999,999,999), to the fen."""
+    if amount is None:
+        return None
+    return Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 def _findings(check: DepartmentCheck, answers: list[dict]) -> list:
     items = dict(check.items.values_list("code", "pk"))
     findings = []
     for index, answer in enumerate(answers):
         if answer["item"] not in items:
             raise Refused(
-                422, "invalid", _("This check asks for no such item."), f"answers.{index}.item"
+                409, "refused", _("This check asks for no such item."), f"answers.{index}.item"
             )
         amount = answer.get("amount")
         findings.append(
@@ -42,7 +51,7 @@ def _findings(check: DepartmentCheck, answers: list[dict]) -> list:
                 item_id=items[answer["item"]],
                 result=answer["result"],
                 details=answer.get("details") or "",
-                amount=Decimal(str(amount)) if amount is not None else None,
+                amount=yuan(amount),
             )
         )
     return findings
@@ -54,7 +63,7 @@ def _stored(client: ApiClient, key: str, digest: str) -> tuple[int, dict] | None
         return None
     if call.body_hash != digest:
         raise Refused(
-            422,
+            409,
             "idempotency_key_reused",
             _("This Idempotency-Key was used with another body."),
             "Idempotency-Key",
@@ -66,10 +75,6 @@ def check_answer_idempotent(
     *, client: ApiClient, check: DepartmentCheck, answers: list[dict], key: str
 ) -> tuple[int, dict]:
     """(status, response) of answering ``check``; the first response again for a retry."""
-    if not key or len(key) > 100:
-        raise Refused(
-            422, "invalid", _("Send an Idempotency-Key of 1 to 100 characters."), "Idempotency-Key"
-        )
     digest = body_hash({"check": check.pk, "answers": answers})
     stored = _stored(client, key, digest)
     if stored is not None:

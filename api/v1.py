@@ -8,7 +8,6 @@ are JSON: ``{"code", "message", "field"}``, the message in the caller's language
 (Accept-Language, Chinese by default)."""
 
 import datetime
-from decimal import Decimal
 from typing import Literal
 
 from django.http import Http404
@@ -175,7 +174,8 @@ class AnswerIn(Schema):
     item: str
     result: Literal["no_record", "record_found"]
     details: str = Field("", max_length=500)
-    amount: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
+    # Yuan, rounded to the fen on arrival.
+    amount: float | None = Field(None, ge=0, le=9_999_999_999)
 
 
 class AnswersIn(Schema):
@@ -196,12 +196,12 @@ def answer_check(
     request,
     check_id: int,
     body: AnswersIn,
-    idempotency_key: str = Header("", alias="Idempotency-Key"),
+    idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=100),
 ):
     """The unit's findings on a check: one per member and item, each "no_record" or
     "record_found" (with its details and, where the item has one, an amount). Send an
     ``Idempotency-Key``: the same key and body again returns the first answer and changes
-    nothing; the same key with another body is refused (422)."""
+    nothing; the same key with another body is refused (409)."""
     require_scope(request, Scope.CHECKS_ANSWER)
     check = get_check_for_unit(request.auth.unit, check_id)
     answers = [answer.dict() for answer in body.answers]

@@ -207,7 +207,7 @@ def test_the_same_key_with_another_body_is_refused(client, answering):
     assert post_answer(client, token, check, answer_body(check)).status_code == 200
     other = answer_body(check, result="record_found", details="有房产一套")
     response = post_answer(client, token, check, other)
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert response.json()["code"] == "idempotency_key_reused"
 
 
@@ -215,7 +215,7 @@ def test_the_same_key_with_another_body_is_refused(client, answering):
     ("override", "status", "code"),
     [
         ({"member": 10**9}, 409, "refused"),  # a member the request does not cover
-        ({"item": "no-such-item"}, 422, "invalid"),
+        ({"item": "no-such-item"}, 409, "refused"),
         ({"result": "maybe"}, 422, "invalid"),
         ({"result": "record_found"}, 409, "refused"),  # a record found needs its details
         ({"amount": -5}, 422, "invalid"),
@@ -239,3 +239,13 @@ def test_answering_needs_the_scope_a_key_and_the_units_own_check(
     foreign = checks[0].checks.exclude(unit=unit).get()
     assert post_answer(client, token, foreign, answer_body(check)).status_code == 404
     assert not check.findings.exists()
+
+
+def test_the_largest_amount_the_schema_allows_is_kept_to_the_fen(client, answering):
+    token, check = answering
+    body = answer_body(check)
+    body["answers"][0].update(result="record_found", details="存款", amount=9_999_999_999)
+    assert post_answer(client, token, check, body).status_code == 200
+    assert check.findings.get(amount__isnull=False).amount == 9_999_999_999
+    too_much = answer_body(check, amount=10_000_000_000)
+    assert post_answer(client, token, check, too_much, key="k-2").status_code == 422
