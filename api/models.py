@@ -40,6 +40,15 @@ class ApiClient(models.Model):
         editable=False,
         null=True,
     )
+    # The client's own account, never signed in with (no usable password, inactive): the
+    # access log and the histories name it when the client reads or writes.
+    principal = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="api_client",
+        editable=False,
+        null=True,
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     history = HistoricalRecords(excluded_fields=["secret_hash"])
 

@@ -3,6 +3,7 @@ Each returns the secret where one is made, to be shown once; only its hash is ke
 
 import datetime
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,13 +30,20 @@ def client_register(
     expires_at: datetime.datetime,
 ) -> tuple[ApiClient, str]:
     """A new client and its token (``<key>.<secret>``), shown this once."""
+    key = tokens.new_key()
+    principal = get_user_model().objects.create_user(
+        username=f"api-{key}", first_name=name[:150], is_active=False
+    )
+    principal.set_unusable_password()
+    principal.save(update_fields=["password"])
     client = ApiClient(
+        principal=principal,
         name=name,
         unit=unit,
         scopes=sorted(set(scopes)),
         allowed_addresses=allowed_addresses,
         expires_at=expires_at,
-        key_id=tokens.new_key(),
+        key_id=key,
         created_by=actor,
     )
     token = _issue(client)

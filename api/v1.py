@@ -12,22 +12,28 @@ from typing import Literal
 
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from ninja import Field, Header, NinjaAPI, Query, Schema, Status
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, Throttled, ValidationError
 
 from assistance.idnumbers import mask_id_number
+from assistance.models import AccessLog
+from assistance.notices import notice
+from assistance.services import access_log_record
 from verification.models import DepartmentCheck
 from verification.permissions import checks_for_unit, get_check_for_unit
 
 from .answering import Refused, check_answer_idempotent
 from .auth import ClientToken
 from .models import Scope
+from .throttling import ClientRateThrottle
 
 api = NinjaAPI(
     title="困难群众基本生活保障工作协调机制 · API",
     version="1",
     urls_namespace="api-v1",
     auth=ClientToken(),
+    throttle=[ClientRateThrottle()],
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
@@ -65,6 +71,11 @@ def _refused(request, exc: Refused):
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
     return _error(request, 401, "unauthenticated", _("A valid client token is required."))
+
+
+@api.exception_handler(Throttled)
+def _throttled(request, exc):
+    return _error(request, 429, "rate_limited", _("Too many calls: wait a moment."))
 
 
 @api.exception_handler(Http404)
@@ -154,7 +165,19 @@ def get_check(request, check_id: int):
     """One of the unit's checks with the members it covers (ID numbers masked)."""
     require_scope(request, Scope.CHECKS_READ)
     check = get_check_for_unit(request.auth.unit, check_id)
-    members = check.request.members.order_by("pk")
+    members = list(check.request.members.order_by("pk"))
+    access_log_record(
+        user=request.auth.principal,
+        obj=check,
+        purpose=AccessLog.Purpose.VERIFICATION,
+        description=notice(
+            gettext_noop("API: check %(pk)s with its %(count)s members read by %(client)s"),
+            pk=check.pk,
+            count=len(members),
+            client=request.auth.name,
+        ),
+        path=request.path,
+    )
     return {
         **_check_out(check),
         "members": [

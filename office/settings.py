@@ -378,6 +378,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Calls per API client (django-ninja's throttle syntax: count/s, /m, /h, /d).
+API_RATE_LIMIT = env_str("API_RATE_LIMIT", "6000/m")
+
 # Security: on by default whenever DEBUG is off.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)

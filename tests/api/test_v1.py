@@ -249,3 +249,30 @@ def test_the_largest_amount_the_schema_allows_is_kept_to_the_fen(client, answeri
     assert check.findings.get(amount__isnull=False).amount == 9_999_999_999
     too_much = answer_body(check, amount=10_000_000_000)
     assert post_answer(client, token, check, too_much, key="k-2").status_code == 422
+
+
+def test_reading_a_check_is_in_the_access_log_under_the_clients_account(
+    client, security_administrator, unit, checks
+):
+    from assistance.models import AccessLog
+
+    api_client, token = register(security_administrator, unit)
+    assert not api_client.principal.is_active and not api_client.principal.has_usable_password()
+    check = checks[0].checks.get(unit=unit)
+    call(client, token, "get_check", check_id=check.pk)
+    entry = AccessLog.objects.get()
+    assert entry.user == api_client.principal and entry.object_id == check.pk
+    assert entry.purpose == AccessLog.Purpose.VERIFICATION
+    call(client, token, "list_checks")  # a list shows no personal data: nothing logged
+    assert AccessLog.objects.count() == 1
+
+
+def test_a_client_over_its_rate_is_told_to_wait(client, security_administrator, unit, settings):
+    settings.API_RATE_LIMIT = "2/m"
+    _client, token = register(security_administrator, unit)
+    assert call(client, token, "list_checks").status_code == 200
+    assert call(client, token, "list_checks").status_code == 200
+    third = call(client, token, "list_checks")
+    assert third.status_code == 429 and third.json()["code"] == "rate_limited"
+    other, other_token = register(security_administrator, unit, name="另一系统")
+    assert call(client, other_token, "list_checks").status_code == 200  # counted per client
