@@ -276,3 +276,26 @@ def test_a_client_over_its_rate_is_told_to_wait(client, security_administrator, 
     assert third.status_code == 429 and third.json()["code"] == "rate_limited"
     other, other_token = register(security_administrator, unit, name="另一系统")
     assert call(client, other_token, "list_checks").status_code == 200  # counted per client
+
+
+def test_the_admin_registers_a_client_and_shows_its_token_once(admin_client, unit):
+    response = admin_client.post(
+        reverse("admin:api_apiclient_add"),
+        {
+            "name": "公安人口信息系统",
+            "unit": unit.pk,
+            "scopes": ["checks:read"],
+            "allowed_addresses": "127.0.0.1",
+            "expires_at_0": "2027-01-01",
+            "expires_at_1": "00:00:00",
+        },
+        follow=True,
+    )
+    stored = ApiClient.objects.get()
+    shown = [str(m) for m in response.context["messages"] if stored.key_id in str(m)]
+    assert len(shown) == 1
+    token = shown[0].rsplit(" ", 1)[-1].rsplit("：", 1)[-1]
+    key, secret = tokens.split(token)
+    assert key == stored.key_id and tokens.matches(secret, stored.secret_hash)
+    page = admin_client.get(reverse("admin:api_apiclient_change", args=[stored.pk]))
+    assert secret not in page.content.decode()  # never shown again
