@@ -241,11 +241,18 @@ class ChaseRefused(Exception):
     """The item was chased already today."""
 
 
-def chase_record(*, actor, obj) -> Chase:
-    """Record that ``actor`` chased ``obj`` today (Beijing day), or raise ChaseRefused
-    if someone already did: the unit is pressed at most once a day per item. The unique
-    constraint keeps it so when two people press at the same moment. The caller (each
-    app's service) notifies the unit and adds the chase to the item's own history."""
+def chase_record(*, actor, obj, liaisons, unit_name: str) -> Chase:
+    """Record that ``actor`` chased ``obj`` today (Beijing day) and that its unit's
+    ``liaisons`` are to be told, or raise ChaseRefused: when the unit has no liaison to
+    tell, or someone already chased it today (the unit is pressed at most once a day per
+    item; the unique constraint keeps it so when two people press at the same moment). The
+    caller (each app's service) notifies the liaisons and adds the chase to the item's own
+    history."""
+    if not liaisons:
+        raise ChaseRefused(
+            gettext("%(unit)s has no active liaison to notify: call the unit instead.")
+            % {"unit": unit_name}
+        )
     content_type = ContentType.objects.get_for_model(obj)
     today = timezone.localdate()
     earlier = (
@@ -257,7 +264,11 @@ def chase_record(*, actor, obj) -> Chase:
         try:
             with transaction.atomic():
                 return Chase.objects.create(
-                    content_type=content_type, object_id=obj.pk, day=today, actor=actor
+                    content_type=content_type,
+                    object_id=obj.pk,
+                    day=today,
+                    actor=actor,
+                    notified=len(liaisons),
                 )
         except IntegrityError:
             earlier = Chase.objects.select_related("actor").get(

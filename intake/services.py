@@ -376,17 +376,12 @@ def referral_chase(*, actor, referral: Referral) -> Chase:
             % {"status": referral.get_status_display()}
         )
     users = liaison_users(referral.unit_id)
-    if not users:
-        raise IntakeError(
-            _("%(unit)s has no active liaison to notify: call the unit instead.")
-            % {"unit": referral.unit.name}
-        )
     try:
-        chase = chase_record(actor=actor, obj=referral)
+        chase = chase_record(
+            actor=actor, obj=referral, liaisons=users, unit_name=referral.unit.name
+        )
     except ChaseRefused as refused:
         raise IntakeError(str(refused)) from None
-    chase.notified = len(users)
-    chase.save(update_fields=["notified"])
     record_event(application, ApplicationEvent.Kind.CHASED, actor=actor, referral=referral)
     message = notice(
         gettext_noop(

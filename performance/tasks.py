@@ -4,6 +4,7 @@ quarter (beat)."""
 from celery import shared_task
 from django.utils import timezone
 
+from assistance.periods import quarter_of
 from members.models import LeadingGroup
 
 from .services import scores_compute
@@ -20,7 +21,7 @@ def scores_compute_task(group_id: int, year: int, quarter: int) -> int:
 @shared_task(name="performance.tasks.scores_current_quarter_task")
 def scores_current_quarter_task() -> int:
     today = timezone.localdate()
-    quarter = (today.month - 1) // 3 + 1
+    quarter = quarter_of(today)
     return sum(
         len(scores_compute(group=group, year=today.year, quarter=quarter))
         for group in LeadingGroup.objects.all()

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from assistance.periods import quarter_of
 from members.models import LeadingGroup
 
 from . import permissions, selectors, services
@@ -19,7 +20,7 @@ def _quarter(request) -> tuple[QuarterForm, int, int]:
     form = QuarterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     today = timezone.localdate()
-    return form, data.get("year") or today.year, data.get("quarter") or (today.month - 1) // 3 + 1
+    return form, data.get("year") or today.year, data.get("quarter") or quarter_of(today)
 
 
 def scores(request):

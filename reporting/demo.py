@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from assistance.periods import quarter_of
 from members.models import AssistanceProgram, LeadingGroup, Liaison, MemberUnit
 
 from . import services
@@ -33,7 +34,7 @@ LAST_ROUND = [("on_time", True), ("on_time", True), ("on_time", False), ("late",
 
 
 def _quarter_before(day: datetime.date) -> tuple[int, int]:
-    quarter = (day.month - 1) // 3 + 1
+    quarter = quarter_of(day)
     return (day.year, quarter - 1) if quarter > 1 else (day.year - 1, 4)
 
 

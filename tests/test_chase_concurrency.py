@@ -26,7 +26,7 @@ def test_two_chases_at_once_record_one(clerk, director, liaison):
         try:
             connection.ensure_connection()
             barrier.wait(timeout=10)
-            chase_record(actor=actor, obj=liaison)
+            chase_record(actor=actor, obj=liaison, liaisons=[actor], unit_name="区民政局")
             outcomes.append("chased")
         except ChaseRefused:
             outcomes.append("refused")

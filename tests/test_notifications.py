@@ -142,13 +142,15 @@ def test_preferences_need_sign_in(client, db):
 
 def test_an_item_is_chased_at_most_once_a_day(clerk, director, liaison):
     item = liaison  # any row will do: the rule is the base layer's, for any model
-    chase_record(actor=clerk, obj=item)
+    chase_record(actor=clerk, obj=item, liaisons=[director], unit_name="区民政局")
     with translation.override("en"), pytest.raises(ChaseRefused) as refused:
-        chase_record(actor=director, obj=item)
+        chase_record(actor=director, obj=item, liaisons=[clerk], unit_name="区民政局")
     assert "already chased today" in str(refused.value)
     assert clerk.username in str(refused.value) or clerk.get_full_name() in str(refused.value)
     assert Chase.objects.count() == 1
-    chase_record(actor=clerk, obj=director)  # another item: its own day
+    chase_record(
+        actor=clerk, obj=director, liaisons=[director], unit_name="区民政局"
+    )  # another item: its own day
     assert Chase.objects.count() == 2
 
 

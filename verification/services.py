@@ -496,17 +496,10 @@ def check_chase(*, actor, check: DepartmentCheck) -> Chase:
             % {"status": check.get_status_display()}
         )
     users = list(liaison_users(check.unit_id))
-    if not users:
-        raise VerificationError(
-            _("%(unit)s has no active liaison to notify: call the unit instead.")
-            % {"unit": check.unit.name}
-        )
     try:
-        chase = chase_record(actor=actor, obj=check)
+        chase = chase_record(actor=actor, obj=check, liaisons=users, unit_name=check.unit.name)
     except ChaseRefused as refused:
         raise VerificationError(str(refused)) from None
-    chase.notified = len(users)
-    chase.save(update_fields=["notified"])
     save_validated(check, actor, reason=CHASED)
     message = notice(
         gettext_noop(

@@ -9,6 +9,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assistance.periods import quarter_of
 from meetings.models import AgendaItem, Decision, Meeting
 from members.models import MemberUnit
 
@@ -17,8 +18,8 @@ from ..filters import Scope
 
 
 def _quarter(moment: datetime.datetime) -> str:
-    local = timezone.localtime(moment)
-    return f"{local.year}Q{(local.month - 1) // 3 + 1}"
+    local = timezone.localdate(moment)
+    return f"{local.year}Q{quarter_of(local)}"
 
 
 def _meetings(scope: Scope) -> Chart:

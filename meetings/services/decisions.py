@@ -188,17 +188,12 @@ def decision_chase(*, actor, decision: Decision) -> Chase:
             % {"status": decision.get_status_display()}
         )
     users = liaisons_of([decision.lead_unit])
-    if not users:
-        raise MeetingError(
-            _("%(unit)s has no active liaison to notify: call the unit instead.")
-            % {"unit": decision.lead_unit.name}
-        )
     try:
-        chase = chase_record(actor=actor, obj=decision)
+        chase = chase_record(
+            actor=actor, obj=decision, liaisons=users, unit_name=decision.lead_unit.name
+        )
     except ChaseRefused as refused:
         raise MeetingError(str(refused)) from None
-    chase.notified = len(users)
-    chase.save(update_fields=["notified"])
     save(decision, actor, reason=CHASED)
     deadline = decision.deadline.isoformat() if decision.deadline else "—"
     notify_after_commit(
