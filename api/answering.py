@@ -16,13 +16,8 @@ from django.utils.translation import gettext as _
 from verification import services as verification
 from verification.models import DepartmentCheck
 
+from .errors import ApiError
 from .models import ApiClient, IdempotentCall
-
-
-class Refused(Exception):
-    def __init__(self, status: int, code: str, message: str, field: str = ""):
-        super().__init__(message)
-        self.status, self.code, self.message, self.field = status, code, message, field
 
 
 def body_hash(body: dict) -> str:
@@ -41,7 +36,7 @@ def _findings(check: DepartmentCheck, answers: list[dict]) -> list:
     findings = []
     for index, answer in enumerate(answers):
         if answer["item"] not in items:
-            raise Refused(
+            raise ApiError(
                 409, "refused", _("This check asks for no such item."), f"answers.{index}.item"
             )
         amount = answer.get("amount")
@@ -62,7 +57,7 @@ def _stored(client: ApiClient, key: str, digest: str) -> tuple[int, dict] | None
     if call is None:
         return None
     if call.body_hash != digest:
-        raise Refused(
+        raise ApiError(
             409,
             "idempotency_key_reused",
             _("This Idempotency-Key was used with another body."),
@@ -86,7 +81,7 @@ def check_answer_idempotent(
                     actor=None, check=check, findings=_findings(check, answers)
                 )
             except verification.VerificationError as error:
-                raise Refused(409, "refused", error.message) from None
+                raise ApiError(409, "refused", error.message) from None
             response = {"id": answered.pk, "status": answered.status}
             IdempotentCall.objects.create(
                 client=client, key=key, body_hash=digest, status=200, response=response

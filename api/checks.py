@@ -1,0 +1,162 @@
+"""The unit's checks: list them, read one, answer one. Every operation acts for the calling
+client's unit, through the same gateways as the pages
+(``verification.permissions.get_check_for_unit``): another unit's checks are 404."""
+
+import datetime
+from typing import Literal
+
+from django.utils.translation import gettext_noop
+from ninja import Field, Header, Query, Router, Schema, Status
+
+from assistance.idnumbers import mask_id_number
+from assistance.models import AccessLog
+from assistance.notices import notice
+from assistance.services import access_log_record
+from verification.models import DepartmentCheck
+from verification.permissions import checks_for_unit, get_check_for_unit
+
+from .answering import check_answer_idempotent
+from .errors import Error, require_scope
+from .models import Scope
+
+router = Router(tags=["checks"])
+PAGE_LIMIT = 100
+
+
+class CheckOut(Schema):
+    id: int
+    request: int
+    status: str
+    deadline: datetime.date
+    items: list[str]
+
+
+class CheckList(Schema):
+    checks: list[CheckOut]
+    next_after: int | None
+
+
+class MemberOut(Schema):
+    id: int
+    name: str
+    relation: str
+    id_number: str  # masked
+
+
+class CheckDetail(CheckOut):
+    members: list[MemberOut]
+
+
+def _check_out(check: DepartmentCheck) -> dict:
+    return {
+        "id": check.pk,
+        "request": check.request_id,
+        "status": check.status,
+        "deadline": check.deadline,
+        "items": [item.code for item in check.items.all()],
+    }
+
+
+@router.get(
+    "/checks",
+    response={200: CheckList, 401: Error, 403: Error, 422: Error},
+    summary="The unit's checks",
+)
+def list_checks(
+    request,
+    status: DepartmentCheck.Status | None = None,
+    after: int = Query(0, ge=0),
+    limit: int = Query(50, ge=1, le=PAGE_LIMIT),
+):
+    """The calling unit's checks, oldest first, ``limit`` at a time after the check
+    ``after`` (cursor pagination): open ones unless ``status`` says otherwise."""
+    require_scope(request, Scope.CHECKS_READ)
+    checks = checks_for_unit(request.auth.unit).filter(pk__gt=after)
+    checks = (
+        checks.filter(status=status) if status else checks.filter(status__in=DepartmentCheck.OPEN)
+    )
+    page = list(checks.order_by("pk").prefetch_related("items")[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    return {
+        "checks": [_check_out(check) for check in page],
+        "next_after": page[-1].pk if more else None,
+    }
+
+
+@router.get(
+    "/checks/{check_id}",
+    response={200: CheckDetail, 401: Error, 403: Error, 404: Error},
+    summary="One check",
+)
+def get_check(request, check_id: int):
+    """One of the unit's checks with the members it covers (ID numbers masked)."""
+    require_scope(request, Scope.CHECKS_READ)
+    check = get_check_for_unit(request.auth.unit, check_id)
+    members = list(check.request.members.order_by("pk"))
+    access_log_record(
+        user=request.auth.principal,
+        obj=check,
+        purpose=AccessLog.Purpose.VERIFICATION,
+        description=notice(
+            gettext_noop("API: check %(pk)s with its %(count)s members read by %(client)s"),
+            pk=check.pk,
+            count=len(members),
+            client=request.auth.name,
+        ),
+        path=request.path,
+    )
+    return {
+        **_check_out(check),
+        "members": [
+            {
+                "id": member.pk,
+                "name": member.name,
+                "relation": member.relation,
+                "id_number": mask_id_number(member.id_number),
+            }
+            for member in members
+        ],
+    }
+
+
+class AnswerIn(Schema):
+    member: int
+    item: str
+    result: Literal["no_record", "record_found"]
+    details: str = Field("", max_length=500)
+    # Yuan, rounded to the fen on arrival.
+    amount: float | None = Field(None, ge=0, le=9_999_999_999)
+
+
+class AnswersIn(Schema):
+    answers: list[AnswerIn] = Field(..., min_length=1, max_length=1000)
+
+
+class AnswerOut(Schema):
+    id: int
+    status: str
+
+
+@router.post(
+    "/checks/{check_id}/answers",
+    response={200: AnswerOut, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error},
+    summary="Answer a check",
+)
+def answer_check(
+    request,
+    check_id: int,
+    body: AnswersIn,
+    idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=100),
+):
+    """The unit's findings on a check: one per member and item, each "no_record" or
+    "record_found" (with its details and, where the item has one, an amount). Send an
+    ``Idempotency-Key``: the same key and body again returns the first answer and changes
+    nothing; the same key with another body is refused (409)."""
+    require_scope(request, Scope.CHECKS_ANSWER)
+    check = get_check_for_unit(request.auth.unit, check_id)
+    answers = [answer.dict() for answer in body.answers]
+    status, response = check_answer_idempotent(
+        client=request.auth, check=check, answers=answers, key=idempotency_key
+    )
+    return Status(status, response)
