@@ -301,7 +301,9 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_DEFAULT_QUEUE = "default"
+# Tasks with no queue of their own. A benchmark gives its workers a throwaway one, so that
+# what they send (e.g. a batch's changes) never reaches a production worker.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_DEFAULT_QUEUE", "default")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing gives up after a few seconds when the broker is down (the resend sweep
 # catches up), instead of holding the clerk's request.

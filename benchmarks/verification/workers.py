@@ -86,6 +86,9 @@ class WorkerPool:
             **os.environ,
             "DATABASE_URL": database_url(connection.settings_dict, database),
             "VERIFY_QUEUES": "all",
+            # What the workers send with no queue of its own (a batch's changes) stays in
+            # the bench's queue, emptied at the end, never the configured broker's default.
+            "CELERY_DEFAULT_QUEUE": self.default_queue,
             # Production settings: no query log kept in memory.
             "DEBUG": "0",
             "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(40),
