@@ -1,11 +1,23 @@
-"""What a Celery worker consumes beyond its ``-Q`` queues: the department queues named by
-``VERIFY_QUEUES`` (imported when Django starts, by ``OfficeConfig.ready``)."""
+"""What a Celery worker checks and consumes when it starts (imported when Django starts, by
+``OfficeConfig.ready``): it refuses a database migrated ahead of its code, and consumes,
+beyond its ``-Q`` queues, the department queues named by ``VERIFY_QUEUES``."""
 
 import os
 
-from celery.signals import celeryd_after_setup
+from celery.signals import celeryd_after_setup, worker_init
 
 from verification.queues import queues_for
+
+from .startup import DatabaseAhead, refuse_if_database_ahead
+
+
+@worker_init.connect
+def _refuse_database_ahead(sender=None, **kwargs):
+    # Celery logs and swallows a receiver's exception; SystemExit stops the worker.
+    try:
+        refuse_if_database_ahead()
+    except DatabaseAhead as refused:
+        raise SystemExit(f"The worker will not start: {refused}") from None
 
 
 @celeryd_after_setup.connect
