@@ -8,10 +8,13 @@ from django.urls import include, path
 from assistance import views
 from assistance.signin import views as signin_views
 
+from .health import health, health_workers
 from .views import home
 
 urlpatterns = [
     path("", home, name="home"),
+    path("health/", health, name="health"),
+    path("health/workers/", health_workers, name="health_workers"),
     path("accounts/login/", signin_views.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", signin_views.account_security, name="account_security"),

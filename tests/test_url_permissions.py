@@ -302,6 +302,9 @@ URLS: dict[str, list[Case]] = {
     "intake:referral_reroute": [Case(OFFICE, pk("referral"), POST)],
     "intake:referral_link_verification": [Case(OFFICE, pk("referral"), POST)],
     "dashboards:index": [Case(STAFF)],
+    # For the load balancer and monitoring: statuses and queue names, nothing personal.
+    "health": [Case(ALL, public=True)],
+    "health_workers": [Case(ALL, public=True)],
     # The API: its contract and its page are public; every operation needs a client token.
     "api-v1:openapi-json": [Case(ALL, public=True)],
     "api-v1:openapi-view": [Case(ALL, public=True)],
