@@ -13,7 +13,6 @@ statuses, worker names and queue names only."""
 import contextlib
 
 from celery import current_app
-from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.db import connection

@@ -93,11 +93,14 @@ INSTALLED_APPS = [
     "ninja",
     "performance",
     "reporting",
+    "django_prometheus",
     # The project shell: knows every app, and no app imports it.
     "office",
 ]
 
 MIDDLEWARE = [
+    # Requests and latencies for /metrics (office/metrics.py): first and last.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below WhiteNoise: static files keep their long cache lifetime; every response Django
@@ -120,6 +123,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as axes asks: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -166,7 +170,7 @@ CACHES = {
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
-    | {"KEY_PREFIX": "assistance", "TIMEOUT": 3600}
+    | {"KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "assistance"), "TIMEOUT": 3600}
 }
 
 AUTHENTICATION_BACKENDS = [
@@ -382,6 +386,12 @@ CELERY_BEAT_SCHEDULE = {
 
 # Calls per API client (django-ninja's throttle syntax: count/s, /m, /h, /d).
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "6000/m")
+
+# Who may read /metrics (office/metrics.py): addresses or networks, one per line or
+# comma-separated; loopback by default (a Prometheus on the same host or a tunnel).
+METRICS_ALLOWED_ADDRESSES = "\n".join(
+    env_list("METRICS_ALLOWED_ADDRESSES", ["127.0.0.1/32", "::1/128"])
+)
 
 # Security: on by default whenever DEBUG is off.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

@@ -1,13 +1,15 @@
 """What a Celery worker checks and consumes when it starts (imported when Django starts, by
-``OfficeConfig.ready``): it refuses a database migrated ahead of its code, and consumes,
-beyond its ``-Q`` queues, the department queues named by ``VERIFY_QUEUES``."""
+``OfficeConfig.ready``): it refuses a database migrated ahead of its code, consumes,
+beyond its ``-Q`` queues, the department queues named by ``VERIFY_QUEUES``, and counts its
+failed tasks for /metrics."""
 
 import os
 
-from celery.signals import celeryd_after_setup, worker_init
+from celery.signals import celeryd_after_setup, task_failure, worker_init
 
 from verification.queues import queues_for
 
+from .metrics import task_failed
 from .startup import DatabaseAhead, refuse_if_database_ahead
 
 
@@ -29,3 +31,9 @@ def _add_department_queues(sender, instance, **kwargs):
         return
     for queue in queues_for(spec):
         instance.app.amqp.queues.select_add(queue)
+
+
+@task_failure.connect
+def _count_failure(sender=None, **kwargs):
+    """For /metrics: failures per task, summed over every worker host."""
+    task_failed(sender.name)

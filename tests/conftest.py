@@ -303,6 +303,7 @@ def celery_worker_queues():
 def celery_worker(transactional_db, tmp_path, celery_worker_queues):
     """A real Celery worker process consuming from Redis and writing to the test database.
     Yields a function that waits until a condition on the database holds."""
+    from django.conf import settings
     from django.db import connection
 
     from office.celery import app
@@ -322,6 +323,8 @@ def celery_worker(transactional_db, tmp_path, celery_worker_queues):
         **os.environ,
         "DATABASE_URL": _database_url(connection.settings_dict),
         "VERIFY_QUEUES": celery_worker_queues,
+        # The worker's cache keys are this test process's (emptied around each test).
+        "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
     }
     with log.open("w") as out:
         process = subprocess.Popen(

@@ -305,6 +305,7 @@ URLS: dict[str, list[Case]] = {
     # For the load balancer and monitoring: statuses and queue names, nothing personal.
     "health": [Case(ALL, public=True)],
     "health_workers": [Case(ALL, public=True)],
+    "metrics": [Case(ALL, public=True)],  # loopback only (tests/test_metrics.py)
     # The API: its contract and its page are public; every operation needs a client token.
     "api-v1:openapi-json": [Case(ALL, public=True)],
     "api-v1:openapi-view": [Case(ALL, public=True)],
