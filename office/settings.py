@@ -13,6 +13,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from django_guid.integrations import CeleryIntegration
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -94,6 +95,7 @@ INSTALLED_APPS = [
     "performance",
     "reporting",
     "django_prometheus",
+    "django_guid",
     # The project shell: knows every app, and no app imports it.
     "office",
 ]
@@ -101,6 +103,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Requests and latencies for /metrics (office/metrics.py): first and last.
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # The request's correlation id, in every log line and every task it sends (LOGGING).
+    "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below WhiteNoise: static files keep their long cache lifetime; every response Django
@@ -387,6 +391,13 @@ CELERY_BEAT_SCHEDULE = {
 # Calls per API client (django-ninja's throttle syntax: count/s, /m, /h, /d).
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "6000/m")
 
+# django-guid: the correlation id's header, and its passing to and between tasks; the
+# worker logs through LOGGING (its lines carry the ids).
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "Correlation-ID",
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True, log_parent=True)],
+}
+
 # Who may read /metrics (office/metrics.py): addresses or networks, one per line or
 # comma-separated; loopback by default (a Prometheus on the same host or a tunnel).
 METRICS_ALLOWED_ADDRESSES = "\n".join(
@@ -458,10 +469,39 @@ PERMISSIONS_POLICY = {
 # request lines of runserver (django.server) keep Django's default, which does not
 # propagate. Axes's start-up banner is silenced: runserver's reloader starts two
 # processes, and each printed it.
+#
+# Each line carries the correlation id of the web request it belongs to (django-guid: taken
+# from a Correlation-ID header or made, returned in the response, and passed on to every
+# task the request sent, and from a task to the tasks it sends), and in a worker the ids
+# of the task and of the one that sent it. LOG_FORMAT=json prints one JSON object a line
+# (python-json-logger) for a log collector; the default is text for a person.
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "correlation_id": {"()": "django_guid.log_filters.CorrelationId"},
+        "celery_tracing": {"()": "django_guid.integrations.celery.log_filters.CeleryTracing"},
+    },
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(levelname)s %(name)s %(message)s %(correlation_id)s "
+            "%(celery_current_id)s %(celery_parent_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601 in UTC
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["correlation_id", "celery_tracing"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django": {"handlers": [], "level": "NOTSET", "propagate": True},
