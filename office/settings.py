@@ -161,6 +161,16 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A streaming replica for what may read slightly behind the primary: dashboards, reports'
+# tables and exports (assistance/replica.py says which and why). Without it, everything
+# reads the primary.
+if env_str("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = dj_database_url.parse(
+        env_str("DATABASE_REPLICA_URL"),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    ) | {"TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["assistance.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache holds results that are slow to compute and cheap to check for staleness (the
