@@ -328,6 +328,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5}
 # With Redis, a message a killed worker had taken comes back after this many seconds.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600)}
+# RabbitMQ, past one machine (assistance/broker.py): every queue a quorum queue (replicated,
+# safe when a node or a worker dies abruptly) with a delivery limit and a dead-letter queue;
+# the broker confirms each message it takes before the sender goes on.
+BROKER_DELIVERY_LIMIT = env_int("BROKER_DELIVERY_LIMIT", 5)
+if CELERY_BROKER_URL.split("://", 1)[0] in ("amqp", "pyamqp", "amqps"):
+    CELERY_TASK_DEFAULT_QUEUE_TYPE = "quorum"
+    CELERY_TASK_CREATE_MISSING_QUEUE_TYPE = "quorum"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
 CELERY_TIMEZONE = TIME_ZONE
 # A worker keeps its database connection from task to task (opening one costs several
 # milliseconds, as much as a whole check): Celery's Django fix-up would close it around
@@ -516,5 +524,7 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": [], "level": "NOTSET", "propagate": True},
         "axes.apps": {"level": "WARNING"},
+        # One line a task sent or run ("Setting task request header as …"): too chatty.
+        "django_guid": {"level": "WARNING"},
     },
 }

@@ -5,8 +5,9 @@ failed tasks for /metrics."""
 
 import os
 
-from celery.signals import celeryd_after_setup, task_failure, worker_init
+from celery.signals import celeryd_after_setup, task_failure, worker_init, worker_ready
 
+from assistance.broker import declare_dead_letter_queues
 from verification.queues import queues_for
 
 from .metrics import task_failed
@@ -37,3 +38,10 @@ def _add_department_queues(sender, instance, **kwargs):
 def _count_failure(sender=None, **kwargs):
     """For /metrics: failures per task, summed over every worker host."""
     task_failed(sender.name)
+
+
+@worker_ready.connect
+def _declare_dead_letter_queues(sender=None, **kwargs):
+    """On RabbitMQ, each consumed queue's dead-letter queue exists before a message of it
+    can reach its delivery limit."""
+    declare_dead_letter_queues(sender.app.amqp.queues.consume_from)

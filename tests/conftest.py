@@ -306,6 +306,7 @@ def celery_worker(transactional_db, tmp_path, celery_worker_queues):
     from django.conf import settings
     from django.db import connection
 
+    from assistance.broker import queues_purge
     from office.celery import app
     from verification.queues import queues_for
 
@@ -314,9 +315,7 @@ def celery_worker(transactional_db, tmp_path, celery_worker_queues):
     app.control.purge()
     # Tasks left in a department queue by an earlier run name rows of another database.
     department_queues = queues_for(celery_worker_queues) if celery_worker_queues else []
-    with app.connection_for_write() as broker:
-        for queue in department_queues:
-            broker.default_channel.queue_purge(queue)
+    queues_purge(department_queues)
     name = f"test-{uuid.uuid4().hex[:8]}@localhost"
     log = tmp_path / "worker.log"
     env = {

@@ -306,6 +306,7 @@ URLS: dict[str, list[Case]] = {
     "health": [Case(ALL, public=True)],
     "health_workers": [Case(ALL, public=True)],
     "metrics": [Case(ALL, public=True)],  # loopback only (tests/test_metrics.py)
+    "task_queues": [Case(frozenset({"administrator", "office_director"}), methods=BOTH)],
     # The API: its contract and its page are public; every operation needs a client token.
     "api-v1:openapi-json": [Case(ALL, public=True)],
     "api-v1:openapi-view": [Case(ALL, public=True)],
