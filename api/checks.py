@@ -18,9 +18,9 @@ from verification.permissions import checks_for_unit, get_check_for_unit
 from .answering import check_answer_idempotent
 from .errors import Error, require_scope
 from .models import Scope
+from .paging import PAGE_LIMIT, cursor_page
 
 router = Router(tags=["checks"])
-PAGE_LIMIT = 100
 
 
 class CheckOut(Schema):
@@ -71,17 +71,12 @@ def list_checks(
     """The calling unit's checks, oldest first, ``limit`` at a time after the check
     ``after`` (cursor pagination): open ones unless ``status`` says otherwise."""
     require_scope(request, Scope.CHECKS_READ)
-    checks = checks_for_unit(request.auth.unit).filter(pk__gt=after)
+    checks = checks_for_unit(request.auth.unit)
     checks = (
         checks.filter(status=status) if status else checks.filter(status__in=DepartmentCheck.OPEN)
     )
-    page = list(checks.order_by("pk").prefetch_related("items")[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
-    return {
-        "checks": [_check_out(check) for check in page],
-        "next_after": page[-1].pk if more else None,
-    }
+    page, next_after = cursor_page(checks.prefetch_related("items"), after=after, limit=limit)
+    return {"checks": [_check_out(check) for check in page], "next_after": next_after}
 
 
 @router.get(
