@@ -6,9 +6,10 @@ services (``intake.services``), under the client's own account: the histories an
 timeline name the client. Its account acts for the unit for the call only
 (``members.acting``) and is never one of the unit's liaisons.
 
-Writes go under an ``Idempotency-Key`` (``api.idempotency``). A body the page's form
-refuses is 422 with the field at fault; a step the referral's state does not allow is 409
-with the service's message."""
+Writes go under an ``Idempotency-Key`` (``api.idempotency``). As for the checks, 422 is
+for a body or header the schema does not allow; a body the page's form refuses (a reason
+of blanks, an amount past the fen) and a step the referral's state does not allow are
+409, with the form's or the service's message and the field at fault."""
 
 import datetime
 from collections.abc import Callable
@@ -135,6 +136,16 @@ def _event(event: ApplicationEvent) -> dict:
     }
 
 
+def _in_utc(moment: datetime.datetime) -> datetime.datetime:
+    """``moment`` in UTC: PostgreSQL takes offsets up to ±15:59 only, and ISO 8601 allows
+    more. A moment whose UTC falls outside years 1–9999 is the first or last there is."""
+    try:
+        return moment.astimezone(datetime.UTC)
+    except OverflowError:
+        edge = datetime.datetime.min if moment.year == 1 else datetime.datetime.max
+        return edge.replace(tzinfo=datetime.UTC)
+
+
 @router.get(
     "/referrals",
     response={200: ReferralList, 401: Error, 403: Error, 422: Error},
@@ -156,7 +167,7 @@ def list_referrals(
     if status:
         referrals = referrals.filter(status=status)
     if updated_since:
-        referrals = referrals.filter(updated_at__gte=updated_since)
+        referrals = referrals.filter(updated_at__gte=_in_utc(updated_since))
     page, next_after = cursor_page(
         referrals.select_related("application"), after=after, limit=limit
     )
@@ -225,14 +236,15 @@ def get_referral(request, referral_id: int):
 
 
 def _checked(form_class: type[forms.Form] | None, body: dict) -> dict:
-    """``body`` checked by the page's form: its cleaned data, or 422 naming the field."""
+    """``body`` checked by the page's form: its cleaned data, or 409 naming the field (as
+    every refusal of a body the schema allows; 422 is for one it does not)."""
     if form_class is None:
         return {}
     form = form_class(data={k: "" if v is None else str(v) for k, v in body.items()})
     if form.is_valid():
         return form.cleaned_data
     field, errors = next(iter(form.errors.items()))
-    raise ApiError(422, "invalid", errors[0], "" if field == NON_FIELD_ERRORS else field)
+    raise ApiError(409, "refused", errors[0], "" if field == NON_FIELD_ERRORS else field)
 
 
 def _step(request, referral_id: int, key: str, body: Schema | None, form_class, act: Callable):
@@ -292,7 +304,7 @@ def sign_referral(request, referral_id: int, idempotency_key: str = _key()):
 
 
 class ReasonIn(Schema):
-    reason: str
+    reason: str = Field(..., min_length=1)
 
 
 @router.post(
@@ -307,7 +319,7 @@ def return_referral(request, referral_id: int, body: ReasonIn, idempotency_key: 
 
 
 class ProgressIn(Schema):
-    text: str
+    text: str = Field(..., min_length=1)
 
 
 @router.post(
