@@ -313,6 +313,50 @@ URLS: dict[str, list[Case]] = {
     "api-v1:get_check": [
         Case(ALL, lambda w: {"check_id": w.check.pk}, public=True, token_only=True)
     ],
+    "api-v1:list_referrals": [Case(ALL, public=True, token_only=True)],
+    "api-v1:get_referral": [
+        Case(ALL, lambda w: {"referral_id": w.referral.pk}, public=True, token_only=True)
+    ],
+    "api-v1:sign_referral": [
+        Case(
+            ALL,
+            lambda w: {"referral_id": w.referral.pk},
+            POST,
+            public=True,
+            data=lambda w: {},
+            token_only=True,
+        )
+    ],
+    "api-v1:return_referral": [
+        Case(
+            ALL,
+            lambda w: {"referral_id": w.referral.pk},
+            POST,
+            public=True,
+            data=lambda w: {"reason": "不属于本单位职责。"},
+            token_only=True,
+        )
+    ],
+    "api-v1:report_progress": [
+        Case(
+            ALL,
+            lambda w: {"referral_id": w.referral.pk},
+            POST,
+            public=True,
+            data=lambda w: {"text": "已入户走访。"},
+            token_only=True,
+        )
+    ],
+    "api-v1:close_referral": [
+        Case(
+            ALL,
+            lambda w: {"referral_id": w.referral.pk},
+            POST,
+            public=True,
+            data=lambda w: {"outcome": "refused", "reason": "不符合条件。"},
+            token_only=True,
+        )
+    ],
     "dashboards:bulletin": [Case(STAFF)],
     # A liaison is taken to their own unit's page (a redirect), others get 404.
     "performance:scores": [Case(STAFF | LIAISONS)],
