@@ -6,7 +6,7 @@ import datetime
 from typing import Literal
 
 from django.utils.translation import gettext_noop
-from ninja import Field, Header, Query, Router, Schema, Status
+from ninja import Field, Header, Router, Schema, Status
 
 from assistance.idnumbers import mask_id_number
 from assistance.models import AccessLog
@@ -18,7 +18,7 @@ from verification.permissions import checks_for_unit, get_check_for_unit
 from .answering import check_answer_idempotent
 from .errors import Error, require_scope
 from .models import Scope
-from .paging import PAGE_LIMIT, cursor_page
+from .paging import after_param, cursor_page, limit_param
 
 router = Router(tags=["checks"])
 
@@ -65,8 +65,8 @@ def _check_out(check: DepartmentCheck) -> dict:
 def list_checks(
     request,
     status: DepartmentCheck.Status | None = None,
-    after: int = Query(0, ge=0),
-    limit: int = Query(50, ge=1, le=PAGE_LIMIT),
+    after: int = after_param(),
+    limit: int = limit_param(),
 ):
     """The calling unit's checks, oldest first, ``limit`` at a time after the check
     ``after`` (cursor pagination): open ones unless ``status`` says otherwise."""

@@ -19,7 +19,7 @@ from typing import Literal
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_noop
-from ninja import Field, Header, Query, Router, Schema, Status
+from ninja import Field, Header, Router, Schema, Status
 from pydantic import AwareDatetime
 
 from assistance.models import AccessLog
@@ -34,7 +34,7 @@ from intake.selectors import referral_timeline
 from .errors import ApiError, Error, require_scope
 from .idempotency import idempotent
 from .models import Scope
-from .paging import PAGE_LIMIT, cursor_page
+from .paging import after_param, cursor_page, limit_param
 
 router = Router(tags=["referrals"])
 
@@ -155,8 +155,8 @@ def list_referrals(
     request,
     status: ReferralStatus | None = None,
     updated_since: AwareDatetime | None = None,
-    after: int = Query(0, ge=0),
-    limit: int = Query(50, ge=1, le=PAGE_LIMIT),
+    after: int = after_param(),
+    limit: int = limit_param(),
 ):
     """The referrals to the calling unit, oldest first, ``limit`` at a time after the
     referral ``after`` (cursor pagination): every status unless ``status`` says which;

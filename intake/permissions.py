@@ -12,6 +12,7 @@ never a hint that it exists.
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_noop
 
 from assistance.files import file_response
@@ -156,15 +157,8 @@ def referrals_for_unit(unit: MemberUnit) -> QuerySet[Referral]:
 
 def get_referral_for_unit(unit: MemberUnit, pk) -> Referral:
     """One referral to ``unit``, else 404: another unit's referral does not exist for it."""
-    found = (
-        referrals_for_unit(unit)
-        .select_related("application", "unit", "outcome_program")
-        .filter(pk=pk)
-        .first()
-    )
-    if found is None:
-        raise Http404
-    return found
+    rows = referrals_for_unit(unit).select_related("application", "unit", "outcome_program")
+    return get_object_or_404(rows, pk=pk)
 
 
 def get_paper_for_user(user, pk, *, refused: bool) -> Application:
