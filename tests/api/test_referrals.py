@@ -375,3 +375,20 @@ def test_the_page_and_the_api_show_the_same_referral(client, system, referred, l
     page_kinds = [(e.kind, e.text) for e in page.context["events"]]
     assert api_events[:-1] == page_kinds and api_events[-1][0] == "closed"
     assert shown["events"][-1]["actor"] == liaison.get_full_name() or liaison.get_username()
+
+
+def test_delivery_and_the_overdue_sweep_count_as_changes(client, system, referred):
+    from intake.sweeps import referrals_mark_overdue
+
+    _api_client, token = system
+    _, lead, _ = referred
+    before = timezone.now()
+    assert listed(client, token, updated_since=before.isoformat())["referrals"] == []
+    assert services.referral_deliver(referral_id=lead.pk)
+    delivered = listed(client, token, updated_since=before.isoformat())["referrals"]
+    assert [row["id"] for row in delivered] == [lead.pk]
+    swept = timezone.now()
+    late = lead.deadline + datetime.timedelta(minutes=1)
+    assert referrals_mark_overdue(now=late).marked == 2  # the assisting unit's too
+    rows = listed(client, token, updated_since=swept.isoformat())["referrals"]
+    assert [(row["id"], row["overdue"]) for row in rows] == [(lead.pk, True)]
