@@ -6,7 +6,7 @@ import datetime
 from typing import Literal
 
 from django.utils.translation import gettext_noop
-from ninja import Field, Header, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from assistance.idnumbers import mask_id_number
 from assistance.models import AccessLog
@@ -17,6 +17,7 @@ from verification.permissions import checks_for_unit, get_check_for_unit
 
 from .answering import check_answer_idempotent
 from .errors import Error, require_scope
+from .idempotency import key_header
 from .models import Scope
 from .paging import after_param, cursor_page, limit_param
 
@@ -142,7 +143,7 @@ def answer_check(
     request,
     check_id: int,
     body: AnswersIn,
-    idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=100),
+    idempotency_key: str = key_header(),
 ):
     """The unit's findings on a check: one per member and item, each "no_record" or
     "record_found" (with its details and, where the item has one, an amount). Send an

@@ -12,9 +12,15 @@ from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from ninja import Header
 
 from .errors import ApiError
 from .models import ApiClient, IdempotentCall
+
+
+def key_header():
+    """The ``Idempotency-Key`` header every write requires."""
+    return Header(..., alias="Idempotency-Key", min_length=1, max_length=100)
 
 
 def body_hash(body: dict) -> str:

@@ -19,7 +19,7 @@ from typing import Literal
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_noop
-from ninja import Field, Header, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from pydantic import AwareDatetime
 
 from assistance.models import AccessLog
@@ -32,7 +32,7 @@ from intake.permissions import get_referral_for_unit, referrals_for_unit, shown_
 from intake.selectors import referral_timeline
 
 from .errors import ApiError, Error, require_scope
-from .idempotency import idempotent
+from .idempotency import idempotent, key_header
 from .models import Scope
 from .paging import after_param, cursor_page, limit_param
 
@@ -271,10 +271,6 @@ def _step(request, referral_id: int, key: str, body: Schema | None, form_class, 
     return Status(status, response)
 
 
-def _key():
-    return Header(..., alias="Idempotency-Key", min_length=1, max_length=100)
-
-
 def _sign(*, actor, referral, data):
     return services.referral_sign(actor=actor, referral=referral)
 
@@ -298,7 +294,7 @@ def _close(*, actor, referral, data):
     response={200: ReferralOut, **WRITE_ERRORS},
     summary="Sign for a referral",
 )
-def sign_referral(request, referral_id: int, idempotency_key: str = _key()):
+def sign_referral(request, referral_id: int, idempotency_key: str = key_header()):
     """The unit signs for a referral waiting for it (签收): it is now the unit's to work on."""
     return _step(request, referral_id, idempotency_key, None, None, _sign)
 
@@ -312,7 +308,7 @@ class ReasonIn(Schema):
     response={200: ReferralOut, **WRITE_ERRORS},
     summary="Return a referral",
 )
-def return_referral(request, referral_id: int, body: ReasonIn, idempotency_key: str = _key()):
+def return_referral(request, referral_id: int, body: ReasonIn, idempotency_key: str = key_header()):
     """The unit gives a referral back to the office (退回) as not its business, saying why
     (``reason``, required)."""
     return _step(request, referral_id, idempotency_key, body, ReasonForm, _return)
@@ -327,7 +323,9 @@ class ProgressIn(Schema):
     response={200: ReferralOut, **WRITE_ERRORS},
     summary="Report progress on a referral",
 )
-def report_progress(request, referral_id: int, body: ProgressIn, idempotency_key: str = _key()):
+def report_progress(
+    request, referral_id: int, body: ProgressIn, idempotency_key: str = key_header()
+):
     """The unit reports progress on a referral it has signed for (``text``, required); the
     line joins the referral's timeline."""
     return _step(request, referral_id, idempotency_key, body, ProgressForm, _progress)
@@ -350,7 +348,7 @@ class CloseIn(Schema):
     response={200: ReferralOut, **WRITE_ERRORS},
     summary="Close a referral with its outcome",
 )
-def close_referral(request, referral_id: int, body: CloseIn, idempotency_key: str = _key()):
+def close_referral(request, referral_id: int, body: CloseIn, idempotency_key: str = key_header()):
     """The unit closes a referral it has signed for (办结) with its outcome. When it was
     the application's last open referral, the application is closed too."""
     return _step(request, referral_id, idempotency_key, body, CloseForm, _close)
