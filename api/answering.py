@@ -1,27 +1,18 @@
 """A department system's answer to one of its unit's checks, through the same service as
-the liaison's page (``verification.services.check_answer``), under an ``Idempotency-Key``:
-the first call's response is kept with a hash of its body, so a repeated call (a retry
-after a timeout) returns it and changes nothing, and the same key with another body is
-refused (409). Domain refusals are 409 with the field at fault; 422 is kept for a body
-or header that does not match the schema. The call and its record commit together, so a
-retry never finds half of one."""
+the liaison's page (``verification.services.check_answer``), under an ``Idempotency-Key``
+(``api.idempotency``). Domain refusals are 409 with the field at fault; 422 is kept for a
+body or header that does not match the schema."""
 
-import hashlib
-import json
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from verification import services as verification
 from verification.models import DepartmentCheck
 
 from .errors import ApiError
-from .models import ApiClient, IdempotentCall
-
-
-def body_hash(body: dict) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+from .idempotency import idempotent
+from .models import ApiClient
 
 
 def yuan(amount) -> Decimal | None:
@@ -52,44 +43,20 @@ def _findings(check: DepartmentCheck, answers: list[dict]) -> list:
     return findings
 
 
-def _stored(client: ApiClient, key: str, digest: str) -> tuple[int, dict] | None:
-    call = IdempotentCall.objects.filter(client=client, key=key).first()
-    if call is None:
-        return None
-    if call.body_hash != digest:
-        raise ApiError(
-            409,
-            "idempotency_key_reused",
-            _("This Idempotency-Key was used with another body."),
-            "Idempotency-Key",
-        )
-    return call.status, call.response
-
-
 def check_answer_idempotent(
     *, client: ApiClient, check: DepartmentCheck, answers: list[dict], key: str
 ) -> tuple[int, dict]:
     """(status, response) of answering ``check``; the first response again for a retry."""
-    digest = body_hash({"check": check.pk, "answers": answers})
-    stored = _stored(client, key, digest)
-    if stored is not None:
-        return stored
-    try:
-        with transaction.atomic():
-            try:
-                answered = verification.check_answer(
-                    actor=None, check=check, findings=_findings(check, answers)
-                )
-            except verification.VerificationError as error:
-                raise ApiError(409, "refused", error.message) from None
-            response = {"id": answered.pk, "status": answered.status}
-            IdempotentCall.objects.create(
-                client=client, key=key, body_hash=digest, status=200, response=response
+
+    def write() -> dict:
+        try:
+            answered = verification.check_answer(
+                actor=None, check=check, findings=_findings(check, answers)
             )
-    except IntegrityError:
-        # The same key, committed by a concurrent call a moment earlier.
-        stored = _stored(client, key, digest)
-        if stored is None:
-            raise
-        return stored
-    return 200, response
+        except verification.VerificationError as error:
+            raise ApiError(409, "refused", error.message) from None
+        return {"id": answered.pk, "status": answered.status}
+
+    return idempotent(
+        client=client, key=key, asked={"check": check.pk, "answers": answers}, write=write
+    )

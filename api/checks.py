@@ -6,7 +6,7 @@ import datetime
 from typing import Literal
 
 from django.utils.translation import gettext_noop
-from ninja import Field, Header, Query, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from assistance.idnumbers import mask_id_number
 from assistance.models import AccessLog
@@ -17,10 +17,11 @@ from verification.permissions import checks_for_unit, get_check_for_unit
 
 from .answering import check_answer_idempotent
 from .errors import Error, require_scope
+from .idempotency import key_header
 from .models import Scope
+from .paging import after_param, cursor_page, limit_param
 
 router = Router(tags=["checks"])
-PAGE_LIMIT = 100
 
 
 class CheckOut(Schema):
@@ -65,23 +66,18 @@ def _check_out(check: DepartmentCheck) -> dict:
 def list_checks(
     request,
     status: DepartmentCheck.Status | None = None,
-    after: int = Query(0, ge=0),
-    limit: int = Query(50, ge=1, le=PAGE_LIMIT),
+    after: int = after_param(),
+    limit: int = limit_param(),
 ):
     """The calling unit's checks, oldest first, ``limit`` at a time after the check
     ``after`` (cursor pagination): open ones unless ``status`` says otherwise."""
     require_scope(request, Scope.CHECKS_READ)
-    checks = checks_for_unit(request.auth.unit).filter(pk__gt=after)
+    checks = checks_for_unit(request.auth.unit)
     checks = (
         checks.filter(status=status) if status else checks.filter(status__in=DepartmentCheck.OPEN)
     )
-    page = list(checks.order_by("pk").prefetch_related("items")[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
-    return {
-        "checks": [_check_out(check) for check in page],
-        "next_after": page[-1].pk if more else None,
-    }
+    page, next_after = cursor_page(checks.prefetch_related("items"), after=after, limit=limit)
+    return {"checks": [_check_out(check) for check in page], "next_after": next_after}
 
 
 @router.get(
@@ -147,7 +143,7 @@ def answer_check(
     request,
     check_id: int,
     body: AnswersIn,
-    idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=100),
+    idempotency_key: str = key_header(),
 ):
     """The unit's findings on a check: one per member and item, each "no_record" or
     "record_found" (with its details and, where the item has one, an amount). Send an

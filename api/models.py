@@ -14,6 +14,8 @@ from members.models import MemberUnit
 class Scope(models.TextChoices):
     CHECKS_READ = "checks:read", _("Read the unit's checks")
     CHECKS_ANSWER = "checks:answer", _("Answer the unit's checks")
+    REFERRALS_READ = "referrals:read", _("Read the unit's referrals")
+    REFERRALS_ACT = "referrals:act", _("Sign for, return, report on and close the unit's referrals")
 
 
 class ApiClient(models.Model):

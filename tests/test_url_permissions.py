@@ -104,6 +104,15 @@ def answer_grid(w):
     return {**data, "reason": "复核更正", "question": "请补充身份证明"}
 
 
+def api_referral(w):
+    return {"referral_id": w.referral.pk}
+
+
+def api_referral_step(data=lambda w: {}):
+    """A step of the API on the world's referral: no session opens it (401 for everyone)."""
+    return [Case(ALL, api_referral, POST, public=True, data=data, token_only=True)]
+
+
 # Per URL name, the ways to call it. Sets of personas: who passes the gateway.
 URLS: dict[str, list[Case]] = {
     # --- The project shell
@@ -318,6 +327,14 @@ URLS: dict[str, list[Case]] = {
     "api-v1:get_check": [
         Case(ALL, lambda w: {"check_id": w.check.pk}, public=True, token_only=True)
     ],
+    "api-v1:list_referrals": [Case(ALL, public=True, token_only=True)],
+    "api-v1:get_referral": [Case(ALL, api_referral, public=True, token_only=True)],
+    "api-v1:sign_referral": api_referral_step(),
+    "api-v1:return_referral": api_referral_step(lambda w: {"reason": "不属于本单位职责。"}),
+    "api-v1:report_progress": api_referral_step(lambda w: {"text": "已入户走访。"}),
+    "api-v1:close_referral": api_referral_step(
+        lambda w: {"outcome": "refused", "reason": "不符合条件。"}
+    ),
     "dashboards:bulletin": [Case(STAFF)],
     # A liaison is taken to their own unit's page (a redirect), others get 404.
     "performance:scores": [Case(STAFF | LIAISONS)],
