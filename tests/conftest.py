@@ -282,12 +282,9 @@ def _tasks_in_process(request):
 
 
 def _database_url(settings_dict):
-    user = settings_dict.get("USER") or ""
-    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
-    credentials = f"{user}{password}@" if user else ""
-    host = settings_dict.get("HOST") or "localhost"
-    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
-    return f"postgres://{credentials}{host}{port}/{settings_dict['NAME']}"
+    from assistance.databases import database_url
+
+    return database_url(settings_dict)
 
 
 @pytest.fixture
