@@ -14,6 +14,9 @@ from members.models import MemberUnit
 class Scope(models.TextChoices):
     CHECKS_READ = "checks:read", _("Read the unit's checks")
     CHECKS_ANSWER = "checks:answer", _("Answer the unit's checks")
+    SNAPSHOTS_UPLOAD = "snapshots:upload", _("Upload the unit's registry snapshots")
+    # For a client of the unit that hosts a group's office: its requests' status.
+    OFFICE_READ = "office:read", _("Read the status of the office's verification requests")
 
 
 class ApiClient(models.Model):
