@@ -9,6 +9,7 @@ import datetime
 from typing import Literal
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
@@ -92,6 +93,19 @@ def _office_unit(request):
     return unit
 
 
+def utc_moment(value: datetime.datetime) -> datetime.datetime:
+    """A moment as a client may send it (any offset, or none: then the office's time zone)
+    in UTC, which the database takes whatever the offset was (PostgreSQL refuses offsets
+    past ±15:59). A moment beyond the calendar's ends once in UTC is taken as that end."""
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value.replace(fold=0))
+    try:
+        return value.astimezone(datetime.UTC)
+    except OverflowError:
+        end = datetime.datetime.min if value.year == datetime.MINYEAR else datetime.datetime.max
+        return end.replace(tzinfo=datetime.UTC)
+
+
 def _report(row: VerificationRequest) -> dict:
     reference = getattr(row, "report_reference", None)
     available = row.status == VerificationRequest.Status.COMPLETED
@@ -145,7 +159,7 @@ def list_requests(
     if status:
         requests = requests.filter(status=status)
     if updated_since:
-        requests = requests_updated_since(requests, updated_since)
+        requests = requests_updated_since(requests, utc_moment(updated_since))
     page = list(request_status_rows(requests).order_by("pk")[: limit + 1])
     more = len(page) > limit
     page = page[:limit]

@@ -3,7 +3,9 @@ liaison does on the upload page: through the same service
 (``verification.connectors.snapshot_upload``), with the same refusals at once (size,
 format, a date in the future: nothing kept) and the same check of every row by the task,
 which imports a good file in one transaction or refuses it whole. The call answers 202
-with a URL to follow the check; another unit's snapshot does not exist for the client."""
+with a URL to follow the check; another unit's snapshot does not exist for the client.
+As for the answers, a refusal by the rules is 409 and 422 is kept for a request that does
+not match the schema."""
 
 import datetime
 
@@ -50,17 +52,18 @@ def _status_url(snapshot: RegistrySnapshot) -> str:
 
 @router.post(
     "/snapshots",
-    response={202: SnapshotAccepted, 401: Error, 403: Error, 422: Error},
+    response={202: SnapshotAccepted, 401: Error, 403: Error, 409: Error, 422: Error},
     summary="Upload a registry snapshot",
 )
 def upload_snapshot(
     request,
     file: File[UploadedFile],
-    taken_on: Form[datetime.date | None] = None,
+    taken_on: Form[datetime.date] = None,
 ):
     """A registry extract of the unit (multipart ``file``, .csv or .xlsx; ``taken_on``,
-    the day the registry was read, today by default). Refused at once (422, nothing kept)
-    when too large, of another format or dated in the future; otherwise kept and checked
+    the day the registry was read, today by default). Refused at once (409
+    ``invalid_file`` with the field, nothing kept) when too large, not a CSV or XLSX file,
+    or dated in the future; otherwise kept and checked
     row by row: follow ``status_url`` until the status is "imported" (the unit's current
     snapshot now) or "refused" (with every bad line, nothing imported)."""
     require_scope(request, Scope.SNAPSHOTS_UPLOAD)
@@ -73,7 +76,7 @@ def upload_snapshot(
         )
     except SnapshotInvalid as refused:
         message = " ".join(str(message) for _line, message in refused.errors)
-        raise ApiError(422, "invalid_file", message, refused.field) from None
+        raise ApiError(409, "invalid_file", message, refused.field) from None
     return Status(
         202, {"id": snapshot.pk, "status": snapshot.status, "status_url": _status_url(snapshot)}
     )
