@@ -11,15 +11,20 @@ import hashlib
 import json
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from ninja import Header
 
 from verification import services as verification
 from verification.models import DepartmentCheck, Finding
 
 from .errors import ApiError
 from .models import ApiClient, IdempotentCall
+
+# The header every write carries: a retry sends the same key.
+IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=100)]
 
 
 def body_hash(body: dict) -> str:

@@ -6,7 +6,7 @@ import datetime
 from typing import Literal
 
 from django.utils.translation import gettext_noop
-from ninja import Field, Header, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from assistance.models import AccessLog
 from assistance.notices import notice
@@ -14,7 +14,7 @@ from assistance.services import access_log_record
 from verification.models import DepartmentCheck
 from verification.permissions import checks_for_unit, get_check_for_unit, reveal_check_ids
 
-from .answering import check_answer_idempotent
+from .answering import IdempotencyKey, check_answer_idempotent
 from .errors import Error, require_scope
 from .models import Scope
 
@@ -154,7 +154,7 @@ def answer_check(
     request,
     check_id: int,
     body: AnswersIn,
-    idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=100),
+    idempotency_key: IdempotencyKey,
 ):
     """The unit's findings on a check: one per member and item, each "no_record" or
     "record_found" (with its details and, where the item has one, an amount). Send an

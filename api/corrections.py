@@ -3,12 +3,12 @@ the changes and the reason the history keeps, through the same service as the li
 page (``verification.services.check_correct``), under an ``Idempotency-Key`` like the
 answer (``api.answering``)."""
 
-from ninja import Field, Header, Router, Status
+from ninja import Field, Router, Status
 
 from verification.answer_forms import REASON_MAX_LENGTH
 from verification.permissions import get_check_for_unit
 
-from .answering import check_correct_idempotent
+from .answering import IdempotencyKey, check_correct_idempotent
 from .checks import AnswerOut, AnswersIn
 from .errors import Error, require_scope
 from .models import Scope
@@ -34,7 +34,7 @@ def correct_check(
     request,
     check_id: int,
     body: CorrectionIn,
-    idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=100),
+    idempotency_key: IdempotencyKey,
 ):
     """The unit's findings on an answered check again, one per member and item as in the
     answer, with the ``reason`` for the correction (kept in the history of every finding

@@ -26,6 +26,7 @@ from verification.selectors import request_checks
 
 from .errors import ApiError, Error, require_scope
 from .models import Scope
+from .paging import cursor_page
 
 router = Router(tags=["office"])
 PAGE_LIMIT = 100
@@ -155,18 +156,13 @@ def list_requests(
     ``updated_since`` keeps those that changed since (filed, a check moved, completed,
     cancelled, the report issued), for polling."""
     unit = _office_unit(request)
-    requests = requests_for_office_unit(unit).filter(pk__gt=after)
+    requests = requests_for_office_unit(unit)
     if status:
         requests = requests.filter(status=status)
     if updated_since:
         requests = requests_updated_since(requests, utc_moment(updated_since))
-    page = list(request_status_rows(requests).order_by("pk")[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
-    return {
-        "requests": [_request_out(row) for row in page],
-        "next_after": page[-1].pk if more else None,
-    }
+    page, next_after = cursor_page(request_status_rows(requests), after=after, limit=limit)
+    return {"requests": [_request_out(row) for row in page], "next_after": next_after}
 
 
 @router.get(

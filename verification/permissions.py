@@ -128,12 +128,17 @@ def checks_for_unit(unit: MemberUnit) -> QuerySet[DepartmentCheck]:
     return DepartmentCheck.objects.filter(unit=unit)
 
 
-def get_check_for_unit(unit: MemberUnit, pk) -> DepartmentCheck:
-    """One check of ``unit``, else 404: another unit's check does not exist for it."""
-    found = checks_for_unit(unit).select_related("request__household").filter(pk=pk).first()
+def _one_or_404(queryset: QuerySet, pk):
+    """The row ``pk`` of ``queryset``, else 404 (whether it exists elsewhere or not)."""
+    found = queryset.filter(pk=pk).first()
     if found is None:
         raise Http404
     return found
+
+
+def get_check_for_unit(unit: MemberUnit, pk) -> DepartmentCheck:
+    """One check of ``unit``, else 404: another unit's check does not exist for it."""
+    return _one_or_404(checks_for_unit(unit).select_related("request__household"), pk)
 
 
 def answers_check(user, check: DepartmentCheck) -> bool:
@@ -173,10 +178,7 @@ def requests_for_office_unit(unit: MemberUnit) -> QuerySet[VerificationRequest]:
 
 def get_request_for_office_unit(unit: MemberUnit, pk) -> VerificationRequest:
     """One request of the office ``unit`` hosts, else 404."""
-    found = requests_for_office_unit(unit).filter(pk=pk).first()
-    if found is None:
-        raise Http404
-    return found
+    return _one_or_404(requests_for_office_unit(unit), pk)
 
 
 def get_authorization_for_user(user, pk) -> Authorization:
@@ -210,10 +212,7 @@ def snapshots_for_unit(unit: MemberUnit) -> QuerySet[RegistrySnapshot]:
 
 def get_snapshot_for_unit(unit: MemberUnit, pk) -> RegistrySnapshot:
     """One of ``unit``'s snapshots, else 404: another unit's does not exist for it."""
-    found = snapshots_for_unit(unit).filter(pk=pk).first()
-    if found is None:
-        raise Http404
-    return found
+    return _one_or_404(snapshots_for_unit(unit), pk)
 
 
 # --- Reveals: personal data in full, each written to the access log ---------------------------

@@ -50,14 +50,7 @@ def answering(security_administrator, unit, checks):
 
 
 def post_correction(client, token, check, body, key="c-1", language="en"):
-    return client.post(
-        reverse("api-v1:correct_check", kwargs={"check_id": check.pk}),
-        body,
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {token}",
-        HTTP_IDEMPOTENCY_KEY=key,
-        HTTP_ACCEPT_LANGUAGE=language,
-    )
+    return post_answer(client, token, check, body, key, language, name="correct_check")
 
 
 def _uncover(member, request):

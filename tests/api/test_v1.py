@@ -171,9 +171,10 @@ def answer_body(check, result="no_record", **override):
     return {"answers": answers}
 
 
-def post_answer(client, token, check, body, key="k-1", language="en"):
+def post_answer(client, token, check, body, key="k-1", language="en", name="answer_check"):
+    """A write to ``check`` (its answer, or the operation ``name``) under ``key``."""
     return client.post(
-        reverse("api-v1:answer_check", kwargs={"check_id": check.pk}),
+        reverse(f"api-v1:{name}", kwargs={"check_id": check.pk}),
         body,
         content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {token}",
