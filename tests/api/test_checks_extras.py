@@ -90,6 +90,16 @@ def test_full_numbers_only_of_members_whose_authorisation_covers_the_request_as_
     assert child.masked_id in page
 
 
+def test_the_auditors_log_names_the_system_that_read(
+    client, security_administrator, unit, auditor, checks
+):
+    _api_client, token = register(security_administrator, unit)
+    call(client, token, "get_check", check_id=checks[0].checks.get(unit=unit).pk)
+    client.force_login(auditor)
+    page = client.get(reverse("access_log"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"API: {CLIENT_NAME}" in page
+
+
 def test_a_cancelled_check_shows_every_number_masked(
     client, security_administrator, clerk, unit, checks
 ):
