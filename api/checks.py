@@ -8,12 +8,11 @@ from typing import Literal
 from django.utils.translation import gettext_noop
 from ninja import Field, Router, Schema, Status
 
-from assistance.idnumbers import mask_id_number
 from assistance.models import AccessLog
 from assistance.notices import notice
 from assistance.services import access_log_record
 from verification.models import DepartmentCheck
-from verification.permissions import checks_for_unit, get_check_for_unit
+from verification.permissions import checks_for_unit, get_check_for_unit, reveal_check_ids
 
 from .answering import check_answer_idempotent
 from .errors import Error, require_scope
@@ -41,7 +40,10 @@ class MemberOut(Schema):
     id: int
     name: str
     relation: str
-    id_number: str  # masked
+    # In full where the member's authorisation covers the request (``id_number_full``),
+    # masked otherwise.
+    id_number: str
+    id_number_full: bool
 
 
 class CheckDetail(CheckOut):
@@ -86,22 +88,26 @@ def list_checks(
     summary="One check",
 )
 def get_check(request, check_id: int):
-    """One of the unit's checks with the members it covers (ID numbers masked)."""
+    """One of the unit's checks with the members it covers: full ID numbers of the members
+    whose authorisation covers the request (the same rule as the liaison's page, each such
+    read in the access log), the others masked."""
     require_scope(request, Scope.CHECKS_READ)
     check = get_check_for_unit(request.auth.unit, check_id)
     members = list(check.request.members.order_by("pk"))
-    access_log_record(
-        user=request.auth.principal,
-        obj=check,
-        purpose=AccessLog.Purpose.VERIFICATION,
-        description=notice(
-            gettext_noop("API: check %(pk)s with its %(count)s members read by %(client)s"),
-            pk=check.pk,
-            count=len(members),
-            client=request.auth.name,
-        ),
-        path=request.path,
-    )
+    shown = reveal_check_ids(request.auth.principal, check, members, path=request.path)
+    if not shown:
+        access_log_record(
+            user=request.auth.principal,
+            obj=check,
+            purpose=AccessLog.Purpose.VERIFICATION,
+            description=notice(
+                gettext_noop("API: check %(pk)s with its %(count)s members read by %(client)s"),
+                pk=check.pk,
+                count=len(members),
+                client=request.auth.name,
+            ),
+            path=request.path,
+        )
     return {
         **_check_out(check),
         "members": [
@@ -109,7 +115,8 @@ def get_check(request, check_id: int):
                 "id": member.pk,
                 "name": member.name,
                 "relation": member.relation,
-                "id_number": mask_id_number(member.id_number),
+                "id_number": member.id_number if member.pk in shown else member.masked_id,
+                "id_number_full": member.pk in shown,
             }
             for member in members
         ],

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from assistance.people import SYSTEM_ACCOUNT_PREFIX
 from members.models import MemberUnit
 
 from . import tokens
@@ -22,7 +23,7 @@ def _issue(client: ApiClient) -> str:
 def _new_principal(key: str, name: str):
     """The client's own account: inactive, no usable password, never a liaison."""
     principal = get_user_model().objects.create_user(
-        username=f"api-{key}", first_name=name[:150], is_active=False
+        username=f"{SYSTEM_ACCOUNT_PREFIX}{key}", first_name=name[:150], is_active=False
     )
     principal.set_unusable_password()
     principal.save(update_fields=["password"])

@@ -15,8 +15,11 @@ from ninja.errors import AuthenticationError, Throttled, ValidationError
 
 from .auth import ClientToken
 from .checks import router as checks
+from .corrections import router as corrections
 from .errors import ApiError
+from .office import router as office
 from .referrals import router as referrals
+from .snapshots import router as snapshots
 from .throttling import ClientRateThrottle
 
 api = NinjaAPI(
@@ -30,6 +33,9 @@ api = NinjaAPI(
 )
 api.add_router("/", checks)
 api.add_router("/", referrals)
+api.add_router("/", corrections)
+api.add_router("/", snapshots)
+api.add_router("/", office)
 
 
 def _error(request, status, code, message, field=""):

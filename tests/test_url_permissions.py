@@ -335,6 +335,17 @@ URLS: dict[str, list[Case]] = {
     "api-v1:close_referral": api_referral_step(
         lambda w: {"outcome": "refused", "reason": "不符合条件。"}
     ),
+    "api-v1:correct_check": [
+        Case(ALL, lambda w: {"check_id": w.check.pk}, POST, public=True, token_only=True)
+    ],
+    "api-v1:upload_snapshot": [Case(ALL, methods=POST, public=True, token_only=True)],
+    "api-v1:get_snapshot": [
+        Case(ALL, lambda w: {"snapshot_id": w.snapshot.pk}, public=True, token_only=True)
+    ],
+    "api-v1:list_requests": [Case(ALL, public=True, token_only=True)],
+    "api-v1:get_request": [
+        Case(ALL, lambda w: {"request_id": w.request.pk}, public=True, token_only=True)
+    ],
     "dashboards:bulletin": [Case(STAFF)],
     # A liaison is taken to their own unit's page (a redirect), others get 404.
     "performance:scores": [Case(STAFF | LIAISONS)],
