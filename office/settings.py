@@ -161,6 +161,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Behind PgBouncer in transaction pooling mode (DATABASE_POOL_MODE=transaction) a
+# connection's server changes from one transaction to the next: no server-side cursors
+# (Django's .iterator() would lose its cursor), and the code keeps no session state.
+DATABASE_POOL_MODE = env_str("DATABASE_POOL_MODE", "session")
+if DATABASE_POOL_MODE not in ("session", "transaction"):
+    raise ImproperlyConfigured("DATABASE_POOL_MODE must be session or transaction.")
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_POOL_MODE == "transaction"
 # A streaming replica for what may read slightly behind the primary: dashboards, reports'
 # tables and exports (assistance/replica.py says which and why). Without it, everything
 # reads the primary.
