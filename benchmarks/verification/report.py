@@ -12,6 +12,9 @@ TARGET_SECONDS_10K = 20
 TARGET_RATIO = 10
 TARGET_P95_MS = 300
 TARGET_MEMORY_MB = 300
+# Issue 15: ratios measured in the same run, which hold across machines of one kind.
+TARGET_FLOOR_RATIO = 2.5
+TARGET_ROUND_TRIP_RATIO = 2
 
 
 class Printer:
@@ -59,6 +62,18 @@ class Figures:
     processes: int  # how many processes that worker had
     workers: int
     pss_kib: int  # peak PSS of a worker, sampled
+    floor_seconds: float = 0.0  # the batch's rows by bare SQL
+    round_trips: list[float] | None = None  # bare Celery round trips (None: not measured)
+
+    @property
+    def floor_ratio(self) -> float | None:
+        return self.batch_seconds / self.floor_seconds if self.floor_seconds else None
+
+    @property
+    def round_trip_ratio(self) -> float | None:
+        if not self.round_trips or self.p95 is None:
+            return None
+        return self.p95 / percentile(self.round_trips, 0.95)
 
     @property
     def batch_rate(self) -> float:
@@ -128,6 +143,17 @@ def targets(figures: Figures, say):
         f"target: worker peak memory ≤ {TARGET_MEMORY_MB} MB: {peak_mb:.0f} MB, "
         f"{_verdict(peak_mb <= TARGET_MEMORY_MB)}"
     )
+    floor, trip = figures.floor_ratio, figures.round_trip_ratio
+    if floor is not None:
+        say(
+            f"target: batch ≤ {TARGET_FLOOR_RATIO}× the bare-SQL floor: {floor:.1f}×, "
+            f"{_verdict(floor <= TARGET_FLOOR_RATIO)}"
+        )
+    if trip is not None:
+        say(
+            f"target: single request p95 ≤ {TARGET_ROUND_TRIP_RATIO}× a bare Celery round "
+            f"trip's: {trip:.1f}×, {_verdict(trip <= TARGET_ROUND_TRIP_RATIO)}"
+        )
 
 
 def summary(figures: Figures) -> str:
@@ -143,8 +169,15 @@ def summary(figures: Figures) -> str:
         if p95 is not None
         else "single requests not measured"
     )
+    floor, trip = figures.floor_ratio, figures.round_trip_ratio
+    floors = f"{floor:.1f}x the bare-SQL floor" if floor is not None else "floor not measured"
+    trips = (
+        f"single p95 {trip:.1f}x a bare Celery round trip"
+        if trip is not None
+        else "round trip not measured"
+    )
     return (
         f"bench_verification: {figures.batch_checks} checks in {figures.batch_seconds:.1f} s = "
-        f"{figures.batch_rate:.0f} checks/s; {per_check}; {singles}; "
+        f"{figures.batch_rate:.0f} checks/s ({floors}); {per_check}; {singles} ({trips}); "
         f"worker peak memory {figures.peak_mb:.0f} MB"
     )

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from . import report, scenarios
+from . import floors, report, scenarios
 from .data import generate
 from .database import create_database, drop_database, refuse_unless_real, use_database
 from .machine import Watch
@@ -105,8 +105,10 @@ def _measure(options: Options, pool: WorkerPool, say) -> Figures:
     database = connection.settings_dict["NAME"]
     common = {"office": office, "clerk": clerk, "pool": pool, "say": say}
     with Watch(pool.workers, database) as batch_watch:
-        batch_checks, batch_seconds = scenarios.batch(**common)
+        batch_checks, batch_seconds, batch_id = scenarios.batch(**common)
     say(f"  {report.cpu_use(batch_watch)}")
+    floor_seconds, floor_rows = floors.sql_floor(batch_id)
+    say(f"bare-SQL floor: the batch's {floor_rows} rows written in {floor_seconds:.2f} s")
     with Watch(pool.workers, database) as sample_watch:
         sample_checks, sample_seconds = scenarios.per_check(sample=options.sample, **common)
     if sample_checks:
@@ -115,6 +117,12 @@ def _measure(options: Options, pool: WorkerPool, say) -> Figures:
         latencies = scenarios.singles(count=options.singles, **common)
     if latencies:
         say(f"  {report.cpu_use(singles_watch)}")
+    round_trips = floors.celery_round_trips(office=office, count=options.singles, pool=pool)
+    if round_trips:
+        say(
+            f"bare Celery round trip: {len(round_trips)} × one no-op task per department, "
+            f"p95 {report.percentile(round_trips, 0.95) * 1000:.0f} ms"
+        )
     peak_kib, processes = pool.peak_kib()
     figures = Figures(
         households=options.households,
@@ -128,6 +136,8 @@ def _measure(options: Options, pool: WorkerPool, say) -> Figures:
         processes=processes,
         workers=len(pool.workers),
         pss_kib=max(w.pss_kib for w in (batch_watch, sample_watch, singles_watch)),
+        floor_seconds=floor_seconds,
+        round_trips=round_trips,
     )
     report.memory(figures, say)
     report.targets(figures, say)

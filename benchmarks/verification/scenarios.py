@@ -28,9 +28,9 @@ from .report import percentile
 from .workers import WorkerPool
 
 
-def batch(*, office, clerk, pool: WorkerPool, say) -> tuple[int, float]:
+def batch(*, office, clerk, pool: WorkerPool, say) -> tuple[int, float, int]:
     """A batch of every household due, from the clerk's submission until it is completed.
-    Returns (checks, seconds)."""
+    Returns (checks, seconds, the batch's id)."""
     started = time.monotonic()
     submitted = batch_submit(actor=clerk, office=office, due_only=True)
     prepared = None
@@ -52,7 +52,7 @@ def batch(*, office, clerk, pool: WorkerPool, say) -> tuple[int, float]:
         f"snapshots in {seconds:.1f} s (requests and checks prepared after "
         f"{prepared or seconds:.1f} s)"
     )
-    return total, seconds
+    return total, seconds, submitted.pk
 
 
 def _check_batch(submitted: VerificationBatch) -> int:
