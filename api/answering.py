@@ -8,6 +8,7 @@ retry never finds half of one."""
 
 import hashlib
 import json
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
@@ -31,22 +32,22 @@ def yuan(amount) -> Decimal | None:
     return Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def _findings(check: DepartmentCheck, answers: list[dict]) -> list:
-    items = dict(check.items.values_list("code", "pk"))
+def findings_of(items: dict[str, int], answers: list[dict], field: str = "answers") -> list:
+    """The findings ``answers`` give for a check asking ``items`` (code → key); an item
+    the check does not ask for is refused, naming the answer at fault under ``field``."""
     findings = []
     for index, answer in enumerate(answers):
         if answer["item"] not in items:
             raise ApiError(
-                409, "refused", _("This check asks for no such item."), f"answers.{index}.item"
+                409, "refused", _("This check asks for no such item."), f"{field}.{index}.item"
             )
-        amount = answer.get("amount")
         findings.append(
             verification.FindingData(
                 member_id=answer["member"],
                 item_id=items[answer["item"]],
                 result=answer["result"],
                 details=answer.get("details") or "",
-                amount=yuan(amount),
+                amount=yuan(answer.get("amount")),
             )
         )
     return findings
@@ -66,25 +67,21 @@ def _stored(client: ApiClient, key: str, digest: str) -> tuple[int, dict] | None
     return call.status, call.response
 
 
-def check_answer_idempotent(
-    *, client: ApiClient, check: DepartmentCheck, answers: list[dict], key: str
+def idempotent(
+    *, client: ApiClient, key: str, body: dict, work: Callable[[], tuple[int, dict]]
 ) -> tuple[int, dict]:
-    """(status, response) of answering ``check``; the first response again for a retry."""
-    digest = body_hash({"check": check.pk, "answers": answers})
+    """(status, response) of ``work()`` run once per ``key``: its first response again for
+    a retry with the same ``body``, a refusal for another body. The work and its record
+    commit together, so a retry never finds half of one."""
+    digest = body_hash(body)
     stored = _stored(client, key, digest)
     if stored is not None:
         return stored
     try:
         with transaction.atomic():
-            try:
-                answered = verification.check_answer(
-                    actor=None, check=check, findings=_findings(check, answers)
-                )
-            except verification.VerificationError as error:
-                raise ApiError(409, "refused", error.message) from None
-            response = {"id": answered.pk, "status": answered.status}
+            status, response = work()
             IdempotentCall.objects.create(
-                client=client, key=key, body_hash=digest, status=200, response=response
+                client=client, key=key, body_hash=digest, status=status, response=response
             )
     except IntegrityError:
         # The same key, committed by a concurrent call a moment earlier.
@@ -92,4 +89,22 @@ def check_answer_idempotent(
         if stored is None:
             raise
         return stored
-    return 200, response
+    return status, response
+
+
+def check_answer_idempotent(
+    *, client: ApiClient, check: DepartmentCheck, answers: list[dict], key: str
+) -> tuple[int, dict]:
+    """(status, response) of answering ``check``; the first response again for a retry."""
+
+    def work():
+        findings = findings_of(dict(check.items.values_list("code", "pk")), answers)
+        try:
+            answered = verification.check_answer(actor=None, check=check, findings=findings)
+        except verification.VerificationError as error:
+            raise ApiError(409, "refused", error.message) from None
+        return 200, {"id": answered.pk, "status": answered.status}
+
+    return idempotent(
+        client=client, key=key, body={"check": check.pk, "answers": answers}, work=work
+    )

@@ -13,6 +13,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, Throttled, ValidationError
 
 from .auth import ClientToken
+from .batch import router as batch
 from .checks import router as checks
 from .errors import ApiError
 from .throttling import ClientRateThrottle
@@ -26,6 +27,7 @@ api = NinjaAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
+api.add_router("/", batch)  # before checks: /checks/answers is no /checks/{check_id}
 api.add_router("/", checks)
 
 
