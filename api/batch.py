@@ -10,6 +10,7 @@ A retry with the same key and body returns the first response and changes nothin
 
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Router, Schema, Status
+from pydantic import BaseModel
 
 from verification.answer_many import checks_answer_many
 from verification.models import DepartmentCheck
@@ -23,12 +24,12 @@ router = Router(tags=["checks"])
 BATCH_LIMIT = 500
 
 
-class BatchCheckIn(Schema):
+class BatchCheckIn(BaseModel):
     check: int
     answers: list[AnswerIn] = Field(..., min_length=1, max_length=1000)
 
 
-class BatchIn(Schema):
+class BatchIn(BaseModel):
     checks: list[BatchCheckIn] = Field(..., min_length=1, max_length=BATCH_LIMIT)
 
 
@@ -63,7 +64,7 @@ def answer_checks(
     same key and body again returns the first response and changes nothing; the same key
     with another body is refused (409)."""
     require_scope(request, Scope.CHECKS_ANSWER)
-    checks = [(entry.check, [a.dict() for a in entry.answers]) for entry in body.checks]
+    checks = [(entry.check, [a.model_dump() for a in entry.answers]) for entry in body.checks]
     seen = set()
     for index, (check_id, _answers) in enumerate(checks):
         if check_id in seen:
