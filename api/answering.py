@@ -1,5 +1,6 @@
-"""A department system's answer to one of its unit's checks, through the same service as
-the liaison's page (``verification.services.check_answer``), under an ``Idempotency-Key``:
+"""A department system's answer to one of its unit's checks, through the verification
+service that answers many (``verification.answer_many``: the rules of the liaison's page,
+``check_answer``, written set-based), under an ``Idempotency-Key``:
 the first call's response is kept with a hash of its body, so a repeated call (a retry
 after a timeout) returns it and changes nothing, and the same key with another body is
 refused (409). Domain refusals are 409 with the field at fault; 422 is kept for a body
@@ -12,9 +13,11 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from verification import services as verification
+from verification.answer_many import checks_answer_many
 from verification.models import DepartmentCheck
 
 from .errors import ApiError
@@ -95,15 +98,19 @@ def idempotent(
 def check_answer_idempotent(
     *, client: ApiClient, check: DepartmentCheck, answers: list[dict], key: str
 ) -> tuple[int, dict]:
-    """(status, response) of answering ``check``; the first response again for a retry."""
+    """(status, response) of answering ``check``; the first response again for a retry.
+    A batch of one for the service that answers many (``checks_answer_many``): the same
+    rules as a liaison's answer (``check_answer``), written in a fixed number of
+    statements."""
 
     def work():
         findings = findings_of(dict(check.items.values_list("code", "pk")), answers)
-        try:
-            answered = verification.check_answer(actor=None, check=check, findings=findings)
-        except verification.VerificationError as error:
-            raise ApiError(409, "refused", error.message) from None
-        return 200, {"id": answered.pk, "status": answered.status}
+        (outcome,) = checks_answer_many(actor=None, unit=client.unit, answers={check.pk: findings})
+        if outcome.code == "not_found":
+            raise Http404
+        if not outcome.answered:
+            raise ApiError(409, "refused", outcome.message)
+        return 200, {"id": check.pk, "status": DepartmentCheck.Status.ANSWERED.value}
 
     return idempotent(
         client=client, key=key, body={"check": check.pk, "answers": answers}, work=work

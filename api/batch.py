@@ -64,7 +64,7 @@ def answer_checks(
     same key and body again returns the first response and changes nothing; the same key
     with another body is refused (409)."""
     require_scope(request, Scope.CHECKS_ANSWER)
-    checks = [(entry.check, [a.model_dump() for a in entry.answers]) for entry in body.checks]
+    checks = [(entry.check, [dict(a) for a in entry.answers]) for entry in body.checks]
     seen = set()
     for index, (check_id, _answers) in enumerate(checks):
         if check_id in seen:

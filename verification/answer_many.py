@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
 from members.models import MemberUnit
 
@@ -27,10 +26,10 @@ from .permissions import checks_for_unit
 from .services import (
     FindingData,
     findings_problem,
-    new_findings,
     tell_requesters,
     wrong_state_message,
 )
+from .sql import history_insert_select, insert_values, marks
 
 ANSWERED = DepartmentCheck.Status.ANSWERED
 
@@ -101,26 +100,32 @@ def _what_checks_ask(checks) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
 
 
 def _answer(actor, checks: list[DepartmentCheck], answers) -> None:
-    """Write the accepted checks' answers: their findings and the checks, each with its
-    history, then complete the requests left with no open check and tell their
+    """Write the accepted checks' answers in a fixed number of statements: their findings
+    and the checks, each with its history (as ``check_answer`` writes them, by
+    ``actor``), then complete the requests left with no open check and tell their
     requesters."""
     now = timezone.now()
-    findings = [row for check in checks for row in new_findings(check.pk, answers[check.pk])]
-    bulk_create_with_history(findings, Finding, default_user=actor, default_date=now)
-    values = {"status": ANSWERED, "answered_at": now, "answered_by": actor, "overdue": False}
-    DepartmentCheck.objects.filter(pk__in=[check.pk for check in checks]).update(**values)
-    for check in checks:
-        for name, value in values.items():
-            setattr(check, name, value)
-    DepartmentCheck.history.bulk_history_create(
-        checks, update=True, default_user=actor, default_date=now
+    ids = [check.pk for check in checks]
+    keys = marks(ids)
+    user_id = actor.pk if actor is not None else None
+    insert_values(
+        Finding,
+        ["department_check", "member", "item", "result", "details", "amount"],
+        [
+            (check.pk, f.member_id, f.item_id, f.result, f.details.strip(), f.amount)
+            for check in checks
+            for f in answers[check.pk]
+        ],
     )
+    history = {"user_id": user_id, "date": now}
+    history_insert_select(Finding, f"t.department_check_id IN ({keys})", ids, change="+", **history)
+    DepartmentCheck.objects.filter(pk__in=ids).update(
+        status=ANSWERED, answered_at=now, answered_by=actor, overdue=False
+    )
+    history_insert_select(DepartmentCheck, f"t.id IN ({keys})", ids, **history)
     completed = complete_requests(sorted({check.request_id for check in checks}), now)
     if completed:
-        VerificationRequest.history.bulk_history_create(
-            list(VerificationRequest.objects.filter(pk__in=completed)),
-            update=True,
-            default_user=actor,
-            default_date=now,
+        history_insert_select(
+            VerificationRequest, f"t.id IN ({marks(completed)})", completed, **history
         )
         tell_requesters(completed)
