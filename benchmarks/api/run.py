@@ -120,10 +120,11 @@ def _measure(options: Options, server: ServerProcess, register_client, say) -> s
         f"p95 {timing.p95:.0f} ms; {timing.wall / floor:.1f}x the bare SQL floor"
     )
     single = phases.one_per_call(port, data, shares["singles"], token=token, clients=1)
-    say(
-        f"single answers: {options.singles} calls, p50 {single.p50:.1f} ms "
-        f"p95 {single.p95:.1f} ms; {single.p95 / stack.p95:.1f}x the bare round trip's p95"
-    )
+    if options.singles:
+        say(
+            f"single answers: {options.singles} calls, p50 {single.p50:.1f} ms "
+            f"p95 {single.p95:.1f} ms; {single.p95 / stack.p95:.1f}x the bare round trip's p95"
+        )
     slow = phases.one_per_call(port, data, shares["naive"], token=token, clients=options.clients)
     naive_rate = naive / slow.wall if slow.wall else 0
     say(
