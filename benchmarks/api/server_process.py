@@ -5,7 +5,6 @@ left in the broker and the cache."""
 import os
 import secrets
 import select
-import signal
 import subprocess
 import sys
 import tempfile
@@ -18,6 +17,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from benchmarks.verification.database import database_url
+from benchmarks.verification.workers import stop_group
 
 START_SECONDS = 60
 
@@ -67,14 +67,8 @@ class ServerProcess:
         return self.port
 
     def stop(self):
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        if self.process is not None:
+            stop_group(self.process)
 
     def clean(self, say):
         """Empty the server's queue and remove its cache keys."""
