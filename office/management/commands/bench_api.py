@@ -41,7 +41,7 @@ class Command(BaseCommand):
             default=-1,
             help="checks answered one call each (default: as many as --checks; 0: skip)",
         )
-        parser.add_argument("--clients", type=int, default=1, help="calls at once")
+        parser.add_argument("--clients", type=int, default=2, help="calls at once")
         parser.add_argument("--keep", action="store_true", help="keep the bench database")
 
     def handle(self, *args, **options):
