@@ -1,15 +1,18 @@
 """A department system's writes to one of its unit's checks (its answer, a correction),
-through the same services as the liaison's page (``verification.services.check_answer``
-and ``check_correct``), made by the client's own account so the histories and the page
-name it, each under an ``Idempotency-Key`` (``api.idempotency``). Domain refusals are 409
-with the field at fault; 422 is kept for a body or header that does not match the
-schema."""
+made by the client's own account so the histories and the page name it, each under an
+``Idempotency-Key`` (``api.idempotency``). An answer goes through the verification service
+that answers many (``verification.answer_many``: the rules of the liaison's page,
+``check_answer``, written set-based), as a batch of one; a correction through
+``check_correct``. Domain refusals are 409 with the field at fault; 422 is kept for a body
+or header that does not match the schema."""
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from verification import services as verification
+from verification.answer_many import checks_answer_many
 from verification.models import DepartmentCheck, Finding
 
 from .errors import ApiError
@@ -24,22 +27,22 @@ def yuan(amount) -> Decimal | None:
     return Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def _findings(check: DepartmentCheck, answers: list[dict]) -> list:
-    items = dict(check.items.values_list("code", "pk"))
+def findings_of(items: dict[str, int], answers: list[dict], field: str = "answers") -> list:
+    """The findings ``answers`` give for a check asking ``items`` (code → key); an item
+    the check does not ask for is refused, naming the answer at fault under ``field``."""
     findings = []
     for index, answer in enumerate(answers):
         if answer["item"] not in items:
             raise ApiError(
-                409, "refused", _("This check asks for no such item."), f"answers.{index}.item"
+                409, "refused", _("This check asks for no such item."), f"{field}.{index}.item"
             )
-        amount = answer.get("amount")
         findings.append(
             verification.FindingData(
                 member_id=answer["member"],
                 item_id=items[answer["item"]],
                 result=answer["result"],
                 details=answer.get("details") or "",
-                amount=yuan(amount),
+                amount=yuan(answer.get("amount")),
             )
         )
     return findings
@@ -52,19 +55,29 @@ def _refusal(error: verification.VerificationError) -> ApiError:
     return ApiError(409, code, error.message, error.field)
 
 
+def items_of(check: DepartmentCheck) -> dict[str, int]:
+    """The items ``check`` asks for: code → key."""
+    return dict(check.items.values_list("code", "pk"))
+
+
 def check_answer_idempotent(
     *, client: ApiClient, check: DepartmentCheck, answers: list[dict], key: str
 ) -> tuple[int, dict]:
-    """(status, response) of answering ``check``; the first response again for a retry."""
+    """(status, response) of answering ``check``; the first response again for a retry.
+    A batch of one for the service that answers many (``checks_answer_many``): the same
+    rules as a liaison's answer (``check_answer``), written in a fixed number of
+    statements."""
 
     def write() -> dict:
-        try:
-            answered = verification.check_answer(
-                actor=client.principal, check=check, findings=_findings(check, answers)
-            )
-        except verification.VerificationError as error:
-            raise _refusal(error) from None
-        return {"id": answered.pk, "status": answered.status}
+        findings = findings_of(items_of(check), answers)
+        (outcome,) = checks_answer_many(
+            actor=client.principal, unit=client.unit, answers={check.pk: findings}
+        )
+        if outcome.code == "not_found":
+            raise Http404
+        if not outcome.answered:
+            raise ApiError(409, outcome.code, outcome.message)
+        return {"id": check.pk, "status": DepartmentCheck.Status.ANSWERED.value}
 
     body = {"check": check.pk, "answers": answers}
     return idempotent(client=client, key=key, asked=body, write=write)
@@ -84,7 +97,7 @@ def check_correct_idempotent(
             corrected = verification.check_correct(
                 actor=client.principal,
                 check=check,
-                findings=_findings(check, answers),
+                findings=findings_of(items_of(check), answers),
                 reason=reason,
             )
         except verification.VerificationError as error:

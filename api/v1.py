@@ -14,6 +14,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, Throttled, ValidationError
 
 from .auth import ClientToken
+from .batch import router as batch
 from .checks import router as checks
 from .corrections import router as corrections
 from .errors import ApiError
@@ -31,6 +32,7 @@ api = NinjaAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
+api.add_router("/", batch)  # before checks: /checks/answers is no /checks/{check_id}
 api.add_router("/", checks)
 api.add_router("/", referrals)
 api.add_router("/", corrections)

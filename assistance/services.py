@@ -137,24 +137,36 @@ def notify(
     must carry no personal data in full (mask ID numbers). ``mailed_separately``: the
     caller e-mails these users itself (with an attachment), so no e-mail goes from here."""
     users = list(users)
-    if not users:
+    return notify_each(
+        [(user, message, url) for user in users],
+        email_subject=email_subject,
+        mailed_separately=mailed_separately,
+    )
+
+
+def notify_each(
+    entries: Sequence[tuple], *, email_subject: "str | Notice" = "", mailed_separately=False
+) -> int:
+    """``notify`` for many messages at once, each (user, message, url) its own: one
+    INSERT of the notifications, one read of the preferences and at most one e-mail task
+    whatever their number (e.g. every requester of the requests one answer completed)."""
+    if not entries:
         return 0
-    key, params = (message["msgid"], message["params"]) if is_notice(message) else ("", {})
     subject = email_subject if is_notice(email_subject) else (str(email_subject) or None)
-    stored = render(message)[:300]
     rows = Notification.objects.bulk_create(
         Notification(
             user=user,
-            message=stored,
-            message_key=key,
-            message_params=params,
+            message=render(message)[:300],
+            message_key=message["msgid"] if is_notice(message) else "",
+            message_params=message["params"] if is_notice(message) else {},
             email_subject=subject,
             url=url,
         )
-        for user in users
+        for user, message, url in entries
     )
     if mailed_separately:
-        return len(users)
+        return len(rows)
+    users = [user for user, _message, _url in entries]
     preferences = _preferences(users)
     to_mail = [
         row.pk
@@ -167,7 +179,7 @@ def notify(
             to_mail,
             what=f"e-mail of {len(to_mail)} notifications",
         )
-    return len(users)
+    return len(rows)
 
 
 _DEFAULT = NotificationPreference()

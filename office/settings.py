@@ -191,6 +191,8 @@ CACHES = {
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
+    # Its own prefix lets a second set of processes share the Redis database without
+    # sharing keys (the API benchmark's server, whose keys are removed after it).
     | {"KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "assistance"), "TIMEOUT": 3600}
 }
 

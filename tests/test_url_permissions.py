@@ -324,6 +324,7 @@ URLS: dict[str, list[Case]] = {
     "api-v1:answer_check": [
         Case(ALL, lambda w: {"check_id": w.check.pk}, POST, public=True, token_only=True)
     ],
+    "api-v1:answer_checks": [Case(ALL, methods=POST, public=True, token_only=True)],
     "api-v1:get_check": [
         Case(ALL, lambda w: {"check_id": w.check.pk}, public=True, token_only=True)
     ],

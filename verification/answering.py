@@ -46,10 +46,15 @@ def lock_requests(check_ids: list[int], waiting: str = QUEUED) -> list[int]:
     and return their keys. Every writer that completes requests (another department's
     chunk, a liaison's answer, a cancel) takes the requests first, in key order, so whoever
     comes second sees what the first committed, and none deadlocks."""
-    still = DepartmentCheck.objects.filter(pk__in=check_ids, status=waiting)
+    return lock_requests_of(DepartmentCheck.objects.filter(pk__in=check_ids, status=waiting))
+
+
+def lock_requests_of(checks) -> list[int]:
+    """Lock the requests of the checks ``checks`` (a queryset), in key order (see
+    ``lock_requests``), and return their keys."""
     return list(
         VerificationRequest.objects.select_for_update()
-        .filter(pk__in=still.values("request_id"))
+        .filter(pk__in=checks.values("request_id"))
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -113,7 +118,7 @@ def answer_from_snapshot(
         if not ids:
             return 0, []
         _insert_findings(ids, snapshot)
-        completed = _complete_requests(request_ids, now)
+        completed = complete_requests(request_ids, now)
         audit_event_record(
             actor_id=actor_id,
             job="snapshot connector",
@@ -177,7 +182,7 @@ def _insert_findings(ids: list[int], snapshot: RegistrySnapshot) -> int:
     )
 
 
-def _complete_requests(request_ids: list[int], now) -> list[int]:
+def complete_requests(request_ids: list[int], now) -> list[int]:
     """Complete those of the (locked) requests with no open check left; returns their keys.
     The requests are locked, so what is read here is what the update changes."""
     still_open = DepartmentCheck.objects.filter(request_id__in=request_ids, status__in=OPEN)

@@ -20,7 +20,7 @@ from simple_history.utils import bulk_create_with_history
 from assistance.models import Chase
 from assistance.notices import notice
 from assistance.outbox import send_or_leave_for_sweep
-from assistance.services import ChaseRefused, chase_record, notify
+from assistance.services import ChaseRefused, chase_record, notify, notify_each
 from assistance.workdays import WorkdayCalendar
 from members.models import LeadingGroup, MemberUnit
 
@@ -247,7 +247,7 @@ def check_deliver(*, check_id: int) -> bool:
         answered, completed = answer_from_snapshot(
             [check_id], snapshot, waiting=status, actor_id=requested_by_id
         )
-        _tell_requesters(completed)
+        tell_requesters(completed)
         return queued and bool(answered)
     if not queued:
         return False
@@ -298,34 +298,60 @@ class FindingData:
 
 def _validate_findings(check: DepartmentCheck, findings: Sequence[FindingData]) -> None:
     covered = set(check.request.members.values_list("pk", flat=True))
-    expected = {(m, i) for m in covered for i in check.items.values_list("pk", flat=True)}
+    problem = findings_problem(covered, set(check.items.values_list("pk", flat=True)), findings)
+    if problem:
+        raise VerificationError(problem)
+
+
+def findings_problem(
+    covered: set[int], item_ids: set[int], findings: Sequence[FindingData]
+) -> str | None:
+    """What is wrong with ``findings`` as the answer to a check of the ``item_ids`` for a
+    request covering the members ``covered`` (None: nothing). The one rule for a
+    liaison's answer and a department system's, one check or many."""
+    expected = {(m, i) for m in covered for i in item_ids}
     given = [(f.member_id, f.item_id) for f in findings]
     if any(member_id not in covered for member_id, _item in given):
-        raise VerificationError(
-            _(
-                "This answer names a member this request does not cover (no signed "
-                "authorisation when it was filed): the department cannot answer for them."
-            )
+        return _(
+            "This answer names a member this request does not cover (no signed "
+            "authorisation when it was filed): the department cannot answer for them."
         )
     if len(given) != len(set(given)) or set(given) != expected:
-        raise VerificationError(
-            _("Answer every item for every member of the household, once each.")
-        )
+        return _("Answer every item for every member of the household, once each.")
     for finding in findings:
         if finding.result not in Finding.Result.values:
-            raise VerificationError(_("Choose “no record” or “record found” for every item."))
+            return _("Choose “no record” or “record found” for every item.")
         if finding.result == Finding.Result.RECORD_FOUND and not finding.details.strip():
-            raise VerificationError(_("Describe every record found."))
+            return _("Describe every record found.")
         if finding.amount is not None and finding.amount < 0:
-            raise VerificationError(_("An amount cannot be negative."))
+            return _("An amount cannot be negative.")
+    return None
+
+
+def new_findings(check_id: int, findings: Sequence[FindingData]) -> list[Finding]:
+    """The unsaved findings of an answer to the check ``check_id``."""
+    return [
+        Finding(
+            department_check_id=check_id,
+            member_id=f.member_id,
+            item_id=f.item_id,
+            result=f.result,
+            details=f.details.strip(),
+            amount=f.amount,
+        )
+        for f in findings
+    ]
+
+
+def wrong_state_message(check: DepartmentCheck) -> str:
+    return _("This check is %(status)s and cannot be changed that way.") % {
+        "status": check.get_status_display()
+    }
 
 
 def _move(check: DepartmentCheck, status: str) -> None:
     if not check.can_move_to(status):
-        raise WrongState(
-            _("This check is %(status)s and cannot be changed that way.")
-            % {"status": check.get_status_display()}
-        )
+        raise WrongState(wrong_state_message(check))
     check.status = status
 
 
@@ -341,27 +367,34 @@ def _complete_if_last(actor, request: VerificationRequest) -> bool:
     return True
 
 
+def _completed_notice(request_id: int) -> tuple:
+    message = notice(
+        gettext_noop("Every department has answered verification request %(pk)s."),
+        pk=request_id,
+    )
+    return message, reverse("verification:request_detail", kwargs={"pk": request_id})
+
+
 def _tell_requester(request: VerificationRequest) -> None:
     """Tell the clerk who filed this (completed) request that every department has
     answered. A batch's requests are followed on the batch's page, not one message each."""
     if request.batch_id:
         return
-    notify(
-        users=[request.requested_by],
-        message=notice(
-            gettext_noop("Every department has answered verification request %(pk)s."),
-            pk=request.pk,
-        ),
-        url=request.get_absolute_url(),
-    )
+    message, url = _completed_notice(request.pk)
+    notify(users=[request.requested_by], message=message, url=url)
 
 
-def _tell_requesters(request_ids: Sequence[int]) -> None:
-    """_tell_requester for each of these requests (completed by a set-based answer)."""
+def tell_requesters(request_ids: Sequence[int]) -> None:
+    """_tell_requester for each of these requests (completed by a set-based answer), in
+    a fixed number of queries whatever their number."""
     if request_ids:
         requests = VerificationRequest.objects.filter(pk__in=request_ids, batch__isnull=True)
-        for request in requests.select_related("requested_by"):
-            _tell_requester(request)
+        notify_each(
+            [
+                (request.requested_by, *_completed_notice(request.pk))
+                for request in requests.select_related("requested_by").order_by("pk")
+            ]
+        )
 
 
 @transaction.atomic
@@ -373,21 +406,7 @@ def check_answer(
     request, check = lock_request_then_check(check)
     _move(check, DepartmentCheck.Status.ANSWERED)
     _validate_findings(check, findings)
-    bulk_create_with_history(
-        [
-            Finding(
-                department_check=check,
-                member_id=f.member_id,
-                item_id=f.item_id,
-                result=f.result,
-                details=f.details.strip(),
-                amount=f.amount,
-            )
-            for f in findings
-        ],
-        Finding,
-        default_user=actor,
-    )
+    bulk_create_with_history(new_findings(check.pk, findings), Finding, default_user=actor)
     check.answered_at = timezone.now()
     check.answered_by = actor
     check.overdue = False

@@ -103,6 +103,59 @@ def insert_select(
         return cursor.rowcount
 
 
+def insert_values(model, fields: list[str], rows: Sequence[Sequence]) -> int:
+    """``INSERT INTO <model> (<fields>) VALUES (…), (…)``: ``rows`` (values in the order of
+    ``fields``, ready for the database) in one statement, or in as few as SQLite's limit
+    on parameters allows; no model instance is built. Returns the number of rows."""
+    if not rows:
+        return 0
+    columns = ", ".join(column(model, name) for name in fields)
+    row_marks = f"({marks(fields)})"
+    limit = connection.features.max_query_params or 0
+    per = max(1, limit // len(fields)) if limit else len(rows)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per):
+            chunk = rows[start : start + per]
+            cursor.execute(
+                f"INSERT INTO {table(model)} ({columns}) VALUES "
+                + ", ".join([row_marks] * len(chunk)),
+                [value for row in chunk for value in row],
+            )
+    return len(rows)
+
+
+# django-simple-history's own columns of a historical table; every other one copies the
+# model's column of the same name.
+HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "history_user")
+
+
+def history_insert_select(
+    model, where: str, params=(), *, user_id: int | None, date, change: str = "~"
+) -> int:
+    """The history rows of the rows of ``model`` that ``where`` (a condition on ``t``, the
+    model's table) selects, as they are now, in one INSERT … SELECT: what
+    django-simple-history writes for each saved instance (``change``: "+" created, "~"
+    changed), by the user ``user_id`` at ``date``, without loading one. Returns the
+    number of rows written."""
+    historical = model.history.model
+    tracked = [
+        f
+        for f in historical._meta.concrete_fields
+        if not f.primary_key and f.name not in HISTORY_COLUMNS
+    ]
+    history = [historical._meta.get_field(name) for name in HISTORY_COLUMNS]
+    columns = [qn(f.column) for f in tracked + history]
+    date = history[0].get_db_prep_save(date, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table(historical)} ({', '.join(columns)}) "
+            f"SELECT {', '.join(f't.{qn(f.column)}' for f in tracked)}, %s, NULL, %s, %s "
+            f"FROM {table(model)} t WHERE {where}",
+            [date, change, user_id, *params],
+        )
+        return cursor.rowcount
+
+
 @contextmanager
 def chunk_transaction():
     """The transaction of one chunk. On PostgreSQL its commit does not wait for the

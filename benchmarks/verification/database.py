@@ -9,17 +9,17 @@ from django.db import connection, connections
 from assistance.databases import database_url  # noqa: F401 (the workers' URL)
 
 
-def refuse_unless_real():
+def refuse_unless_real(command: str = "bench_verification"):
     """Raise unless the database is PostgreSQL and a real broker answers."""
     if connection.vendor != "postgresql":
         raise CommandError(
-            "bench_verification runs only on PostgreSQL: set DATABASE_URL to a "
+            f"{command} runs only on PostgreSQL: set DATABASE_URL to a "
             f"postgres:// address (the configured database is {connection.vendor})."
         )
     broker = settings.CELERY_BROKER_URL or ""
     if current_app.conf.task_always_eager or broker.startswith("memory://"):
         raise CommandError(
-            "bench_verification needs a real broker and workers: set CELERY_BROKER_URL "
+            f"{command} needs a real broker and workers: set CELERY_BROKER_URL "
             "(e.g. redis://127.0.0.1:6379/0)."
         )
     try:

@@ -28,6 +28,19 @@ from .machine import children, proc_table, status_kib
 START_SECONDS = 90
 
 
+def stop_group(process: subprocess.Popen) -> None:
+    """Stop a process started in its own session, with every process of its group: asked
+    to end, then killed if it has not within 30 s."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 class Worker:
     """A Celery worker process started by the benchmark, in its own process group."""
 
@@ -42,14 +55,7 @@ class Worker:
         return sum(status_kib(pid, "VmHWM") for pid in pids), len(pids)
 
     def stop(self):
-        if self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        stop_group(self.process)
 
 
 class WorkerPool:
