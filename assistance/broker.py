@@ -104,11 +104,17 @@ def queues_delete(names) -> None:
     names = list(names)
     if is_amqp():
         names += [DEAD_PREFIX + name for name in names]
+    amqp = is_amqp()
     with current_app.connection_for_write() as conn:
         for name in names:
             try:
                 with conn.channel() as channel:
-                    channel.queue_delete(queue=name)
+                    if amqp:
+                        channel.queue_delete(queue=name)
+                    else:
+                        # A Redis queue is its list: a new channel knows none of the
+                        # bindings ``queue_delete`` works from, so empty the list itself.
+                        channel.queue_purge(name)
             except Exception:  # never declared
                 continue
 

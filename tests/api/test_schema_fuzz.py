@@ -77,6 +77,7 @@ def test_every_operation_keeps_its_contract(live_server, security_administrator,
             "GET /api/v1/checks/{check_id}",
             "POST /api/v1/checks/{check_id}/answers",
             "POST /api/v1/checks/{check_id}/corrections",
+            "POST /api/v1/checks/answers",
         },
         foreign=set(DepartmentCheck.objects.exclude(unit=unit).values_list("pk", flat=True)),
     )
