@@ -69,9 +69,10 @@ def answer_checks(
     seen = set()
     for index, (check_id, _answers) in enumerate(checks):
         if check_id in seen:
+            # 409, not 422: the schema allows it (a list of checks), the rule does not.
             raise ApiError(
-                422,
-                "invalid",
+                409,
+                "duplicate_check",
                 _("A check appears more than once in this batch."),
                 f"checks.{index}.check",
             )

@@ -185,7 +185,8 @@ def test_oversized_duplicated_or_keyless_batches_are_refused_whole(
     response = post(client, token, too_many)
     assert response.status_code == 422 and response.json()["field"] == "checks"
     twice = post(client, token, {"checks": [one, one]})
-    assert twice.status_code == 422 and twice.json()["field"] == "checks.1.check"
+    assert twice.status_code == 409 and twice.json()["code"] == "duplicate_check"
+    assert twice.json()["field"] == "checks.1.check"
     assert post(client, token, {"checks": [one]}, key="").status_code == 422
     reader = register(security_administrator, unit, name="只读", scopes=[Scope.CHECKS_READ])[1]
     assert post(client, reader, {"checks": [one]}).status_code == 403
