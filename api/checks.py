@@ -5,8 +5,11 @@ client's unit, through the same gateways as the pages
 import datetime
 from typing import Literal
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 from ninja import Field, Header, Query, Router, Schema, Status
+from pydantic import AwareDatetime
 
 from assistance.idnumbers import mask_id_number
 from assistance.models import AccessLog
@@ -28,12 +31,15 @@ class CheckOut(Schema):
     request: int
     status: str
     deadline: datetime.date
+    updated_at: datetime.datetime
     items: list[str]
 
 
 class CheckList(Schema):
     checks: list[CheckOut]
     next_after: int | None
+    # Pass as ``updated_since`` in the next poll, once every page of this one is read.
+    next_updated_since: datetime.datetime
 
 
 class MemberOut(Schema):
@@ -53,8 +59,19 @@ def _check_out(check: DepartmentCheck) -> dict:
         "request": check.request_id,
         "status": check.status,
         "deadline": check.deadline,
+        "updated_at": check.updated_at,
         "items": [item.code for item in check.items.all()],
     }
+
+
+def _utc(moment: datetime.datetime) -> datetime.datetime:
+    """``moment`` in UTC, as the database compares it (it refuses offsets past ±15:59);
+    one beyond the calendar's ends in UTC is that end."""
+    try:
+        return moment.astimezone(datetime.UTC)
+    except OverflowError:
+        end = datetime.datetime.min if moment.utcoffset() > datetime.timedelta(0) else None
+        return (end or datetime.datetime.max).replace(tzinfo=datetime.UTC)
 
 
 @router.get(
@@ -65,22 +82,34 @@ def _check_out(check: DepartmentCheck) -> dict:
 def list_checks(
     request,
     status: DepartmentCheck.Status | None = None,
+    updated_since: AwareDatetime | None = None,
     after: int = Query(0, ge=0),
     limit: int = Query(50, ge=1, le=PAGE_LIMIT),
 ):
     """The calling unit's checks, oldest first, ``limit`` at a time after the check
-    ``after`` (cursor pagination): open ones unless ``status`` says otherwise."""
+    ``after`` (cursor pagination): open ones unless ``status`` says otherwise. With
+    ``updated_since`` (ISO 8601 with its offset), those changed since then whatever their
+    status (a check answered by a connector or cancelled is news too), every page under
+    the same filter; keep ``next_updated_since`` of the poll's first page for the next
+    poll. It lies API_POLL_OVERLAP_SECONDS before the call, as a change is stamped when
+    written and seen when its transaction commits: a check may come twice, none is
+    missed."""
     require_scope(request, Scope.CHECKS_READ)
+    polled = timezone.now() - datetime.timedelta(seconds=settings.API_POLL_OVERLAP_SECONDS)
     checks = checks_for_unit(request.auth.unit).filter(pk__gt=after)
-    checks = (
-        checks.filter(status=status) if status else checks.filter(status__in=DepartmentCheck.OPEN)
-    )
+    if status:
+        checks = checks.filter(status=status)
+    elif updated_since is None:
+        checks = checks.filter(status__in=DepartmentCheck.OPEN)
+    if updated_since is not None:
+        checks = checks.filter(updated_at__gte=_utc(updated_since))
     page = list(checks.order_by("pk").prefetch_related("items")[: limit + 1])
     more = len(page) > limit
     page = page[:limit]
     return {
         "checks": [_check_out(check) for check in page],
         "next_after": page[-1].pk if more else None,
+        "next_updated_since": polled,
     }
 
 

@@ -27,6 +27,7 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
 )
 api.add_router("/", checks)
+api.add_router("/", "api.events.router")
 
 
 def _error(request, status, code, message, field=""):
