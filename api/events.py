@@ -18,7 +18,8 @@ EventName = Literal["check.created", "referral.created"]
 
 
 class SubscriptionIn(Schema):
-    url: str = Field(..., max_length=500)
+    # The schema takes any web address; the rules (https, no credentials) refuse with 409.
+    url: str = Field(..., max_length=500, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://\S+$")
     events: list[EventName] = Field(..., min_length=1, max_length=2)
 
 
@@ -56,13 +57,14 @@ def list_subscriptions(request):
 
 @router.post(
     "/subscriptions",
-    response={201: SubscriptionCreated, 401: Error, 403: Error, 422: Error},
+    response={201: SubscriptionCreated, 401: Error, 403: Error, 409: Error, 422: Error},
     summary="Subscribe a callback URL to events",
 )
 def create_subscription(request, body: SubscriptionIn):
     """POST each event of the unit (``check.created``, ``referral.created``: the ids of
     the new objects, never personal data) to ``url`` (https), signed with the secret in
-    this answer (shown once): ``X-Signature: sha256=<HMAC-SHA256 of "<X-Timestamp>.<body>">``."""
+    this answer (shown once): ``X-Signature: sha256=<HMAC-SHA256 of "<X-Timestamp>.<body>">``.
+    A web address the rules refuse (not https, a user name or password in it) is 409."""
     require_scope(request, Scope.EVENTS_MANAGE)
     client = request.auth
     try:
@@ -70,7 +72,7 @@ def create_subscription(request, body: SubscriptionIn):
             actor=client.principal, client=client, url=body.url, events=list(body.events)
         )
     except webhooks.SubscriptionRefused as refused:
-        raise ApiError(422, "invalid", refused.message, refused.field) from None
+        raise ApiError(409, "refused", refused.message, refused.field) from None
     return Status(201, {**_out(subscription), "secret": secret})
 
 

@@ -305,22 +305,24 @@ def test_a_client_manages_its_own_subscriptions(
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("body", "field", "words"),
+    ("body", "status", "field", "words"),
     [
-        ({"url": "http://dept.example/hooks", "events": ["check.created"]}, "url", "https://"),
-        ({"url": "https://u:p@dept.example/", "events": ["check.created"]}, "url", "password"),
-        ({"url": "not a url", "events": ["check.created"]}, "url", "URL"),
-        ({"url": "https://dept.example/", "events": ["check.deleted"]}, "body.events.0", "valid"),
-        ({"url": "https://dept.example/", "events": []}, "body.events", "valid"),
+        ({"url": "http://dept.example/hooks"}, 409, "url", "https://"),
+        ({"url": "https://u:p@dept.example/"}, 409, "url", "password"),
+        ({"url": "https://dept..example/"}, 409, "url", "URL"),
+        ({"url": "not a url"}, 422, "body.url", "valid"),
+        ({"events": ["check.deleted"]}, 422, "body.events.0", "valid"),
+        ({"events": []}, 422, "body.events", "valid"),
     ],
 )
 def test_a_bad_subscription_is_refused_and_nothing_kept(
-    client, security_administrator, unit, settings, body, field, words
+    client, security_administrator, unit, settings, body, status, field, words
 ):
     settings.API_EVENT_LOCAL_HTTP = False
     _client, token = register(security_administrator, unit, scopes=[Scope.EVENTS_MANAGE])
+    body = {"url": "https://dept.example/hooks", "events": ["check.created"], **body}
     response = api(client, "post", token, body=body)
-    assert response.status_code == 422, response.json()
+    assert response.status_code == status, response.json()
     assert response.json()["field"] == field and words in response.json()["message"]
     assert not EventSubscription.objects.exists()
 
@@ -333,12 +335,12 @@ def test_plain_http_to_this_machine_only_where_allowed_and_refusals_in_chinese(
     local = {"url": "http://127.0.0.1:8080/hooks", "events": ["check.created"]}
     settings.API_EVENT_LOCAL_HTTP = False
     refused = api(client, "post", token, body=local, language="zh-hans")
-    assert refused.status_code == 422 and "https://" in refused.json()["message"]
+    assert refused.status_code == 409 and "https://" in refused.json()["message"]
     assert "回调" in refused.json()["message"]
     settings.API_EVENT_LOCAL_HTTP = True
     assert api(client, "post", token, body=local).status_code == 201
     elsewhere = {**local, "url": "http://192.0.2.1/hooks"}
-    assert api(client, "post", token, body=elsewhere).status_code == 422
+    assert api(client, "post", token, body=elsewhere).status_code == 409
 
 
 @pytest.mark.django_db
