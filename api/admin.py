@@ -8,6 +8,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from assistance.admin_viewonly import ViewOnlyMixin
+
 from . import services, webhooks
 from .models import ApiClient, Event, EventDelivery, EventSubscription, Scope
 
@@ -104,19 +106,10 @@ class EventSubscriptionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(EventDelivery)
-class EventDeliveryAdmin(admin.ModelAdmin):
+class EventDeliveryAdmin(ViewOnlyMixin, admin.ModelAdmin):
     """Read only: what was sent to whom, and how it went."""
 
     list_display = ("pk", "event", "subscription", "status", "attempts", "created_at")
     list_filter = ("status", "event")
     list_select_related = ("subscription__client",)
     readonly_fields = [f.name for f in EventDelivery._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

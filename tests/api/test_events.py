@@ -488,3 +488,25 @@ def test_polling_takes_the_same_queries_for_more_checks(
             new_request(clerk, group, town=f"镇{DepartmentCheck.objects.count()}")
         with django_assert_max_num_queries(8):
             assert len(poll(client, token, updated_since=since)["checks"]) == size
+
+
+@pytest.mark.django_db
+def test_a_fan_out_writes_its_deliveries_in_two_statements_whatever_its_size(
+    security_administrator, unit, other_unit, django_assert_num_queries, settings
+):
+    settings.API_EVENT_LOCAL_HTTP = False
+    for target, name in ((unit, "一"), (unit, "二"), (other_unit, "三")):
+        client, _token = register(security_administrator, target, name=name)
+        webhooks.subscription_create(
+            actor=security_administrator,
+            client=client,
+            url=f"https://{target.code}.example/hooks",
+            events=["check.created"],
+        )
+    ids = list(range(1, 5001))
+    with django_assert_num_queries(2):  # the subscriptions, then one INSERT
+        keys = webhooks.deliveries_queue(
+            event="check.created", by_unit={unit.pk: ids, other_unit.pk: [9]}
+        )
+    assert len(keys) == 3
+    assert sorted(len(d.payload["ids"]) for d in EventDelivery.objects.all()) == [1, 5000, 5000]
