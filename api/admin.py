@@ -67,6 +67,7 @@ class ApiClientAdmin(SimpleHistoryAdmin):
 
 
 class EventSubscriptionForm(forms.ModelForm):
+    url = forms.URLField(label=_("callback URL"), max_length=500, assume_scheme="https")
     events = forms.MultipleChoiceField(
         label=_("events"), choices=Event.choices, widget=forms.CheckboxSelectMultiple
     )
