@@ -1,27 +1,20 @@
-"""A department system's answer to one of its unit's checks, through the same service as
-the liaison's page (``verification.services.check_answer``), under an ``Idempotency-Key``:
-the first call's response is kept with a hash of its body, so a repeated call (a retry
-after a timeout) returns it and changes nothing, and the same key with another body is
-refused (409). Domain refusals are 409 with the field at fault; 422 is kept for a body
-or header that does not match the schema. The call and its record commit together, so a
-retry never finds half of one."""
+"""A department system's writes to one of its unit's checks (its answer, a correction),
+through the same services as the liaison's page (``verification.services.check_answer``
+and ``check_correct``), made by the client's own account so the histories and the page
+name it, each under an ``Idempotency-Key`` (``api.idempotency``). Domain refusals are 409
+with the field at fault; 422 is kept for a body or header that does not match the
+schema."""
 
-import hashlib
-import json
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from verification import services as verification
-from verification.models import DepartmentCheck
+from verification.models import DepartmentCheck, Finding
 
 from .errors import ApiError
-from .models import ApiClient, IdempotentCall
-
-
-def body_hash(body: dict) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+from .idempotency import idempotent
+from .models import ApiClient
 
 
 def yuan(amount) -> Decimal | None:
@@ -52,44 +45,55 @@ def _findings(check: DepartmentCheck, answers: list[dict]) -> list:
     return findings
 
 
-def _stored(client: ApiClient, key: str, digest: str) -> tuple[int, dict] | None:
-    call = IdempotentCall.objects.filter(client=client, key=key).first()
-    if call is None:
-        return None
-    if call.body_hash != digest:
-        raise ApiError(
-            409,
-            "idempotency_key_reused",
-            _("This Idempotency-Key was used with another body."),
-            "Idempotency-Key",
-        )
-    return call.status, call.response
+def _refusal(error: verification.VerificationError) -> ApiError:
+    """A service's refusal as the API answers it: 409, "wrong_state" when the check is no
+    longer in a state that allows the write, else "refused", with the field at fault."""
+    code = "wrong_state" if isinstance(error, verification.WrongState) else "refused"
+    return ApiError(409, code, error.message, error.field)
 
 
 def check_answer_idempotent(
     *, client: ApiClient, check: DepartmentCheck, answers: list[dict], key: str
 ) -> tuple[int, dict]:
     """(status, response) of answering ``check``; the first response again for a retry."""
-    digest = body_hash({"check": check.pk, "answers": answers})
-    stored = _stored(client, key, digest)
-    if stored is not None:
-        return stored
-    try:
-        with transaction.atomic():
-            try:
-                answered = verification.check_answer(
-                    actor=None, check=check, findings=_findings(check, answers)
-                )
-            except verification.VerificationError as error:
-                raise ApiError(409, "refused", error.message) from None
-            response = {"id": answered.pk, "status": answered.status}
-            IdempotentCall.objects.create(
-                client=client, key=key, body_hash=digest, status=200, response=response
+
+    def write() -> dict:
+        try:
+            answered = verification.check_answer(
+                actor=client.principal, check=check, findings=_findings(check, answers)
             )
-    except IntegrityError:
-        # The same key, committed by a concurrent call a moment earlier.
-        stored = _stored(client, key, digest)
-        if stored is None:
-            raise
-        return stored
-    return 200, response
+        except verification.VerificationError as error:
+            raise _refusal(error) from None
+        return {"id": answered.pk, "status": answered.status}
+
+    body = {"check": check.pk, "answers": answers}
+    return idempotent(client=client, key=key, asked=body, write=write)
+
+
+def check_correct_idempotent(
+    *, client: ApiClient, check: DepartmentCheck, answers: list[dict], reason: str, key: str
+) -> tuple[int, dict]:
+    """(status, response) of correcting ``check``'s findings with ``reason`` (the whole
+    grid again, as answered, with the changes); the first response again for a retry.
+    The response counts the findings that changed (none: nothing was recorded)."""
+
+    def write() -> dict:
+        changes = Finding.history.filter(department_check_id=check.pk, history_type="~")
+        before = changes.count()
+        try:
+            corrected = verification.check_correct(
+                actor=client.principal,
+                check=check,
+                findings=_findings(check, answers),
+                reason=reason,
+            )
+        except verification.VerificationError as error:
+            raise _refusal(error) from None
+        return {
+            "id": corrected.pk,
+            "status": corrected.status,
+            "changed": changes.count() - before,
+        }
+
+    body = {"check": check.pk, "answers": answers, "reason": reason}
+    return idempotent(client=client, key=key, asked=body, write=write)

@@ -8,22 +8,22 @@ from typing import Literal
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_noop
-from ninja import Field, Header, Query, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from pydantic import AwareDatetime
 
-from assistance.idnumbers import mask_id_number
 from assistance.models import AccessLog
 from assistance.notices import notice
 from assistance.services import access_log_record
 from verification.models import DepartmentCheck
-from verification.permissions import checks_for_unit, get_check_for_unit
+from verification.permissions import checks_for_unit, get_check_for_unit, reveal_check_ids
 
 from .answering import check_answer_idempotent
 from .errors import Error, require_scope
+from .idempotency import key_header
 from .models import Scope
+from .paging import after_param, cursor_page, in_utc, limit_param
 
 router = Router(tags=["checks"])
-PAGE_LIMIT = 100
 
 
 class CheckOut(Schema):
@@ -46,7 +46,10 @@ class MemberOut(Schema):
     id: int
     name: str
     relation: str
-    id_number: str  # masked
+    # In full where the member's authorisation covers the request (``id_number_full``),
+    # masked otherwise.
+    id_number: str
+    id_number_full: bool
 
 
 class CheckDetail(CheckOut):
@@ -64,16 +67,6 @@ def _check_out(check: DepartmentCheck) -> dict:
     }
 
 
-def _utc(moment: datetime.datetime) -> datetime.datetime:
-    """``moment`` in UTC, as the database compares it (it refuses offsets past ±15:59);
-    one beyond the calendar's ends in UTC is that end."""
-    try:
-        return moment.astimezone(datetime.UTC)
-    except OverflowError:
-        end = datetime.datetime.min if moment.utcoffset() > datetime.timedelta(0) else None
-        return (end or datetime.datetime.max).replace(tzinfo=datetime.UTC)
-
-
 @router.get(
     "/checks",
     response={200: CheckList, 401: Error, 403: Error, 422: Error},
@@ -83,8 +76,8 @@ def list_checks(
     request,
     status: DepartmentCheck.Status | None = None,
     updated_since: AwareDatetime | None = None,
-    after: int = Query(0, ge=0),
-    limit: int = Query(50, ge=1, le=PAGE_LIMIT),
+    after: int = after_param(),
+    limit: int = limit_param(),
 ):
     """The calling unit's checks, oldest first, ``limit`` at a time after the check
     ``after`` (cursor pagination): open ones unless ``status`` says otherwise. With
@@ -96,19 +89,17 @@ def list_checks(
     missed."""
     require_scope(request, Scope.CHECKS_READ)
     polled = timezone.now() - datetime.timedelta(seconds=settings.API_POLL_OVERLAP_SECONDS)
-    checks = checks_for_unit(request.auth.unit).filter(pk__gt=after)
+    checks = checks_for_unit(request.auth.unit)
     if status:
         checks = checks.filter(status=status)
     elif updated_since is None:
         checks = checks.filter(status__in=DepartmentCheck.OPEN)
     if updated_since is not None:
-        checks = checks.filter(updated_at__gte=_utc(updated_since))
-    page = list(checks.order_by("pk").prefetch_related("items")[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
+        checks = checks.filter(updated_at__gte=in_utc(updated_since))
+    page, next_after = cursor_page(checks.prefetch_related("items"), after=after, limit=limit)
     return {
         "checks": [_check_out(check) for check in page],
-        "next_after": page[-1].pk if more else None,
+        "next_after": next_after,
         "next_updated_since": polled,
     }
 
@@ -119,22 +110,26 @@ def list_checks(
     summary="One check",
 )
 def get_check(request, check_id: int):
-    """One of the unit's checks with the members it covers (ID numbers masked)."""
+    """One of the unit's checks with the members it covers: full ID numbers of the members
+    whose authorisation covers the request (the same rule as the liaison's page, each such
+    read in the access log), the others masked."""
     require_scope(request, Scope.CHECKS_READ)
     check = get_check_for_unit(request.auth.unit, check_id)
     members = list(check.request.members.order_by("pk"))
-    access_log_record(
-        user=request.auth.principal,
-        obj=check,
-        purpose=AccessLog.Purpose.VERIFICATION,
-        description=notice(
-            gettext_noop("API: check %(pk)s with its %(count)s members read by %(client)s"),
-            pk=check.pk,
-            count=len(members),
-            client=request.auth.name,
-        ),
-        path=request.path,
-    )
+    shown = reveal_check_ids(request.auth.principal, check, members, path=request.path)
+    if not shown:
+        access_log_record(
+            user=request.auth.principal,
+            obj=check,
+            purpose=AccessLog.Purpose.VERIFICATION,
+            description=notice(
+                gettext_noop("API: check %(pk)s with its %(count)s members read by %(client)s"),
+                pk=check.pk,
+                count=len(members),
+                client=request.auth.name,
+            ),
+            path=request.path,
+        )
     return {
         **_check_out(check),
         "members": [
@@ -142,7 +137,8 @@ def get_check(request, check_id: int):
                 "id": member.pk,
                 "name": member.name,
                 "relation": member.relation,
-                "id_number": mask_id_number(member.id_number),
+                "id_number": member.id_number if member.pk in shown else member.masked_id,
+                "id_number_full": member.pk in shown,
             }
             for member in members
         ],
@@ -176,7 +172,7 @@ def answer_check(
     request,
     check_id: int,
     body: AnswersIn,
-    idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=100),
+    idempotency_key: str = key_header(),
 ):
     """The unit's findings on a check: one per member and item, each "no_record" or
     "record_found" (with its details and, where the item has one, an amount). Send an

@@ -17,6 +17,11 @@ from members.models import MemberUnit
 class Scope(models.TextChoices):
     CHECKS_READ = "checks:read", _("Read the unit's checks")
     CHECKS_ANSWER = "checks:answer", _("Answer the unit's checks")
+    REFERRALS_READ = "referrals:read", _("Read the unit's referrals")
+    REFERRALS_ACT = "referrals:act", _("Sign for, return, report on and close the unit's referrals")
+    SNAPSHOTS_UPLOAD = "snapshots:upload", _("Upload the unit's registry snapshots")
+    # For a client of the unit that hosts a group's office: its requests' status.
+    OFFICE_READ = "office:read", _("Read the status of the office's verification requests")
     EVENTS_MANAGE = "events:manage", _("Manage the client's event subscriptions")
 
 

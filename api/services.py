@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from assistance.people import SYSTEM_ACCOUNT_PREFIX
 from members.models import MemberUnit
 
 from . import tokens
@@ -17,6 +18,28 @@ def _issue(client: ApiClient) -> str:
     secret = tokens.new_secret()
     client.secret_hash = tokens.digest(secret)
     return f"{client.key_id}.{secret}"
+
+
+def _new_principal(key: str, name: str):
+    """The client's own account: inactive, no usable password, never a liaison."""
+    principal = get_user_model().objects.create_user(
+        username=f"{SYSTEM_ACCOUNT_PREFIX}{key}", first_name=name[:150], is_active=False
+    )
+    principal.set_unusable_password()
+    principal.save(update_fields=["password"])
+    return principal
+
+
+@transaction.atomic
+def client_principal(*, client: ApiClient):
+    """The client's account, made now for a client registered before clients had one."""
+    client = ApiClient.objects.select_for_update().get(pk=client.pk)
+    if client.principal is None:
+        client.principal = _new_principal(client.key_id, client.name)
+        client._history_user = None
+        client._change_reason = "account of its own"
+        client.save(update_fields=["principal"])
+    return client.principal
 
 
 @transaction.atomic
@@ -31,13 +54,8 @@ def client_register(
 ) -> tuple[ApiClient, str]:
     """A new client and its token (``<key>.<secret>``), shown this once."""
     key = tokens.new_key()
-    principal = get_user_model().objects.create_user(
-        username=f"api-{key}", first_name=name[:150], is_active=False
-    )
-    principal.set_unusable_password()
-    principal.save(update_fields=["password"])
     client = ApiClient(
-        principal=principal,
+        principal=_new_principal(key, name),
         name=name,
         unit=unit,
         scopes=sorted(set(scopes)),

@@ -3,7 +3,8 @@ generated from the same types that validate the input). Served at ``/api/v1/``, 
 at ``/api/v1/openapi.json`` and an interactive page at ``/api/v1/docs`` from local files.
 
 Every operation acts for the calling client's unit, through the same gateways as the pages
-(``verification.permissions.get_check_for_unit``): another unit's objects are 404. Errors
+(``verification.permissions.get_check_for_unit``, ``intake.permissions.get_referral_for_unit``):
+another unit's objects are 404. Errors
 are JSON: ``{"code", "message", "field"}``, the message in the caller's language
 (Accept-Language, Chinese by default)."""
 
@@ -14,7 +15,11 @@ from ninja.errors import AuthenticationError, Throttled, ValidationError
 
 from .auth import ClientToken
 from .checks import router as checks
+from .corrections import router as corrections
 from .errors import ApiError
+from .office import router as office
+from .referrals import router as referrals
+from .snapshots import router as snapshots
 from .throttling import ClientRateThrottle
 
 api = NinjaAPI(
@@ -27,6 +32,10 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
 )
 api.add_router("/", checks)
+api.add_router("/", referrals)
+api.add_router("/", corrections)
+api.add_router("/", snapshots)
+api.add_router("/", office)
 api.add_router("/", "api.events.router")
 
 
@@ -59,5 +68,8 @@ def _not_found(request, exc):
 @api.exception_handler(ValidationError)
 def _invalid(request, exc: ValidationError):
     first = exc.errors[0] if exc.errors else {}
-    field = ".".join(str(part) for part in first.get("loc", [])[1:])
+    loc = list(first.get("loc", []))
+    # ("query", "limit"); a body's fields come as ("body", <the body's parameter>, ...).
+    parts = loc[2:] if loc[:1] == ["body"] and len(loc) > 2 else loc[1:]
+    field = ".".join(str(part) for part in parts)
     return _error(request, 422, "invalid", _("The request is not valid."), field)

@@ -190,6 +190,7 @@ class AuditEvent(models.Model):
         SNAPSHOT_ANSWER = "snapshot_answer", _("Checks answered from a registry snapshot")
         BATCH_STEP = "batch_step", _("Batch step")
         BATCH_CANCEL = "batch_cancel", _("Batch cancelled")
+        DEAD_LETTERS_RESENT = "dead_letters_resent", _("Dead letters sent back to their queue")
 
     at = models.DateTimeField(_("when (UTC)"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(

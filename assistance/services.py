@@ -92,14 +92,16 @@ def audit_event_record(
     actor_id: int | None = None,
     job: str = "",
     action: str,
-    model,
+    model=None,
+    object_type: str = "",
     ids: Iterable[int] | None = None,
     count: int | None = None,
     summary: str,
 ) -> AuditEvent:
     """One audit event for a bulk or set-based change: by ``actor`` (a user, or the key of
     one: ``actor_id``), or, when no user started the work, by the system ``job`` named.
-    ``ids`` (or just ``count``) say which rows of ``model`` changed; the event keeps their
+    ``ids`` (or just ``count``) say which rows of ``model`` changed (or which things of
+    ``object_type``, for what is not a row: messages in a queue); the event keeps their
     number and range, never one row per changed record."""
     if actor is None and actor_id is not None:
         actor = get_user_model()._default_manager.filter(pk=actor_id).first()
@@ -111,7 +113,7 @@ def audit_event_record(
         actor=actor,
         actor_name=name[:150],
         action=action,
-        object_type=model._meta.label,
+        object_type=model._meta.label if model is not None else object_type,
         count=len(ids) if count is None else count,
         first_id=ids[0] if ids else None,
         last_id=ids[-1] if ids else None,

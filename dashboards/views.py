@@ -6,6 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
+from assistance.replica import replica_reads
 from assistance.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 
 from . import permissions, selectors
@@ -19,6 +20,7 @@ DASHBOARDS = {
 FORMATS = {"csv": CSV_CONTENT_TYPE, "xlsx": XLSX_CONTENT_TYPE}
 
 
+@replica_reads
 def index(request):
     permissions.require_reader(request.user)
     return redirect("dashboards:dashboard", name="verification")
@@ -31,6 +33,7 @@ def _download(chart, fmt: str) -> HttpResponse:
     return response
 
 
+@replica_reads
 def dashboard(request, name):
     permissions.require_reader(request.user)
     if name not in DASHBOARDS:

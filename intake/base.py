@@ -13,11 +13,12 @@ from .models import Application, ApplicationEvent, Referral
 
 
 class IntakeError(Exception):
-    """A rule refused the action; ``message`` says why, in the user's language."""
+    """A rule refused the action; ``message`` says why, in the user's language, and
+    ``field`` names the input at fault where there is one (the API returns it)."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, field: str = ""):
         super().__init__(message)
-        self.message = message
+        self.message, self.field = message, field
 
 
 def require(allowed: bool) -> None:

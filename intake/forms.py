@@ -14,6 +14,7 @@ from members.models import AssistanceProgram, LeadingGroup, MemberUnit
 from verification.models import AssistanceType, HouseholdMember, VerificationRequest
 
 from .models import Application, Referral
+from .services import Outcome
 
 
 class ApplicationFilterForm(BootstrapMixin, forms.Form):
@@ -260,6 +261,19 @@ class CloseForm(BootstrapMixin, forms.Form):
         label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     passed_to = forms.CharField(label=_("Passed on to"), required=False, max_length=200)
+
+    @staticmethod
+    def outcome_of(data: dict) -> Outcome:
+        """The outcome for ``referral_close`` from the form's cleaned data (the page's and
+        the API's alike)."""
+        return Outcome(
+            outcome=data["outcome"],
+            program=data["outcome_program"],
+            amount=data["amount"],
+            service=data["service"].strip(),
+            reason=data["reason"].strip(),
+            passed_to=data["passed_to"].strip(),
+        )
 
 
 # What an application may carry, judged from the bytes (``assistance.uploads``).

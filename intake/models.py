@@ -289,6 +289,9 @@ class Referral(models.Model):
         related_name="+",
     )
     reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    # What a unit's system polls by (``updated_since``): every write of the row moves it,
+    # the ``update_fields`` and ``QuerySet.update`` ones included (they name it).
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     history = HistoricalRecords()
 

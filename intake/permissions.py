@@ -4,12 +4,15 @@ an applicant's full ID number.
 Applications are the office's: its clerks and its director see every one and run them
 (receive, refuse, refer, re-route, answer, put on a meeting's agenda). A referral is also
 its unit's: every active liaison of the unit sees it, and the application through it (ID
-number masked), and signs for, returns, reports on and closes it. Auditors read
-applications and their timelines. Everyone else gets 404, never a hint that it exists.
+number masked), and signs for, returns, reports on and closes it; so does the unit's own
+system through the API (``referrals_for_unit``; its account acts for the unit, see
+``acts_for``). Auditors read applications and their timelines. Everyone else gets 404,
+never a hint that it exists.
 """
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_noop
 
 from assistance.files import file_response
@@ -18,6 +21,7 @@ from assistance.models import AccessLog
 from assistance.notices import notice
 from assistance.roles import Role, has_role
 from assistance.services import access_log_record
+from members.acting import acting_unit_id
 from members.models import Liaison, MemberUnit
 from members.selectors import liaison_unit
 
@@ -50,10 +54,16 @@ def reads_all(user) -> bool:
 
 
 def acts_for(user, unit: MemberUnit | int) -> bool:
-    """Whether ``user`` is an active liaison of ``unit`` (one query)."""
-    if not user.is_authenticated:
+    """Whether ``user`` acts for ``unit``: an active liaison of it (one query), or the
+    account of the unit's own system in a call the API authenticated for that unit
+    (``members.acting``; no query). The system is never made a liaison, so nothing meant
+    for the unit's people (notifications, reminders, chases) reaches it."""
+    if user is None or not user.is_authenticated:
         return False
     unit_id = unit if isinstance(unit, int) else unit.pk
+    acting = acting_unit_id(user)
+    if acting is not None:
+        return acting == unit_id
     return Liaison.objects.filter(user=user, unit_id=unit_id, active=True).exists()
 
 
@@ -137,6 +147,18 @@ def get_referral_for_user(user, pk) -> Referral:
     if found is None:
         raise Http404
     return found
+
+
+def referrals_for_unit(unit: MemberUnit) -> QuerySet[Referral]:
+    """The referrals to ``unit``: what its own system, bound to it by its API client, may
+    read and act on (the same rows as its liaisons' inbox)."""
+    return Referral.objects.filter(unit=unit)
+
+
+def get_referral_for_unit(unit: MemberUnit, pk) -> Referral:
+    """One referral to ``unit``, else 404: another unit's referral does not exist for it."""
+    rows = referrals_for_unit(unit).select_related("application", "unit", "outcome_program")
+    return get_object_or_404(rows, pk=pk)
 
 
 def get_paper_for_user(user, pk, *, refused: bool) -> Application:

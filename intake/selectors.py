@@ -86,6 +86,12 @@ def application_timeline(application: Application) -> list[ApplicationEvent]:
     return list(application.events.select_related("actor", "referral__unit").order_by("at", "pk"))
 
 
+def referral_timeline(referral: Referral) -> list[ApplicationEvent]:
+    """The events of one referral, oldest first, with who did what: what its unit sees of
+    the timeline, on its page and through the API."""
+    return list(referral.events.select_related("actor", "referral__unit").order_by("at", "pk"))
+
+
 def application_attachments(application: Application) -> list:
     return list(application.attachments.select_related("uploaded_by").order_by("uploaded_at", "pk"))
 

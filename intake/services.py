@@ -178,7 +178,7 @@ def referral_deliver(*, referral_id: int) -> bool:
             return False
         referral.delivered_at = timezone.now()
         referral._history_user = None
-        referral.save(update_fields=["delivered_at"])
+        referral.save(update_fields=["delivered_at", "updated_at"])
         record_event(referral.application, ApplicationEvent.Kind.DELIVERED, referral=referral)
         users = liaison_users(referral.unit_id)
         message = notice(
@@ -316,18 +316,19 @@ class Outcome:
 
 
 def _check_outcome(result: Outcome) -> None:
+    # The fields named are the close form's (the page's and the API's).
     if result.outcome not in Referral.Outcome.values:
-        raise IntakeError(_("Choose the outcome."))
+        raise IntakeError(_("Choose the outcome."), "outcome")
     if result.outcome == Referral.Outcome.GRANTED and not (
         result.program or result.amount or result.service.strip()
     ):
         raise IntakeError(_("Say what was granted: a programme, an amount or a service."))
     if result.amount is not None and result.amount <= 0:
-        raise IntakeError(_("The amount must be more than zero."))
+        raise IntakeError(_("The amount must be more than zero."), "amount")
     if result.outcome == Referral.Outcome.REFUSED and not result.reason.strip():
-        raise IntakeError(_("Give the reason for refusing."))
+        raise IntakeError(_("Give the reason for refusing."), "reason")
     if result.outcome == Referral.Outcome.PASSED_ON and not result.passed_to.strip():
-        raise IntakeError(_("Say where the case was passed on to."))
+        raise IntakeError(_("Say where the case was passed on to."), "passed_to")
 
 
 @transaction.atomic

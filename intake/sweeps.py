@@ -47,7 +47,9 @@ def referrals_mark_overdue(*, now=None) -> OverdueSweep:
         marked = [r for r in due if not r.overdue]
         for referral in marked:
             record_event(referral.application, ApplicationEvent.Kind.OVERDUE, referral=referral)
-        Referral.objects.filter(pk__in=[r.pk for r in due]).update(overdue=True, reminded_at=now)
+        Referral.objects.filter(pk__in=[r.pk for r in due]).update(
+            overdue=True, reminded_at=now, updated_at=now
+        )
         _remind(due)
     return OverdueSweep(marked=len(marked), reminded=len(due))
 

@@ -10,9 +10,20 @@ user it acts for) is ``assistance.taskrun``; which department queues a worker co
 import os
 
 from celery import Celery
+from celery.app.amqp import AMQP
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "office.settings")
 
-app = Celery("office")
+
+class OfficeAMQP(AMQP):
+    @property
+    def queues_cls(self):
+        from assistance.broker import OfficeQueues  # needs Django's settings
+
+        return OfficeQueues
+
+
+# Quorum queues on RabbitMQ get their delivery limit and dead-letter queue (OfficeAMQP).
+app = Celery("office", amqp="office.celery:OfficeAMQP")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

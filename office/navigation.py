@@ -69,6 +69,7 @@ NAVIGATION = [
     ("login_log", _("Login log"), {Role.AUDITOR}),
     ("audit_events", _("Bulk changes"), {Role.AUDITOR}),
     ("locked_signins", _("Locked sign-ins"), {Role.SECURITY_ADMINISTRATOR}),
+    ("task_queues", _("Task queues"), {Role.ADMINISTRATOR, Role.OFFICE_DIRECTOR}),
     ("notifications", _("Notifications"), None),
     ("admin:index", _("Administration"), {Role.ADMINISTRATOR, Role.SECURITY_ADMINISTRATOR}),
 ]

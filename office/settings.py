@@ -13,6 +13,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from django_guid.integrations import CeleryIntegration
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -93,11 +94,17 @@ INSTALLED_APPS = [
     "ninja",
     "performance",
     "reporting",
+    "django_prometheus",
+    "django_guid",
     # The project shell: knows every app, and no app imports it.
     "office",
 ]
 
 MIDDLEWARE = [
+    # Requests and latencies for /metrics (office/metrics.py): first and last.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # The request's correlation id, in every log line and every task it sends (LOGGING).
+    "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below WhiteNoise: static files keep their long cache lifetime; every response Django
@@ -120,6 +127,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as axes asks: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -153,6 +161,23 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Behind PgBouncer in transaction pooling mode (DATABASE_POOL_MODE=transaction) a
+# connection's server changes from one transaction to the next: no server-side cursors
+# (Django's .iterator() would lose its cursor), and the code keeps no session state.
+DATABASE_POOL_MODE = env_str("DATABASE_POOL_MODE", "session")
+if DATABASE_POOL_MODE not in ("session", "transaction"):
+    raise ImproperlyConfigured("DATABASE_POOL_MODE must be session or transaction.")
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_POOL_MODE == "transaction"
+# A streaming replica for what may read slightly behind the primary: dashboards, reports'
+# tables and exports (assistance/replica.py says which and why). Without it, everything
+# reads the primary.
+if env_str("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = dj_database_url.parse(
+        env_str("DATABASE_REPLICA_URL"),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    ) | {"TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["assistance.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache holds results that are slow to compute and cheap to check for staleness (the
@@ -166,7 +191,7 @@ CACHES = {
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
-    | {"KEY_PREFIX": "assistance", "TIMEOUT": 3600}
+    | {"KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "assistance"), "TIMEOUT": 3600}
 }
 
 AUTHENTICATION_BACKENDS = [
@@ -301,13 +326,23 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_DEFAULT_QUEUE = "default"
+# Tasks with no queue of their own. A benchmark gives its workers a throwaway one, so that
+# what they send (e.g. a batch's changes) never reaches a production worker.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_DEFAULT_QUEUE", "default")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing gives up after a few seconds when the broker is down (the resend sweep
 # catches up), instead of holding the clerk's request.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5}
 # With Redis, a message a killed worker had taken comes back after this many seconds.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600)}
+# RabbitMQ, past one machine (assistance/broker.py): every queue a quorum queue (replicated,
+# safe when a node or a worker dies abruptly) with a delivery limit and a dead-letter queue;
+# the broker confirms each message it takes before the sender goes on.
+BROKER_DELIVERY_LIMIT = env_int("BROKER_DELIVERY_LIMIT", 5)
+if CELERY_BROKER_URL.split("://", 1)[0] in ("amqp", "pyamqp", "amqps"):
+    CELERY_TASK_DEFAULT_QUEUE_TYPE = "quorum"
+    CELERY_TASK_CREATE_MISSING_QUEUE_TYPE = "quorum"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
 CELERY_TIMEZONE = TIME_ZONE
 # A worker keeps its database connection from task to task (opening one costs several
 # milliseconds, as much as a whole check): Celery's Django fix-up would close it around
@@ -400,6 +435,19 @@ API_EVENT_LOCAL_HTTP = env_bool("API_EVENT_LOCAL_HTTP", DEBUG)
 # A pending delivery this long past its due time lost its task, and is sent again.
 API_EVENT_RESEND_AFTER_MINUTES = env_int("API_EVENT_RESEND_AFTER_MINUTES", 5)
 
+# django-guid: the correlation id's header, and its passing to and between tasks; the
+# worker logs through LOGGING (its lines carry the ids).
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "Correlation-ID",
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True, log_parent=True)],
+}
+
+# Who may read /metrics (office/metrics.py): addresses or networks, one per line or
+# comma-separated; loopback by default (a Prometheus on the same host or a tunnel).
+METRICS_ALLOWED_ADDRESSES = "\n".join(
+    env_list("METRICS_ALLOWED_ADDRESSES", ["127.0.0.1/32", "::1/128"])
+)
+
 # Security: on by default whenever DEBUG is off.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
@@ -465,13 +513,44 @@ PERMISSIONS_POLICY = {
 # request lines of runserver (django.server) keep Django's default, which does not
 # propagate. Axes's start-up banner is silenced: runserver's reloader starts two
 # processes, and each printed it.
+#
+# Each line carries the correlation id of the web request it belongs to (django-guid: taken
+# from a Correlation-ID header or made, returned in the response, and passed on to every
+# task the request sent, and from a task to the tasks it sends), and in a worker the ids
+# of the task and of the one that sent it. LOG_FORMAT=json prints one JSON object a line
+# (python-json-logger) for a log collector; the default is text for a person.
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "correlation_id": {"()": "django_guid.log_filters.CorrelationId"},
+        "celery_tracing": {"()": "django_guid.integrations.celery.log_filters.CeleryTracing"},
+    },
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(levelname)s %(name)s %(message)s %(correlation_id)s "
+            "%(celery_current_id)s %(celery_parent_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601 in UTC
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["correlation_id", "celery_tracing"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django": {"handlers": [], "level": "NOTSET", "propagate": True},
         "axes.apps": {"level": "WARNING"},
+        # One line a task sent or run ("Setting task request header as …"): too chatty.
+        "django_guid": {"level": "WARNING"},
     },
 }

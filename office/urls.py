@@ -8,10 +8,17 @@ from django.urls import include, path
 from assistance import views
 from assistance.signin import views as signin_views
 
+from .health import health, health_workers
+from .metrics import metrics
+from .operations import task_queues
 from .views import home
 
 urlpatterns = [
     path("", home, name="home"),
+    path("health/", health, name="health"),
+    path("health/workers/", health_workers, name="health_workers"),
+    path("metrics", metrics, name="metrics"),
+    path("operations/queues/", task_queues, name="task_queues"),
     path("accounts/login/", signin_views.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", signin_views.account_security, name="account_security"),

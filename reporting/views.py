@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from assistance.replica import replica_reads
 from assistance.spreadsheets import XLSX_CONTENT_TYPE, xlsx_bytes
 
 from . import permissions, selectors, services, spreadsheet
@@ -83,6 +84,7 @@ def round_detail(request, pk):
     return render(request, "reporting/round_detail.html", context)
 
 
+@replica_reads
 def round_table(request, pk):
     round_ = permissions.get_round_for_reader(request.user, pk)
     table = selectors.round_table(round_)
@@ -93,6 +95,7 @@ def _numbers(values) -> list:
     return [None if v is None else float(v) for v in values]
 
 
+@replica_reads
 def round_table_xlsx(request, pk):
     round_ = permissions.get_round_for_reader(request.user, pk)
     table = selectors.round_table(round_)

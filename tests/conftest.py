@@ -282,12 +282,9 @@ def _tasks_in_process(request):
 
 
 def _database_url(settings_dict):
-    user = settings_dict.get("USER") or ""
-    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
-    credentials = f"{user}{password}@" if user else ""
-    host = settings_dict.get("HOST") or "localhost"
-    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
-    return f"postgres://{credentials}{host}{port}/{settings_dict['NAME']}"
+    from assistance.databases import database_url
+
+    return database_url(settings_dict)
 
 
 @pytest.fixture
@@ -303,8 +300,10 @@ def celery_worker_queues():
 def celery_worker(transactional_db, tmp_path, celery_worker_queues):
     """A real Celery worker process consuming from Redis and writing to the test database.
     Yields a function that waits until a condition on the database holds."""
+    from django.conf import settings
     from django.db import connection
 
+    from assistance.broker import queues_purge
     from office.celery import app
     from verification.queues import queues_for
 
@@ -313,15 +312,15 @@ def celery_worker(transactional_db, tmp_path, celery_worker_queues):
     app.control.purge()
     # Tasks left in a department queue by an earlier run name rows of another database.
     department_queues = queues_for(celery_worker_queues) if celery_worker_queues else []
-    with app.connection_for_write() as broker:
-        for queue in department_queues:
-            broker.default_channel.queue_purge(queue)
+    queues_purge(department_queues)
     name = f"test-{uuid.uuid4().hex[:8]}@localhost"
     log = tmp_path / "worker.log"
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(connection.settings_dict),
         "VERIFY_QUEUES": celery_worker_queues,
+        # The worker's cache keys are this test process's (emptied around each test).
+        "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
     }
     with log.open("w") as out:
         process = subprocess.Popen(

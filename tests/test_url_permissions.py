@@ -105,6 +105,15 @@ def answer_grid(w):
     return {**data, "reason": "复核更正", "question": "请补充身份证明"}
 
 
+def api_referral(w):
+    return {"referral_id": w.referral.pk}
+
+
+def api_referral_step(data=lambda w: {}):
+    """A step of the API on the world's referral: no session opens it (401 for everyone)."""
+    return [Case(ALL, api_referral, POST, public=True, data=data, token_only=True)]
+
+
 # Per URL name, the ways to call it. Sets of personas: who passes the gateway.
 URLS: dict[str, list[Case]] = {
     # --- The project shell
@@ -303,6 +312,11 @@ URLS: dict[str, list[Case]] = {
     "intake:referral_reroute": [Case(OFFICE, pk("referral"), POST)],
     "intake:referral_link_verification": [Case(OFFICE, pk("referral"), POST)],
     "dashboards:index": [Case(STAFF)],
+    # For the load balancer and monitoring: statuses and queue names, nothing personal.
+    "health": [Case(ALL, public=True)],
+    "health_workers": [Case(ALL, public=True)],
+    "metrics": [Case(ALL, public=True)],  # loopback only (tests/test_metrics.py)
+    "task_queues": [Case(frozenset({"administrator", "office_director"}), methods=BOTH)],
     # The API: its contract and its page are public; every operation needs a client token.
     "api-v1:openapi-json": [Case(ALL, public=True)],
     "api-v1:openapi-view": [Case(ALL, public=True)],
@@ -313,6 +327,25 @@ URLS: dict[str, list[Case]] = {
     ],
     "api-v1:get_check": [
         Case(ALL, lambda w: {"check_id": w.check.pk}, public=True, token_only=True)
+    ],
+    "api-v1:list_referrals": [Case(ALL, public=True, token_only=True)],
+    "api-v1:get_referral": [Case(ALL, api_referral, public=True, token_only=True)],
+    "api-v1:sign_referral": api_referral_step(),
+    "api-v1:return_referral": api_referral_step(lambda w: {"reason": "不属于本单位职责。"}),
+    "api-v1:report_progress": api_referral_step(lambda w: {"text": "已入户走访。"}),
+    "api-v1:close_referral": api_referral_step(
+        lambda w: {"outcome": "refused", "reason": "不符合条件。"}
+    ),
+    "api-v1:correct_check": [
+        Case(ALL, lambda w: {"check_id": w.check.pk}, POST, public=True, token_only=True)
+    ],
+    "api-v1:upload_snapshot": [Case(ALL, methods=POST, public=True, token_only=True)],
+    "api-v1:get_snapshot": [
+        Case(ALL, lambda w: {"snapshot_id": w.snapshot.pk}, public=True, token_only=True)
+    ],
+    "api-v1:list_requests": [Case(ALL, public=True, token_only=True)],
+    "api-v1:get_request": [
+        Case(ALL, lambda w: {"request_id": w.request.pk}, public=True, token_only=True)
     ],
     # One path, two names: GET lists, POST subscribes.
     "api-v1:list_subscriptions": [Case(ALL, methods=BOTH, public=True, token_only=True)],

@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,6 +42,9 @@ HEADINGS = {
 }
 REQUIRED = ("id_number", "item")
 RECORD_BATCH = 5000
+# An XLSX workbook is a ZIP archive; a CSV file is text, with no NUL byte.
+XLSX_MAGIC = b"PK\x03\x04"
+SNIFF_BYTES = 64 * 1024
 
 
 @dataclass
@@ -55,8 +59,9 @@ class Row:
 class SnapshotInvalid(Exception):
     """The file was refused; ``errors`` lists (line, message), line 0 for the file."""
 
-    def __init__(self, errors: list[tuple[int, str]]):
-        self.errors = errors
+    def __init__(self, errors: list[tuple[int, str]], field: str = "file"):
+        # ``field``: the input at fault, for a caller that names it (the API).
+        self.errors, self.field = errors, field
         super().__init__("; ".join(f"{line}: {message}" for line, message in errors[:5]))
 
 
@@ -220,16 +225,40 @@ def template_rows() -> list[list[str]]:
     ]
 
 
+def snapshot_file_check(upload) -> None:
+    """Refuse (SnapshotInvalid) a file that is too large (``SNAPSHOT_MAX_BYTES``) or
+    neither .csv nor .xlsx, before anything is kept: for the upload page's form and the
+    API alike."""
+    if upload.size > settings.SNAPSHOT_MAX_BYTES:
+        message = _("The file is %(size)s; at most %(limit)s is accepted: split it.") % {
+            "size": filesizeformat(upload.size),
+            "limit": filesizeformat(settings.SNAPSHOT_MAX_BYTES),
+        }
+        raise SnapshotInvalid([(0, message)])
+    name = (upload.name or "").lower()
+    if not name.endswith((".csv", ".xlsx")):
+        raise SnapshotInvalid([(0, _("Upload a .csv or .xlsx file."))])
+    upload.seek(0)
+    start = upload.read(SNIFF_BYTES)
+    upload.seek(0)
+    # The rows are read by the task; what the first bytes show is refused at once.
+    if name.endswith(".xlsx") and not start.startswith(XLSX_MAGIC):
+        raise SnapshotInvalid([(0, _("This file is not an Excel (.xlsx) workbook."))])
+    if name.endswith(".csv") and b"\0" in start:
+        raise SnapshotInvalid([(0, _("This file is not a text (CSV) file."))])
+
+
 def snapshot_receive(
     *, actor, unit: MemberUnit, upload, taken_on: datetime.date
 ) -> RegistrySnapshot:
     """Keep an uploaded registry extract, to be checked and imported by a task
     (``snapshot_check``). What can be told at once is refused at once (SnapshotInvalid):
-    a date in the future, a file that is neither .csv nor .xlsx."""
+    a date in the future, a file too large or neither .csv nor .xlsx."""
     if taken_on > timezone.localdate():
-        raise SnapshotInvalid([(0, _("The extract date cannot be in the future."))])
-    if not (upload.name or "").lower().endswith((".csv", ".xlsx")):
-        raise SnapshotInvalid([(0, _("Upload a .csv or .xlsx file."))])
+        raise SnapshotInvalid(
+            [(0, _("The extract date cannot be in the future."))], field="taken_on"
+        )
+    snapshot_file_check(upload)
     upload.seek(0)
     snapshot = RegistrySnapshot(unit=unit, taken_on=taken_on, uploaded_by=actor)
     snapshot.file.save(upload.name, upload, save=False)
@@ -339,6 +368,18 @@ def tell_uploader(snapshot: RegistrySnapshot) -> None:
         message=message,
         url=reverse("verification:snapshot_list"),
     )
+
+
+def snapshot_upload(
+    *, actor, unit: MemberUnit, upload, taken_on: datetime.date
+) -> RegistrySnapshot:
+    """Receive an extract (``snapshot_receive``) and, once it is committed, send it to be
+    checked by the task: the upload page's and the API's way in. SnapshotInvalid for what
+    is refused at once, and then nothing is kept."""
+    with transaction.atomic():
+        snapshot = snapshot_receive(actor=actor, unit=unit, upload=upload, taken_on=taken_on)
+        transaction.on_commit(lambda: send_snapshot_check(snapshot.pk))
+    return snapshot
 
 
 def snapshot_import(

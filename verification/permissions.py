@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import FileResponse, Http404
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from assistance.files import file_response
@@ -127,12 +128,17 @@ def checks_for_unit(unit: MemberUnit) -> QuerySet[DepartmentCheck]:
     return DepartmentCheck.objects.filter(unit=unit)
 
 
-def get_check_for_unit(unit: MemberUnit, pk) -> DepartmentCheck:
-    """One check of ``unit``, else 404: another unit's check does not exist for it."""
-    found = checks_for_unit(unit).select_related("request__household").filter(pk=pk).first()
+def _one_or_404(queryset: QuerySet, pk):
+    """The row ``pk`` of ``queryset``, else 404 (whether it exists elsewhere or not)."""
+    found = queryset.filter(pk=pk).first()
     if found is None:
         raise Http404
     return found
+
+
+def get_check_for_unit(unit: MemberUnit, pk) -> DepartmentCheck:
+    """One check of ``unit``, else 404: another unit's check does not exist for it."""
+    return _one_or_404(checks_for_unit(unit).select_related("request__household"), pk)
 
 
 def answers_check(user, check: DepartmentCheck) -> bool:
@@ -157,6 +163,24 @@ def get_check_for_user(user, pk, *, perm: str = "view") -> DepartmentCheck:
         raise Http404 from None
 
 
+def hosts_office(unit: MemberUnit) -> bool:
+    """Whether ``unit`` hosts a group's office (``LeadingGroup.office_host_unit``, e.g.
+    the civil affairs bureau): the office is not a unit of its own, so its own system is
+    an API client of the unit that hosts it."""
+    return unit.hosted_offices.exists()
+
+
+def requests_for_office_unit(unit: MemberUnit) -> QuerySet[VerificationRequest]:
+    """The verification requests of the groups whose office ``unit`` hosts: what the
+    office's own system may follow (status only: the findings stay on the office's pages)."""
+    return VerificationRequest.objects.filter(household__office__office_host_unit=unit)
+
+
+def get_request_for_office_unit(unit: MemberUnit, pk) -> VerificationRequest:
+    """One request of the office ``unit`` hosts, else 404."""
+    return _one_or_404(requests_for_office_unit(unit), pk)
+
+
 def get_authorization_for_user(user, pk) -> Authorization:
     """An authorisation (and its scan) for the office; 404 for anyone else."""
     require_office(user)
@@ -178,6 +202,17 @@ def get_snapshot_for_user(user, pk) -> RegistrySnapshot:
         return snapshots.get(pk=pk)
     except RegistrySnapshot.DoesNotExist:
         raise Http404 from None
+
+
+def snapshots_for_unit(unit: MemberUnit) -> QuerySet[RegistrySnapshot]:
+    """The registry snapshots ``unit`` uploaded: what its own system, bound to it by its
+    API client, may follow (the same rows its liaisons have)."""
+    return RegistrySnapshot.objects.filter(unit=unit)
+
+
+def get_snapshot_for_unit(unit: MemberUnit, pk) -> RegistrySnapshot:
+    """One of ``unit``'s snapshots, else 404: another unit's does not exist for it."""
+    return _one_or_404(snapshots_for_unit(unit), pk)
 
 
 # --- Reveals: personal data in full, each written to the access log ---------------------------
@@ -233,19 +268,35 @@ class CheckAccess:
     """What one user may do and see on one check's page."""
 
     answers: bool  # a liaison of the check's unit: answers, corrects, returns it
-    full_ids: bool  # sees the members' full ID numbers (the view is logged)
+    full_ids: bool  # sees full ID numbers (of the members in ``full_id_members``; logged)
     office: bool
+    full_id_members: frozenset[int] = frozenset()
 
 
-def open_check(user, check: DepartmentCheck, members, *, path: str) -> CheckAccess:
-    """The user's access to the check's page. Only the unit's liaisons look people up in
-    their registry, so only they see full ID numbers (a cancelled check needs nobody
-    looked up); each such view is logged, naming the members by masked numbers only."""
-    answers = answers_check(user, check)
-    full_ids = answers and check.status != DepartmentCheck.Status.CANCELLED
-    if full_ids and members:
+def _authorised_members(check: DepartmentCheck, members) -> frozenset[int]:
+    """Those of ``members`` whose signed authorisation covers the check's request (the
+    day it was filed): a department looks up only the people who consented to it."""
+    filed = timezone.localdate(check.request.submitted_at)
+    return frozenset(
+        Authorization.objects.filter(
+            member__in=[m.pk for m in members], signed_on__lte=filed, valid_until__gte=filed
+        ).values_list("member_id", flat=True)
+    )
+
+
+def reveal_check_ids(reader, check: DepartmentCheck, members, *, path: str) -> frozenset[int]:
+    """Hand the check's department (``reader``: its liaison, or the account of its system
+    calling the API; the caller has made sure it is the check's unit) the full ID numbers
+    it needs to look the members up in its registry: those of the members whose
+    authorisation covers the request, none on a cancelled check. The view is logged, one
+    entry naming the members by masked numbers only. Returns the members' pks shown in
+    full; the others are shown masked."""
+    if check.status == DepartmentCheck.Status.CANCELLED or not members:
+        return frozenset()
+    shown = _authorised_members(check, members)
+    if shown:
         access_log_record(
-            user=user,
+            user=reader,
             obj=check.request.household,
             purpose=AccessLog.Purpose.VERIFICATION,
             description=notice(
@@ -255,11 +306,21 @@ def open_check(user, check: DepartmentCheck, members, *, path: str) -> CheckAcce
                 ),
                 household=check.request.household_id,
                 pk=check.pk,
-                ids=", ".join(m.masked_id for m in members),
+                ids=", ".join(m.masked_id for m in members if m.pk in shown),
             ),
             path=path,
         )
-    return CheckAccess(answers=answers, full_ids=full_ids, office=is_office(user))
+    return shown
+
+
+def open_check(user, check: DepartmentCheck, members, *, path: str) -> CheckAccess:
+    """The user's access to the check's page. Only the unit's liaisons look people up in
+    their registry, so only they see full ID numbers (``reveal_check_ids``)."""
+    answers = answers_check(user, check)
+    shown = reveal_check_ids(user, check, members, path=path) if answers else frozenset()
+    return CheckAccess(
+        answers=answers, full_ids=bool(shown), office=is_office(user), full_id_members=shown
+    )
 
 
 def download_authorization_scan(request, pk) -> FileResponse:

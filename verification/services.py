@@ -42,9 +42,10 @@ from .signals import checks_created
 class VerificationError(Exception):
     """A domain rule refused the action; the message says why, in the user's language."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, field: str = ""):
         super().__init__(message)
-        self.message = message
+        # The input at fault, where one is ("reason"), for a caller that names it.
+        self.message, self.field = message, field
 
 
 class AuthorizationMissing(VerificationError):
@@ -407,7 +408,7 @@ def check_correct(
     if check.status != DepartmentCheck.Status.ANSWERED:
         raise WrongState(_("Only an answered check can be corrected."))
     if not reason.strip():
-        raise VerificationError(_("Give the reason for the correction."))
+        raise VerificationError(_("Give the reason for the correction."), field="reason")
     _validate_findings(check, findings)
     existing = {(f.member_id, f.item_id): f for f in check.findings.select_for_update()}
     _record_answered_findings(check, list(existing.values()))

@@ -1,11 +1,11 @@
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assistance.forms import DateInput
+
+from .connectors import SnapshotInvalid, snapshot_file_check
 
 
 class SnapshotForm(forms.Form):
@@ -34,14 +34,8 @@ class SnapshotForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > settings.SNAPSHOT_MAX_BYTES:
-            raise ValidationError(
-                _("The file is %(size)s; at most %(limit)s is accepted: split it."),
-                params={
-                    "size": filesizeformat(upload.size),
-                    "limit": filesizeformat(settings.SNAPSHOT_MAX_BYTES),
-                },
-            )
-        if not (upload.name or "").lower().endswith((".csv", ".xlsx")):
-            raise ValidationError(_("Upload a .csv or .xlsx file."))
+        try:
+            snapshot_file_check(upload)
+        except SnapshotInvalid as refused:
+            raise ValidationError([message for _line, message in refused.errors]) from None
         return upload

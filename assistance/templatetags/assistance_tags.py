@@ -3,6 +3,7 @@
 from django import template
 from django.urls import reverse
 
+from assistance import people
 from assistance.idnumbers import mask_id_number
 from assistance.localtime import stamp as localtime_stamp
 from assistance.localtime import zone_name
@@ -21,8 +22,14 @@ def mask_id(value) -> str:
 def mask_name(value) -> str:
     """A person's name with all but its first character hidden (``张**``), for pages that
     show whose case it is to someone whose work does not need the name."""
-    value = str(value or "")
-    return value[:1] + "*" * (len(value) - 1)
+    return people.mask_name(value)
+
+
+@register.filter
+def person(user) -> str:
+    """Who did something, as pages name them: ``{{ check.answered_by|person }}`` (a
+    department's system as "API: <its name>"); see ``assistance.people``."""
+    return people.person_label(user)
 
 
 @register.simple_tag

@@ -1,12 +1,12 @@
 """The benchmark's throwaway database beside the configured one, and the refusal to run
 where nothing real can be measured (SQLite, tasks run in process, no broker)."""
 
-from urllib.parse import quote
-
 from celery import current_app
 from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import connection, connections
+
+from assistance.databases import database_url  # noqa: F401 (the workers' URL)
 
 
 def refuse_unless_real():
@@ -58,14 +58,3 @@ def use_database(name: str):
     connections.close_all()
     settings.DATABASES["default"]["NAME"] = name
     connection.settings_dict["NAME"] = name
-
-
-def database_url(settings_dict, name: str) -> str:
-    """A DATABASE_URL for database ``name`` on the server and as the user of
-    ``settings_dict``, for the worker processes."""
-    user = quote(settings_dict.get("USER") or "", safe="")
-    password = quote(str(settings_dict.get("PASSWORD") or ""), safe="")
-    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = quote(settings_dict.get("HOST") or "localhost", safe="")
-    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
-    return f"postgres://{credentials}{host}{port}/{quote(name, safe='')}"

@@ -48,7 +48,7 @@ class Options:
 def bench_verification(options: Options, stdout):
     """Run the benchmark in a throwaway database beside the configured one, printing to
     ``stdout`` as it goes; the last line states the figures. The workers are stopped, the
-    queues emptied and the database dropped (unless ``keep``) whatever happens."""
+    queues deleted and the database dropped (unless ``keep``) whatever happens."""
     refuse_unless_real()
     options.validate()
     say = Printer(stdout)
@@ -61,7 +61,7 @@ def bench_verification(options: Options, stdout):
         figures = _measure(options, pool, say)
     finally:
         pool.stop()
-        pool.purge_queues()
+        pool.delete_queues()
         use_database(original)
         if options.keep:
             say(f"kept the bench database {bench}")

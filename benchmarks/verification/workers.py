@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import connection, connections
 
+from assistance.broker import is_amqp, queues_delete, queues_purge
 from verification.queues import queues_for
 
 from .database import database_url
@@ -86,6 +87,9 @@ class WorkerPool:
             **os.environ,
             "DATABASE_URL": database_url(connection.settings_dict, database),
             "VERIFY_QUEUES": "all",
+            # What the workers send with no queue of its own (a batch's changes) stays in
+            # the bench's queue, emptied at the end, never the configured broker's default.
+            "CELERY_DEFAULT_QUEUE": self.default_queue,
             # Production settings: no query log kept in memory.
             "DEBUG": "0",
             "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(40),
@@ -158,12 +162,19 @@ class WorkerPool:
 
     def purge_queues(self):
         try:
-            with current_app.connection_for_write() as conn:
-                for queue in self._queues():
-                    conn.default_channel.queue_purge(queue)
-                client = getattr(conn.default_channel, "client", None)
-                if client is not None:  # Redis: the queues' bindings carry the token too
+            queues_purge(self._queues())
+        except Exception as exc:
+            self.say(f"could not empty the bench queues: {exc}")
+
+    def delete_queues(self):
+        """Leave the broker as the bench found it: its queues gone (and, on Redis, the keys
+        holding their bindings)."""
+        try:
+            queues_delete(self._queues())
+            if not is_amqp():
+                with current_app.connection_for_write() as conn:
+                    client = conn.default_channel.client
                     for key in client.scan_iter(match=f"*{self.token}*"):
                         client.delete(key)
         except Exception as exc:
-            self.say(f"could not empty the bench queues: {exc}")
+            self.say(f"could not delete the bench queues: {exc}")

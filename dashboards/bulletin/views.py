@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
 from assistance.periods import last_quarter
+from assistance.replica import replica_reads
 from assistance.wordexport import DOCX_CONTENT_TYPE
 from performance.forms import QuarterForm
 
@@ -33,6 +34,7 @@ def _bulletin(request):
     return form, (quarter_bulletin(group, year, quarter) if group else None)
 
 
+@replica_reads
 def bulletin(request):
     form, content = _bulletin(request)
     specs = [s.chart.spec() for s in content.sections if s.chart] if content else []
@@ -41,6 +43,7 @@ def bulletin(request):
     return render(request, "dashboards/bulletin.html", context, status=status)
 
 
+@replica_reads
 def bulletin_download(request):
     form, content = _bulletin(request)
     if content is None:

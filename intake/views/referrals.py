@@ -62,11 +62,7 @@ def _render_referral(request, referral: Referral, **bound):
         "application": referral.application,
         "id_number": permissions.shown_id_number(request.user, referral.application),
         "personal": permissions.sees_applicants(request.user),
-        "events": [
-            event
-            for event in selectors.application_timeline(referral.application)
-            if event.referral_id == referral.pk
-        ],
+        "events": selectors.referral_timeline(referral),
         "works": works,
         "office": office,
     }
@@ -173,21 +169,6 @@ def help_first(request, pk):
     )
 
 
-def _close(request, referral, data) -> None:
-    services.referral_close(
-        actor=request.user,
-        referral=referral,
-        result=services.Outcome(
-            outcome=data["outcome"],
-            program=data["outcome_program"],
-            amount=data["amount"],
-            service=data["service"].strip(),
-            reason=data["reason"].strip(),
-            passed_to=data["passed_to"].strip(),
-        ),
-    )
-
-
 @require_POST
 def close(request, pk):
     return _unit_step(
@@ -195,7 +176,9 @@ def close(request, pk):
         pk,
         CloseForm,
         "close_form",
-        lambda referral, data: _close(request, referral, data),
+        lambda referral, data: services.referral_close(
+            actor=request.user, referral=referral, result=CloseForm.outcome_of(data)
+        ),
         _("The referral was closed."),
     )
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assistance.forms import bad_request
+from assistance.replica import replica_reads
 from assistance.spreadsheets import rows_in_chunks, xlsx_response
 from members.selectors import liaison_unit
 
@@ -18,6 +19,7 @@ from ..minutes_forms import FollowupFilterForm
 from ..permissions import is_staff
 
 
+@replica_reads
 def followup_xlsx(request):
     """Every decision the follow-up page lists for these filters, in its order: overdue
     first, then open ones by deadline, closed ones last."""

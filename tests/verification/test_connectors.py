@@ -118,7 +118,9 @@ def test_a_malformed_file_is_refused_whole_with_line_numbers(liaison, unit, item
     ("name", "content", "message"),
     [
         ("extract.csv", "姓名,地址\n张三,某地\n", "name the columns"),
-        ("extract.xlsx", "not a workbook", "cannot be read"),
+        ("extract.xlsx", "not a workbook", "not an Excel (.xlsx) workbook"),
+        ("extract.xlsx", "PK\x03\x04 a damaged workbook", "cannot be read"),
+        ("extract.csv", "身份证号码\0核对事项\n", "not a text (CSV) file"),
         ("extract.txt", "身份证号码,核对事项\n", ".csv or .xlsx"),
         ("extract.csv", "", "empty"),
     ],

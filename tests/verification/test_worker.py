@@ -6,9 +6,8 @@ Runs with CELERY_BROKER_URL (Redis) and DATABASE_URL (PostgreSQL) set; reported 
 run otherwise."""
 
 import pytest
-import redis
-from django.conf import settings
 
+from assistance.broker import queue_length, queues_delete
 from assistance.models import Notification
 from tests.factories import LiaisonFactory, MemberUnitFactory, UserFactory
 from tests.verification.factories import VerificationItemFactory, authorize_all, register_family
@@ -44,17 +43,15 @@ def celery_worker_queues(departments):
 
 
 @pytest.fixture
-def broker():
-    """The Redis behind the broker; the unserved queue is emptied afterwards, so its
-    task does not reach a later run."""
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    yield client
-    client.delete(f"verify.{UNSERVED}")
-    client.close()
+def unserved_queue():
+    """The queue no worker serves; deleted afterwards, so its task does not reach a later
+    run."""
+    yield f"verify.{UNSERVED}"
+    queues_delete([f"verify.{UNSERVED}"])
 
 
 def test_each_department_queue_is_consumed_only_by_workers_serving_it(
-    celery_worker, broker, clerk, group, departments
+    celery_worker, unserved_queue, clerk, group, departments
 ):
     household = register_family(actor=clerk, office=group)
     authorize_all(actor=clerk, household=household)
@@ -83,10 +80,10 @@ def test_each_department_queue_is_consumed_only_by_workers_serving_it(
             assert check.delivered_at is not None
             assert notices.count() == 1
     # The unserved department's task sits in its own queue; the served queues are empty.
-    assert broker.llen(f"verify.{UNSERVED}") == 1
+    assert queue_length(unserved_queue) == 1
     for code in checks:
         if code != UNSERVED:
-            assert broker.llen(f"verify.{code}") == 0
+            assert queue_length(f"verify.{code}") == 0
 
     # Every department answers (the unserved one straight from the queue, as a connector
     # would), and the request completes.

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from assistance.forms import bad_request
 from assistance.idnumbers import mask_id_number
+from assistance.replica import replica_reads
 from assistance.spreadsheets import rows_in_chunks, xlsx_response
 
 from .. import permissions, selectors
@@ -22,6 +23,7 @@ from .common import never_store, query_without_page
 from .requests import _mark_days_overdue
 
 
+@replica_reads
 def household_list_xlsx(request):
     """The households matching the list's filters. GET: applicants' ID numbers masked.
     POST with a purpose: in full, written to the access log as an export."""
@@ -73,6 +75,7 @@ def household_list_xlsx(request):
     return never_store(response) if full_ids else response
 
 
+@replica_reads
 def request_list_xlsx(request):
     """The verification requests matching the list's filters, applicants' IDs masked."""
     permissions.require_office(request.user)
@@ -114,6 +117,7 @@ def request_list_xlsx(request):
     return xlsx_response(header, rows, title=_("Verification requests"), filename="requests")
 
 
+@replica_reads
 def overdue_list_xlsx(request):
     """Every overdue check, by department, with its working days overdue; IDs masked."""
     permissions.require_office(request.user)

@@ -86,6 +86,7 @@ def _render_check(request, check: DepartmentCheck, data: CheckData | None = None
             "corrections": selectors.check_corrections(check, data) if data.findings else [],
             "answers": access.answers,
             "full_ids": access.full_ids,
+            "full_id_members": access.full_id_members,
             "office": access.office,
             "is_overdue": check.is_open
             and (check.overdue or check.deadline < timezone.localdate()),

@@ -4,7 +4,6 @@ imported), and see the uploads kept so far."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,7 +11,7 @@ from django.utils.translation import gettext as _
 from assistance.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_bytes, xlsx_bytes
 
 from .. import permissions, selectors
-from ..connectors import SnapshotInvalid, send_snapshot_check, snapshot_receive, template_rows
+from ..connectors import SnapshotInvalid, snapshot_upload, template_rows
 from ..models import RegistrySnapshot
 from ..snapshot_forms import SnapshotForm
 
@@ -59,14 +58,12 @@ def snapshot_list(request):
     if not form.is_valid():
         return _page(request, unit, form=form, status=400)
     try:
-        with transaction.atomic():
-            snapshot = snapshot_receive(
-                actor=request.user,
-                unit=unit,
-                upload=form.cleaned_data["file"],
-                taken_on=form.cleaned_data["taken_on"],
-            )
-            transaction.on_commit(lambda: send_snapshot_check(snapshot.pk))
+        snapshot_upload(
+            actor=request.user,
+            unit=unit,
+            upload=form.cleaned_data["file"],
+            taken_on=form.cleaned_data["taken_on"],
+        )
     except SnapshotInvalid as exc:
         messages.error(request, _("The file was refused and nothing was imported."))
         return _page(request, unit, form=form, errors=exc.errors, status=400)
