@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ApiConfig(AppConfig):
     name = "api"
     verbose_name = _("API for the departments' systems")
+
+    def ready(self):
+        from . import receivers
+
+        receivers.connect()

@@ -5,9 +5,11 @@ client's unit, through the same gateways as the pages
 import datetime
 from typing import Literal
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 from ninja import Field, Router, Schema, Status
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 
 from assistance.models import AccessLog
 from assistance.notices import notice
@@ -19,7 +21,7 @@ from .answering import check_answer_idempotent
 from .errors import Error, require_scope
 from .idempotency import key_header
 from .models import Scope
-from .paging import after_param, cursor_page, limit_param
+from .paging import after_param, cursor_page, in_utc, limit_param
 
 router = Router(tags=["checks"])
 
@@ -29,12 +31,15 @@ class CheckOut(Schema):
     request: int
     status: str
     deadline: datetime.date
+    updated_at: datetime.datetime
     items: list[str]
 
 
 class CheckList(Schema):
     checks: list[CheckOut]
     next_after: int | None
+    # Pass as ``updated_since`` in the next poll, once every page of this one is read.
+    next_updated_since: datetime.datetime
 
 
 class MemberOut(Schema):
@@ -57,6 +62,7 @@ def _check_out(check: DepartmentCheck) -> dict:
         "request": check.request_id,
         "status": check.status,
         "deadline": check.deadline,
+        "updated_at": check.updated_at,
         "items": [item.code for item in check.items.all()],
     }
 
@@ -69,18 +75,33 @@ def _check_out(check: DepartmentCheck) -> dict:
 def list_checks(
     request,
     status: DepartmentCheck.Status | None = None,
+    updated_since: AwareDatetime | None = None,
     after: int = after_param(),
     limit: int = limit_param(),
 ):
     """The calling unit's checks, oldest first, ``limit`` at a time after the check
-    ``after`` (cursor pagination): open ones unless ``status`` says otherwise."""
+    ``after`` (cursor pagination): open ones unless ``status`` says otherwise. With
+    ``updated_since`` (ISO 8601 with its offset), those changed since then whatever their
+    status (a check answered by a connector or cancelled is news too), every page under
+    the same filter; keep ``next_updated_since`` of the poll's first page for the next
+    poll. It lies API_POLL_OVERLAP_SECONDS before the call, as a change is stamped when
+    written and seen when its transaction commits: a check may come twice, none is
+    missed."""
     require_scope(request, Scope.CHECKS_READ)
+    polled = timezone.now() - datetime.timedelta(seconds=settings.API_POLL_OVERLAP_SECONDS)
     checks = checks_for_unit(request.auth.unit)
-    checks = (
-        checks.filter(status=status) if status else checks.filter(status__in=DepartmentCheck.OPEN)
-    )
+    if status:
+        checks = checks.filter(status=status)
+    elif updated_since is None:
+        checks = checks.filter(status__in=DepartmentCheck.OPEN)
+    if updated_since is not None:
+        checks = checks.filter(updated_at__gte=in_utc(updated_since))
     page, next_after = cursor_page(checks.prefetch_related("items"), after=after, limit=limit)
-    return {"checks": [_check_out(check) for check in page], "next_after": next_after}
+    return {
+        "checks": [_check_out(check) for check in page],
+        "next_after": next_after,
+        "next_updated_since": polled,
+    }
 
 
 @router.get(

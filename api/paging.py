@@ -3,6 +3,8 @@ after the row ``after``, and ``next_after`` (the last row's id) while there are 
 cursor, unlike a page number, skips and repeats nothing when rows come and go between
 calls."""
 
+import datetime
+
 from django.db.models import QuerySet
 from ninja import Query
 
@@ -25,3 +27,14 @@ def cursor_page(rows: QuerySet, *, after: int, limit: int) -> tuple[list, int | 
     more = len(page) > limit
     page = page[:limit]
     return page, page[-1].pk if more else None
+
+
+def in_utc(moment: datetime.datetime) -> datetime.datetime:
+    """``moment`` (an ``updated_since``) in UTC: PostgreSQL takes offsets up to ±15:59
+    only, and ISO 8601 allows more. A moment whose UTC falls outside years 1–9999 is the
+    first or last there is."""
+    try:
+        return moment.astimezone(datetime.UTC)
+    except OverflowError:
+        edge = datetime.datetime.min if moment.year == 1 else datetime.datetime.max
+        return edge.replace(tzinfo=datetime.UTC)

@@ -34,7 +34,7 @@ from intake.selectors import referral_timeline
 from .errors import ApiError, Error, require_scope
 from .idempotency import idempotent, key_header
 from .models import Scope
-from .paging import after_param, cursor_page, limit_param
+from .paging import after_param, cursor_page, in_utc, limit_param
 
 router = Router(tags=["referrals"])
 
@@ -136,16 +136,6 @@ def _event(event: ApplicationEvent) -> dict:
     }
 
 
-def _in_utc(moment: datetime.datetime) -> datetime.datetime:
-    """``moment`` in UTC: PostgreSQL takes offsets up to ±15:59 only, and ISO 8601 allows
-    more. A moment whose UTC falls outside years 1–9999 is the first or last there is."""
-    try:
-        return moment.astimezone(datetime.UTC)
-    except OverflowError:
-        edge = datetime.datetime.min if moment.year == 1 else datetime.datetime.max
-        return edge.replace(tzinfo=datetime.UTC)
-
-
 @router.get(
     "/referrals",
     response={200: ReferralList, 401: Error, 403: Error, 422: Error},
@@ -167,7 +157,7 @@ def list_referrals(
     if status:
         referrals = referrals.filter(status=status)
     if updated_since:
-        referrals = referrals.filter(updated_at__gte=_in_utc(updated_since))
+        referrals = referrals.filter(updated_at__gte=in_utc(updated_since))
     page, next_after = cursor_page(
         referrals.select_related("application"), after=after, limit=limit
     )

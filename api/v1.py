@@ -38,6 +38,7 @@ api.add_router("/", referrals)
 api.add_router("/", corrections)
 api.add_router("/", snapshots)
 api.add_router("/", office)
+api.add_router("/", "api.events.router")
 
 
 def _error(request, status, code, message, field=""):

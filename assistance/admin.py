@@ -8,6 +8,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .admin_viewonly import ViewOnlyMixin
 from .localtime import zone_name
 from .models import AccessLog
 
@@ -28,7 +29,7 @@ class WhenFilter(admin.DateFieldListFilter):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
+class AccessLogAdmin(ViewOnlyMixin, admin.ModelAdmin):
     """The list only: there is no page to add, change or delete an entry, and no action."""
 
     list_display = ["when", "user", "action", "purpose", "what", "path"]
@@ -47,15 +48,6 @@ class AccessLogAdmin(admin.ModelAdmin):
     def what(self, entry):
         # In the reader's language, whoever's action wrote the entry.
         return entry.text
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_view_permission(self, request, obj=None):
         # The list is the whole record; a page per entry would only be another door to it.

@@ -27,6 +27,7 @@ from .accounts import (
     roles_change_check,
     user_roles_set,
 )
+from .admin_viewonly import ViewOnlyMixin
 from .roles import Role
 from .signin.services import second_factor_reset
 
@@ -186,7 +187,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Group)
-class GroupAdmin(DjangoGroupAdmin):
+class GroupAdmin(ViewOnlyMixin, DjangoGroupAdmin):
     """The roles and the units' groups, to read: their permissions are set in code and their
     members are given on the accounts' pages (or by appointing a liaison)."""
 
@@ -204,12 +205,3 @@ class GroupAdmin(DjangoGroupAdmin):
     @admin.display(description=_("members"))
     def members(self, obj):
         return ", ".join(obj.user_set.order_by("username").values_list("username", flat=True))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -64,6 +64,11 @@ SECURITY_ADMINISTRATOR_PERMISSIONS = (
     ("api", "add_apiclient"),
     ("api", "change_apiclient"),
     ("api", "view_apiclient"),
+    # …their callback URLs for events, and whether each event reached them.
+    ("api", "add_eventsubscription"),
+    ("api", "change_eventsubscription"),
+    ("api", "view_eventsubscription"),
+    ("api", "view_eventdelivery"),
 )
 
 

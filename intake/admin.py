@@ -6,6 +6,8 @@ no role's group holds their permissions."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from assistance.admin_viewonly import ViewOnlyMixin
+
 from .models import Application, ApplicationEvent, ProgramRouting, Referral
 
 
@@ -41,7 +43,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(SimpleHistoryAdmin):
+class ApplicationAdmin(ViewOnlyMixin, SimpleHistoryAdmin):
     list_display = ["number", "received_at", "channel", "urgent", "status", "office"]
     list_filter = ["status", "channel", "urgent", "office"]
     search_fields = ["number"]
@@ -50,13 +52,3 @@ class ApplicationAdmin(SimpleHistoryAdmin):
     exclude = ["applicant_id_number"]
     inlines = [ReferralInline, EventInline]
     actions = None
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # Viewing only: the admin shows a read-only page when change is refused.
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

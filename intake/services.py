@@ -52,6 +52,7 @@ from .receiving import application_attach as application_attach
 from .receiving import application_receive as application_receive
 from .receiving import application_refuse as application_refuse
 from .selectors import possible_duplicates as possible_duplicates
+from .signals import referrals_created
 
 DEFAULT_WORKING_DAYS = 10
 DEFAULT_URGENT_HOURS = 24
@@ -115,6 +116,7 @@ def _refer(*, actor, application, unit, role, ask, note, start) -> Referral:
         referral=referral,
         text=f"{unit.name} ({referral.get_role_display()})",
     )
+    referrals_created.send(sender=Referral, referrals={unit.pk: [referral.pk]})
     send_after_commit(
         DELIVER_TASK,
         referral.pk,

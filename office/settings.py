@@ -404,6 +404,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "performance.tasks.scores_current_quarter_task",
         "schedule": env_int("SCORES_REFRESH_SECONDS", 24 * 3600),
     },
+    "api-event-deliveries": {
+        "task": "api.tasks.event_deliveries_resend_task",
+        "schedule": 60 * env_int("API_EVENT_RESEND_AFTER_MINUTES", 5),
+    },
     "intake-overdue": {
         "task": "intake.tasks.referrals_mark_overdue_task",
         "schedule": env_int("OVERDUE_SWEEP_SECONDS", 3600),
@@ -417,6 +421,21 @@ CELERY_BEAT_SCHEDULE = {
 
 # Calls per API client (django-ninja's throttle syntax: count/s, /m, /h, /d).
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "6000/m")
+# ``next_updated_since`` of GET /api/v1/checks lies this long before the call: a change is
+# stamped when written but seen only when its transaction commits (a batch's chunk takes
+# seconds), so a poll from that time again misses none.
+API_POLL_OVERLAP_SECONDS = env_int("API_POLL_OVERLAP_SECONDS", 60)
+# Events (api/webhooks.py): each subscription's signing secret is derived from this key
+# (changing it changes every secret), attempts per delivery, the pause before the second
+# attempt (doubled each time, at most API_EVENT_RETRY_MAX_SECONDS), and whether callback
+# URLs may be plain http to this machine (127.0.0.1, localhost): in development and tests.
+API_EVENTS_KEY = env_str("API_EVENTS_KEY", SECRET_KEY)
+API_EVENT_MAX_ATTEMPTS = env_int("API_EVENT_MAX_ATTEMPTS", 8)
+API_EVENT_RETRY_SECONDS = env_int("API_EVENT_RETRY_SECONDS", 30)
+API_EVENT_RETRY_MAX_SECONDS = env_int("API_EVENT_RETRY_MAX_SECONDS", 3600)
+API_EVENT_LOCAL_HTTP = env_bool("API_EVENT_LOCAL_HTTP", DEBUG)
+# A pending delivery this long past its due time lost its task, and is sent again.
+API_EVENT_RESEND_AFTER_MINUTES = env_int("API_EVENT_RESEND_AFTER_MINUTES", 5)
 
 # django-guid: the correlation id's header, and its passing to and between tasks; the
 # worker logs through LOGGING (its lines carry the ids).

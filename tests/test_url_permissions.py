@@ -60,6 +60,7 @@ NEVER_PERSONAL = frozenset(
 OTHER_UNITS_WORK = {"home", "notifications", "verification:inbox"}
 
 GET, POST, BOTH = ("GET",), ("POST",), ("GET", "POST")
+DELETE = ("DELETE",)  # the API's; a GET is also tried, and refused
 
 
 def no_args(w):
@@ -347,6 +348,12 @@ URLS: dict[str, list[Case]] = {
     "api-v1:get_request": [
         Case(ALL, lambda w: {"request_id": w.request.pk}, public=True, token_only=True)
     ],
+    # One path, two names: GET lists, POST subscribes.
+    "api-v1:list_subscriptions": [Case(ALL, methods=BOTH, public=True, token_only=True)],
+    "api-v1:create_subscription": [Case(ALL, methods=BOTH, public=True, token_only=True)],
+    "api-v1:delete_subscription": [
+        Case(ALL, lambda w: {"subscription_id": 1}, DELETE, public=True, token_only=True)
+    ],
     "dashboards:bulletin": [Case(STAFF)],
     # A liaison is taken to their own unit's page (a redirect), others get 404.
     "performance:scores": [Case(STAFF | LIAISONS)],
@@ -418,7 +425,7 @@ def _params():
     for name, cases in URLS.items():
         for case in cases:
             for persona in PERSONAS:
-                for method in ("GET", "POST") if "POST" in case.methods else ("GET",):
+                for method in ("GET", *(m for m in ("POST", "DELETE") if m in case.methods)):
                     label = f"{name}[{case.variant}]" if case.variant else name
                     test_id = f"{label}-{persona}-{method}"
                     yield pytest.param(name, case, persona, method, id=test_id)
@@ -520,9 +527,12 @@ def test_url_as_persona(world, name, case, persona, method):
     url = reverse(name, kwargs=case.kwargs(world))
     client = client_for(world, persona)
     allowed = persona in case.allowed
-    watch = method == "POST" and not allowed
+    watch = method != "GET" and not allowed
     before = database_state() if watch else None
-    response = client.post(url, case.data(world)) if method == "POST" else client.get(url)
+    if method == "DELETE":
+        response = client.delete(url)
+    else:
+        response = client.post(url, case.data(world)) if method == "POST" else client.get(url)
     status = response.status_code
     body = body_of(response)
     assert status < 500, f"{method} {url} as {persona}: {status}"
@@ -610,6 +620,8 @@ ADMIN_MODELS = {
     "otp_totp.totpdevice": NOBODY,
     "intake.application": NOBODY,
     "api.apiclient": ACCOUNTS,
+    "api.eventdelivery": ACCOUNTS,
+    "api.eventsubscription": ACCOUNTS,
     "intake.programrouting": REGISTER,
     "performance.indicator": REGISTER,
     "meetings.meeting": REGISTER,

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from assistance.admin_viewonly import ViewOnlyMixin
 from members.admin import UnitsWithTheirGroup
 
 from .models import RegistrySnapshot, ReportNumberSeries, UnitConnector, VerificationItem
@@ -52,7 +53,7 @@ class UnitConnectorAdmin(UnitsWithTheirGroup, SimpleHistoryAdmin):
 
 
 @admin.register(RegistrySnapshot)
-class RegistrySnapshotAdmin(SimpleHistoryAdmin):
+class RegistrySnapshotAdmin(ViewOnlyMixin, SimpleHistoryAdmin):
     """Uploads are the departments' own (through their liaison's page); the admin lists
     them with their history and changes nothing."""
 
@@ -79,15 +80,6 @@ class RegistrySnapshotAdmin(SimpleHistoryAdmin):
     @admin.display(description=_("file"))
     def file_name(self, obj):
         return obj.file.name
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ReportNumberSeries)

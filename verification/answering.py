@@ -63,7 +63,9 @@ def lock_requests_of(checks) -> list[int]:
 def move_queued(check_ids: list[int], waiting: str = QUEUED, **values) -> list[int]:
     """Set ``values`` on those of the checks still ``waiting`` (queued) and return their
     keys: one UPDATE … RETURNING (PostgreSQL, SQLite), which locks the rows it changes;
-    other databases lock and read them first."""
+    other databases lock and read them first. The checks' ``updated_at`` moves too (a
+    department's system polling with ``updated_since`` sees them answered)."""
+    values.setdefault("updated_at", timezone.now())
     queued = DepartmentCheck.objects.filter(pk__in=check_ids, status=waiting)
     returning = connection.vendor == "postgresql" or (
         connection.vendor == "sqlite" and connection.features.can_return_columns_from_insert

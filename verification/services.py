@@ -36,6 +36,7 @@ from .models import (
 )
 from .permissions import is_office
 from .register import members_without_authorization, save_validated
+from .signals import checks_created
 
 
 class VerificationError(Exception):
@@ -112,6 +113,7 @@ def request_submit(
     # Every member is covered (checked above under the household's lock): these, and only
     # these, are what the departments see and answer for.
     request.members.set(household.members.all())
+    checks_created.send(sender=DepartmentCheck, checks={c.unit_id: [c.pk] for c in checks})
     transaction.on_commit(lambda: enqueue_checks(checks))
     return request
 

@@ -70,8 +70,15 @@ def copy_rows(model, fields: list[str], rows: Iterable[Sequence]) -> int:
 
 
 def insert_select(
-    model, template, computed: dict, tail: str, params=(), *, skip_conflicts: bool = False
-) -> int:
+    model,
+    template,
+    computed: dict,
+    tail: str,
+    params=(),
+    *,
+    skip_conflicts: bool = False,
+    returning: Sequence[str] = (),
+) -> int | list[tuple]:
     """``INSERT INTO <model> SELECT … <tail>``: the fields named in ``computed`` take SQL
     expressions (a string, or (sql, params)) over the rows of ``tail`` (FROM … WHERE …);
     every other field but the key takes the value ``template`` (an unsaved instance) holds,
@@ -79,7 +86,8 @@ def insert_select(
     ``skip_conflicts``, a row a unique constraint refuses is left out (``ON CONFLICT DO
     NOTHING``, PostgreSQL and SQLite alike; on PostgreSQL the statement waits for a
     concurrent transaction that wrote the same key, then skips the row if it committed).
-    Returns the number of rows written."""
+    Returns the number of rows written, or with ``returning`` (field names) those fields
+    of every row written (``RETURNING``, PostgreSQL and SQLite alike)."""
     columns, expressions, values = [], [], []
     for field in model._meta.concrete_fields:
         if field.primary_key:
@@ -97,10 +105,11 @@ def insert_select(
         cursor.execute(
             f"INSERT INTO {table(model)} ({', '.join(columns)}) "
             f"SELECT {', '.join(expressions)} {tail}"
-            + (" ON CONFLICT DO NOTHING" if skip_conflicts else ""),
+            + (" ON CONFLICT DO NOTHING" if skip_conflicts else "")
+            + (f" RETURNING {', '.join(column(model, f) for f in returning)}" if returning else ""),
             [*values, *params],
         )
-        return cursor.rowcount
+        return cursor.fetchall() if returning else cursor.rowcount
 
 
 def insert_values(model, fields: list[str], rows: Sequence[Sequence]) -> int:

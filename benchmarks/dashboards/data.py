@@ -83,6 +83,7 @@ def _check(key, request, unit, clerk, rng, submitted, now) -> dict:
         "reply": "",
         "overdue": not answered and deadline < now.date(),
         "reminded_on": None,
+        "updated_at": answered or submitted,
     }
 
 

@@ -168,3 +168,47 @@ def test_duplicate_requests_under_way_are_cancelled_before_the_constraint(clerk,
         assert all("Duplicate request under way" in reason for _, reason in reasons)
     finally:
         _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+def test_existing_checks_take_their_latest_known_time_as_updated_at(clerk, group, unit):
+    """Migration 0011: a check answered takes its answer's time, one delivered its
+    delivery's, one still queued its request's filing time (set-based, one UPDATE)."""
+    apps = _migrate([("verification", "0010_batch_tasks_and_sending")])
+    try:
+        Household = apps.get_model("verification", "Household")
+        Request = apps.get_model("verification", "VerificationRequest")
+        Check = apps.get_model("verification", "DepartmentCheck")
+        Unit = apps.get_model("members", "MemberUnit")
+        filed = timezone.now() - datetime.timedelta(days=9)
+        times = {"answered": filed + datetime.timedelta(days=2), "delivered": filed}
+        checks = {}
+        for n, status in enumerate(("answered", "delivered", "queued")):
+            household = Household.objects.create(
+                office_id=group.pk,
+                address=f"幸福路{n}号",
+                town="大峪街道",
+                assistance_type="dibao",
+                created_by_id=clerk.pk,
+            )
+            request = Request.objects.create(
+                household=household,
+                assistance_type="dibao",
+                requested_by_id=clerk.pk,
+                submitted_at=filed - datetime.timedelta(hours=1),
+            )
+            checks[status] = Check.objects.create(
+                request=request,
+                unit=Unit.objects.get(pk=unit.pk),
+                deadline=datetime.date(2026, 12, 31),
+                status=status,
+                delivered_at=times["delivered"] if status != "queued" else None,
+                answered_at=times.get("answered") if status == "answered" else None,
+            )
+        apps = _migrate([("verification", "0011_departmentcheck_updated_at")])
+        Check = apps.get_model("verification", "DepartmentCheck")
+        updated = dict(Check.objects.values_list("pk", "updated_at"))
+        assert updated[checks["answered"].pk] == times["answered"]
+        assert updated[checks["delivered"].pk] == times["delivered"]
+        assert updated[checks["queued"].pk] == filed - datetime.timedelta(hours=1)
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -30,6 +30,7 @@ from ..models import (
     VerificationRequest,
 )
 from ..services import VerificationError, default_items
+from ..signals import checks_created
 from ..sql import (
     analyze,
     chunk_transaction,
@@ -286,9 +287,13 @@ def _prepare_chunk(plan: _Plan, chunk: list[int]) -> int | None:
             return None
         _hold_households(chunk)
         created = _insert_requests(plan, chunk)
-        _insert_checks(plan, chunk)
+        by_unit: dict[int, list[int]] = {}
+        for pk, unit_id in _insert_checks(plan, chunk):
+            by_unit.setdefault(unit_id, []).append(pk)
         _insert_check_items(plan, chunk)
         _insert_covered_members(plan, chunk)
+        if by_unit:
+            checks_created.send(sender=DepartmentCheck, checks=by_unit)
         if created:
             audit_event_record(
                 actor_id=plan.batch.created_by_id,
@@ -348,7 +353,8 @@ def _insert_requests(plan: _Plan, chunk: list[int]) -> int:
     )
 
 
-def _insert_checks(plan: _Plan, chunk: list[int]) -> int:
+def _insert_checks(plan: _Plan, chunk: list[int]) -> list[tuple[int, int]]:
+    """The chunk's checks; returns each one's (key, unit key)."""
     mine, params = plan.mine(chunk)
     units = ", ".join(["(%s, %s, %s)"] * len(plan.unit_rows))
     return insert_select(
@@ -362,6 +368,7 @@ def _insert_checks(plan: _Plan, chunk: list[int]) -> int:
         },
         f"FROM {table(VerificationRequest)} r CROSS JOIN (VALUES {units}) AS u WHERE {mine}",
         [*(v for row in plan.unit_rows for v in row), *params],
+        returning=("id", "unit"),
     )
 
 

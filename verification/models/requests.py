@@ -205,6 +205,32 @@ class VerificationRequest(models.Model):
         return reverse("verification:request_detail", kwargs={"pk": self.pk})
 
 
+# Fields a write may change without the check counting as changed for its department:
+# the office's own bookkeeping of sending and reminding (kept out of history as well).
+BOOKKEEPING = frozenset({"sent_at", "reminded_on"})
+
+
+class DepartmentCheckQuerySet(models.QuerySet):
+    """Set-based writes move ``updated_at`` as ``save()`` does (``auto_now`` only acts in
+    ``save()``): a department's system polling with ``updated_since`` sees a check answered
+    by a connector, cancelled with its batch or marked overdue by a sweep. Writes of the
+    bookkeeping fields alone leave it."""
+
+    def update(self, **kwargs):
+        if "updated_at" not in kwargs and not set(kwargs) <= BOOKKEEPING:
+            kwargs["updated_at"] = timezone.now()
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        fields = list(fields)
+        if "updated_at" not in fields and not set(fields) <= BOOKKEEPING:
+            now = timezone.now()
+            for obj in objs:
+                obj.updated_at = now
+            fields.append("updated_at")
+        return super().bulk_update(objs, fields, batch_size=batch_size)
+
+
 class DepartmentCheck(models.Model):
     """One department's part of a request: what it found on every member for the items it
     checks, answered by a deadline counted in working days."""
@@ -266,7 +292,13 @@ class DepartmentCheck(models.Model):
     reply = models.TextField(_("the office's reply"), blank=True)
     overdue = models.BooleanField(_("overdue"), default=False, db_index=True)
     reminded_on = models.DateField(_("last reminded"), null=True, blank=True)
-    history = HistoricalRecords(excluded_fields=["reminded_on", "sent_at"])
+    # When anything a reader of the check sees last changed (``updated_since`` in the API):
+    # save() sets it, and so do set-based writes (DepartmentCheckQuerySet, and the
+    # answering engine's own UPDATE in verification.answering.move_queued).
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+    history = HistoricalRecords(excluded_fields=["reminded_on", "sent_at", "updated_at"])
+
+    objects = DepartmentCheckQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("department check")
@@ -284,6 +316,14 @@ class DepartmentCheck(models.Model):
 
     def __str__(self):
         return f"{self.unit} · {self.request}"
+
+    def save(self, *args, **kwargs):
+        # auto_now writes the field only when save() writes it: a save of some fields
+        # (update_fields) that a reader sees writes it too.
+        fields = kwargs.get("update_fields")
+        if fields is not None and not set(fields) <= BOOKKEEPING:
+            kwargs["update_fields"] = {*fields, "updated_at"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("verification:check_detail", kwargs={"pk": self.pk})
