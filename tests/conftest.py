@@ -26,7 +26,8 @@ def _media_in_tmp(settings, tmp_path):
 # Each xdist process (gw0, gw1, …) has its own test database (pytest-django adds the suffix)
 # but shares the Redis behind CACHE_URL and CELERY_BROKER_URL with the others. Its cache
 # keys carry its name, and it empties only those; the tests that use the broker and a real
-# worker (same queues, purged at start) all run in one process, one after the other.
+# worker (same queues, purged at start) all run in one process, one after the other
+# (bin/test runs them after the rest, with -n 0).
 _XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
 
@@ -223,10 +224,6 @@ _BROKER_SKIP_REASON = "needs a broker: set CELERY_BROKER_URL (Redis)"
 
 
 def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if "broker" in item.keywords:
-            # One xdist process runs them all (``--dist loadgroup``): see _XDIST_WORKER.
-            item.add_marker(pytest.mark.xdist_group("broker"))
     if os.environ.get("CELERY_BROKER_URL"):
         return
     skip = pytest.mark.skip(reason=_BROKER_SKIP_REASON)

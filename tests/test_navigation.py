@@ -25,13 +25,13 @@ EXPECTED = {
     | INTAKE
     | REPORTS
     | STEERING
-    | {"verification:overdue_list"},
+    | {"verification:overdue_list", "task_queues"},
     Role.CONVENER: EVERYONE | MEETINGS | STEERING,
     Role.AUDITOR: EVERYONE
     | INTAKE
     | REPORTS
     | {"members:change_log", "access_log", "account_changes", "login_log", "audit_events"},
-    Role.ADMINISTRATOR: EVERYONE | {"members:change_log", "admin:index"},
+    Role.ADMINISTRATOR: EVERYONE | {"members:change_log", "admin:index", "task_queues"},
     Role.UNIT_LIAISON: EVERYONE
     | MEETINGS
     | REPORTS
