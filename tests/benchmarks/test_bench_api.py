@@ -10,15 +10,21 @@ import subprocess
 import psycopg2
 import pytest
 import redis
+from celery import current_app
 from django.conf import settings
 
+from assistance.broker import queue_length
 from tests.verification.test_bench_command import run_bench
 
 BENCH_SECONDS = 400
 
 
 def _messages(url: str) -> int:
-    """Messages in every queue of the Redis broker (lists), and those taken unacknowledged."""
+    """Messages in every queue of the Redis broker (lists), and those taken unacknowledged;
+    on RabbitMQ (no listing of queues without its management plugin), in the default
+    queue, where a benchmark's stray task would land."""
+    if not url.startswith("redis"):
+        return queue_length(current_app.conf.task_default_queue)
     client = redis.Redis.from_url(url)
     total = 0
     for key in client.scan_iter():
@@ -68,7 +74,8 @@ def test_a_small_run_prints_its_figures_and_leaves_nothing_behind():
     # The broker as it was (the requests it completed told their clerk, nothing queued),
     # and no key of the server's own cache prefix.
     assert _messages(broker) == before
-    assert f"broker messages in every queue: {before} before, {before} after" in out
+    if broker.startswith("redis"):
+        assert f"broker messages in every queue: {before} before, {before} after" in out
     if settings.CACHE_URL:
         assert not list(redis.Redis.from_url(settings.CACHE_URL).scan_iter(match="apibench*"))
     ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
