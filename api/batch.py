@@ -122,8 +122,10 @@ def _answer(client: ApiClient, checks: list[tuple[int, list[dict]]]) -> dict:
 def _items_by_check(client: ApiClient, check_ids: list[int]) -> dict[int, dict[str, int]]:
     """For each of the unit's checks among ``check_ids``, the items it asks for (code →
     key), in one query."""
+    # A check asks only for its own unit's items, so the unit is told by the items (a
+    # small table) rather than by joining the checks.
     rows = DepartmentCheck.items.through.objects.filter(
-        departmentcheck_id__in=check_ids, departmentcheck__unit=client.unit
+        departmentcheck_id__in=check_ids, verificationitem__unit=client.unit
     ).values_list("departmentcheck_id", "verificationitem__code", "verificationitem_id")
     items: dict[int, dict[str, int]] = {}
     for check_id, code, item_id in rows:

@@ -105,7 +105,11 @@ LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 def validate_callback_url(url: str) -> None:
     """https, or plain http to this machine where API_EVENT_LOCAL_HTTP allows it
     (development and tests); no user name or password in the address."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.hostname  # noqa: B018 (a malformed host, e.g. "http://[", raises here)
+    except ValueError:
+        raise ValidationError(_("Enter a valid URL.")) from None
     if parts.username or parts.password:
         raise ValidationError(_("Put no user name or password in the callback URL."))
     if parts.scheme == "https":

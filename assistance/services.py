@@ -3,6 +3,7 @@ events of bulk work, and notifications."""
 
 import ipaddress
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -144,23 +145,34 @@ def notify(
     )
 
 
+class Recipient(NamedTuple):
+    """Who a notification is for, when a user's row need not be loaded: the key and the
+    e-mail address are all ``notify_each`` reads of a user."""
+
+    pk: int
+    email: str
+
+
 def notify_each(
     entries: Sequence[tuple], *, email_subject: "str | Notice" = "", mailed_separately=False
 ) -> int:
-    """``notify`` for many messages at once, each (user, message, url) its own: one
-    INSERT of the notifications, one read of the preferences and at most one e-mail task
-    whatever their number (e.g. every requester of the requests one answer completed)."""
+    """``notify`` for many messages at once, each (user, message, url) its own (the user a
+    User or a ``Recipient``): one INSERT of the notifications, one read of the preferences
+    and at most one e-mail task whatever their number (e.g. every requester of the
+    requests one answer completed)."""
     if not entries:
         return 0
     subject = email_subject if is_notice(email_subject) else (str(email_subject) or None)
+    now = timezone.now()
     rows = Notification.objects.bulk_create(
         Notification(
-            user=user,
+            user_id=user.pk,
             message=render(message)[:300],
             message_key=message["msgid"] if is_notice(message) else "",
             message_params=message["params"] if is_notice(message) else {},
             email_subject=subject,
             url=url,
+            created_at=now,
         )
         for user, message, url in entries
     )

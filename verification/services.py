@@ -20,7 +20,7 @@ from simple_history.utils import bulk_create_with_history
 from assistance.models import Chase
 from assistance.notices import notice
 from assistance.outbox import send_or_leave_for_sweep
-from assistance.services import ChaseRefused, chase_record, notify, notify_each
+from assistance.services import ChaseRefused, Recipient, chase_record, notify, notify_each
 from assistance.workdays import WorkdayCalendar
 from members.models import LeadingGroup, MemberUnit
 
@@ -305,6 +305,10 @@ def _validate_findings(check: DepartmentCheck, findings: Sequence[FindingData]) 
         raise VerificationError(problem)
 
 
+# The results an answer may give (Finding.Result.values builds a new list on every read).
+_RESULTS = frozenset(Finding.Result.values)
+
+
 def findings_problem(
     covered: set[int], item_ids: set[int], findings: Sequence[FindingData]
 ) -> str | None:
@@ -321,7 +325,7 @@ def findings_problem(
     if len(given) != len(set(given)) or set(given) != expected:
         return _("Answer every item for every member of the household, once each.")
     for finding in findings:
-        if finding.result not in Finding.Result.values:
+        if finding.result not in _RESULTS:
             return _("Choose “no record” or “record found” for every item.")
         if finding.result == Finding.Result.RECORD_FOUND and not finding.details.strip():
             return _("Describe every record found.")
@@ -388,14 +392,15 @@ def _tell_requester(request: VerificationRequest) -> None:
 
 def tell_requesters(request_ids: Sequence[int]) -> None:
     """_tell_requester for each of these requests (completed by a set-based answer), in
-    a fixed number of queries whatever their number."""
+    a fixed number of queries whatever their number, loading no row of them."""
     if request_ids:
-        requests = VerificationRequest.objects.filter(pk__in=request_ids, batch__isnull=True)
+        rows = (
+            VerificationRequest.objects.filter(pk__in=request_ids, batch__isnull=True)
+            .order_by("pk")
+            .values_list("pk", "requested_by_id", "requested_by__email")
+        )
         notify_each(
-            [
-                (request.requested_by, *_completed_notice(request.pk))
-                for request in requests.select_related("requested_by").order_by("pk")
-            ]
+            [(Recipient(user_id, email), *_completed_notice(pk)) for pk, user_id, email in rows]
         )
 
 

@@ -310,6 +310,7 @@ def test_a_client_manages_its_own_subscriptions(
         ({"url": "http://dept.example/hooks"}, 409, "url", "https://"),
         ({"url": "https://u:p@dept.example/"}, 409, "url", "password"),
         ({"url": "https://dept..example/"}, 409, "url", "URL"),
+        ({"url": "http://["}, 409, "url", "URL"),
         ({"url": "not a url"}, 422, "url", "valid"),
         ({"events": ["check.deleted"]}, 422, "events.0", "valid"),
         ({"events": []}, 422, "events", "valid"),

@@ -175,7 +175,11 @@ class VerificationRequest(models.Model):
     members = models.ManyToManyField(
         HouseholdMember, verbose_name=_("members covered"), related_name="requests", blank=True
     )
-    history = HistoricalRecords()
+    # A request's history is read by request and by date (verification.request_status);
+    # the indexes simple-history would copy from the other fields are written, never read.
+    history = HistoricalRecords(
+        no_db_index=["status", "submitted_at", "requested_by", "household", "batch"]
+    )
 
     class Meta:
         verbose_name = _("verification request")
@@ -253,14 +257,21 @@ class DepartmentCheck(models.Model):
         Status.CANCELLED: set(),
     }
 
+    # Neither key has an index of its own: the unique constraint (request, unit) and the
+    # index (unit, status, deadline) start with them.
     request = models.ForeignKey(
         VerificationRequest,
         verbose_name=_("request"),
         on_delete=models.PROTECT,
         related_name="checks",
+        db_index=False,
     )
     unit = models.ForeignKey(
-        MemberUnit, verbose_name=_("department"), on_delete=models.PROTECT, related_name="checks"
+        MemberUnit,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="checks",
+        db_index=False,
     )
     items = models.ManyToManyField(VerificationItem, verbose_name=_("items"), related_name="+")
     status = models.CharField(
@@ -296,7 +307,11 @@ class DepartmentCheck(models.Model):
     # save() sets it, and so do set-based writes (DepartmentCheckQuerySet, and the
     # answering engine's own UPDATE in verification.answering.move_queued).
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
-    history = HistoricalRecords(excluded_fields=["reminded_on", "sent_at", "updated_at"])
+    # Read by check, by request and by date (verification.request_status); no other index.
+    history = HistoricalRecords(
+        excluded_fields=["reminded_on", "sent_at", "updated_at"],
+        no_db_index=["status", "deadline", "overdue", "answered_by", "unit"],
+    )
 
     objects = DepartmentCheckQuerySet.as_manager()
 
@@ -349,8 +364,13 @@ class Finding(models.Model):
         NO_RECORD = "no_record", _("No record")
         RECORD_FOUND = "record_found", _("Record found")
 
+    # No index of its own: the unique constraint's index starts with it.
     department_check = models.ForeignKey(
-        DepartmentCheck, verbose_name=_("check"), on_delete=models.CASCADE, related_name="findings"
+        DepartmentCheck,
+        verbose_name=_("check"),
+        on_delete=models.CASCADE,
+        related_name="findings",
+        db_index=False,
     )
     member = models.ForeignKey(
         HouseholdMember, verbose_name=_("member"), on_delete=models.PROTECT, related_name="findings"
@@ -377,7 +397,8 @@ class Finding(models.Model):
         related_name="+",
         help_text=_("Set when the department's registry snapshot answered, not a person."),
     )
-    history = HistoricalRecords()
+    # Read by finding, by check and by date (corrections, the check's timeline); no other.
+    history = HistoricalRecords(no_db_index=["member", "item", "snapshot"])
 
     class Meta:
         verbose_name = _("finding")
