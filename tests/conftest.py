@@ -14,6 +14,7 @@ import pytest
 from assistance.roles import Role
 from tests import register
 from tests.factories import PASSWORD, enrol_second_factor
+from tests.hosts import process_stop
 
 
 @pytest.fixture(autouse=True)
@@ -344,12 +345,7 @@ def celery_worker(transactional_db, tmp_path, celery_worker_queues):
 
         yield wait_for
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        process_stop(process, timeout=20)
 
 
 class WorkerController:

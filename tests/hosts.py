@@ -198,13 +198,18 @@ def redis(address: str, port: int = 6379) -> Iterator[str]:
         _wait_listening(address, port, process, "Redis", log)
         yield f"redis://{address}:{port}/0"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        process_stop(process, timeout=10)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def process_stop(process: subprocess.Popen, *, timeout: float) -> None:
+    """Stop a process this test started: SIGTERM, then SIGKILL after ``timeout`` s."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @contextlib.contextmanager

@@ -57,6 +57,9 @@ MACHINE_SERVICES = (
 
 @dataclass
 class Services:
+    """The test's own services: the URLs the office and the hosts use, and the address
+    they listen on."""
+
     database: str
     broker: str
     cache: str
@@ -78,7 +81,7 @@ def services(network):
     with hosts.postgres(network.address) as database, hosts.redis(network.address) as broker:
         environment = {**_environment(), "DATABASE_URL": database}
         migrated = subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+            [sys.executable, "manage.py", "migrate", "--noinput", "--skip-checks", "-v", "0"],
             cwd=django_settings.BASE_DIR,
             env=environment,
             capture_output=True,
@@ -89,6 +92,7 @@ def services(network):
 
 
 def _environment() -> dict:
+    """This process's environment without the machine's services."""
     return {key: value for key, value in os.environ.items() if key not in MACHINE_SERVICES}
 
 
