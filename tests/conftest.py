@@ -14,6 +14,7 @@ import pytest
 from assistance.roles import Role
 from tests import register
 from tests.factories import PASSWORD, enrol_second_factor
+from tests.hosts import process_stop
 
 
 @pytest.fixture(autouse=True)
@@ -344,39 +345,56 @@ def celery_worker(transactional_db, tmp_path, celery_worker_queues):
 
         yield wait_for
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        process_stop(process, timeout=20)
 
 
 class WorkerController:
     """A real Celery worker process that a test starts when its data is ready, kills with
     SIGKILL (main process and pool together, as a crash or the OOM killer would) and
     starts again. Each start is a new worker, in its own process group, logging to its own
-    file; ``env`` adds environment variables for that start only."""
+    file; ``env`` adds environment variables for that start only. ``environment`` replaces
+    this process's environment as the base of every start, ``prefix`` goes before the
+    command (``ip netns exec NS``: a worker on another host) and ``node`` begins the
+    worker's name."""
 
-    def __init__(self, *, log_dir: Path, database_url: str):
+    def __init__(
+        self,
+        *,
+        log_dir: Path,
+        database_url: str,
+        environment: dict | None = None,
+        prefix: tuple[str, ...] = (),
+        node: str = "test",
+    ):
         self.log_dir, self.database_url = log_dir, database_url
+        self.environment, self.prefix, self.node = environment, list(prefix), node
         self.process: subprocess.Popen | None = None
+        self.name = ""
         self.starts = 0
 
-    def start(self, *, queues: str = "", default_queue: str = "default", **env) -> None:
-        from office.celery import app
+    def start(
+        self, *, queues: str = "", default_queue: str = "default", wait: bool = True, **env
+    ) -> None:
+        """Start a worker consuming ``default_queue`` (none if empty) and the department
+        queues ``queues`` names (``VERIFY_QUEUES``); unless ``wait`` is false, return
+        once it answers a ping (else call ``wait_started``)."""
+        from django.conf import settings
 
         assert self.process is None or self.process.poll() is not None, "already running"
         self.starts += 1
-        name = f"test-{uuid.uuid4().hex[:8]}@localhost"
+        self.name = f"{self.node}-{uuid.uuid4().hex[:8]}@localhost"
+        # Without a default queue, the worker excludes the one Celery would consume.
+        default = settings.CELERY_TASK_DEFAULT_QUEUE
+        consume = ["-Q", default_queue] if default_queue else ["-X", default]
         log = self.log_dir / f"worker-{self.starts}.log"
         with log.open("w") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "office", "worker", "-n", name]
-                + ["-Q", default_queue, "-c", "1", "--without-gossip", "--without-mingle"]
-                + ["-l", "info"],
+                self.prefix
+                + [sys.executable, "-m", "celery", "-A", "office", "worker", "-n", self.name]
+                + consume
+                + ["-c", "1", "--without-gossip", "--without-mingle", "-l", "info"],
                 env={
-                    **os.environ,
+                    **(os.environ if self.environment is None else self.environment),
                     "DATABASE_URL": self.database_url,
                     "VERIFY_QUEUES": queues,
                     **{key: str(value) for key, value in env.items()},
@@ -386,8 +404,14 @@ class WorkerController:
                 cwd=Path(__file__).resolve().parents[1],
                 start_new_session=True,
             )
+        if wait:
+            self.wait_started()
+
+    def wait_started(self) -> None:
+        from office.celery import app
+
         deadline = time.monotonic() + 60
-        while not app.control.ping(destination=[name], timeout=1):
+        while not app.control.ping(destination=[self.name], timeout=1):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"the worker did not start:\n{self.logs()}")
 

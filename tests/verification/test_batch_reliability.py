@@ -29,14 +29,13 @@ from benchmarks.verification.data import generate
 from members.models import MemberUnit
 from office.celery import app
 from tests.verification.factories import authorize_all, register_family
-from tests.verification.helpers import broker_down
+from tests.verification.helpers import assert_answered_exactly_once, broker_down
 from verification import batches, services, sweeps
 from verification.models import (
     BatchTask,
     DepartmentCheck,
     Finding,
     HouseholdMember,
-    RegistrySnapshot,
     VerificationBatch,
     VerificationRequest,
 )
@@ -80,45 +79,6 @@ def cohort(token, *, households, departments=3):
         code=f"rel{token}",
         unit_prefix=f"rel{token}",
     )
-
-
-def assert_answered_exactly_once(batch: VerificationBatch, *, households: int):
-    batch.refresh_from_db()
-    assert batch.status == VerificationBatch.Status.COMPLETED
-    assert batch.finished_at is not None
-    assert batch.household_count == households
-    requests = VerificationRequest.objects.filter(batch=batch)
-    # One request per household, never two.
-    assert requests.count() == households
-    assert requests.values("household").distinct().count() == households
-    assert set(requests.values_list("status", flat=True)) == {"completed"}
-    assert not requests.filter(completed_at__isnull=True).exists()
-    checks = DepartmentCheck.objects.filter(request__batch=batch)
-    units = checks.values("unit").distinct().count()
-    assert checks.count() == households * units
-    assert set(checks.values_list("status", flat=True)) == {Status.ANSWERED}
-    assert not checks.filter(answered_at__isnull=True).exists()
-    # Exactly one finding per member and item of every check: as many as members x items,
-    # and no (check, member, item) twice.
-    findings = Finding.objects.filter(department_check__request__batch=batch)
-    expected = sum(
-        HouseholdMember.objects.filter(household__requests=check.request_id).count()
-        * check.items.count()
-        for check in checks.prefetch_related("items")
-    )
-    assert findings.count() == expected
-    duplicates = (
-        findings.values("department_check", "member", "item")
-        .annotate(n=Count("pk"))
-        .filter(n__gt=1)
-    )
-    assert not duplicates.exists()
-    # Every finding names the snapshot of its department.
-    current = dict(RegistrySnapshot.objects.filter(is_current=True).values_list("unit_id", "pk"))
-    for unit_id, snapshot_id in findings.values_list(
-        "department_check__unit_id", "snapshot_id"
-    ).distinct():
-        assert snapshot_id == current[unit_id]
 
 
 def assert_no_half_chunk(batch: VerificationBatch):

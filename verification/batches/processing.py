@@ -3,6 +3,7 @@ its registry snapshot, or delivered to its liaisons' inbox); finishing the batch
 check is left queued; carrying on batches whose messages were lost; cancelling."""
 
 import datetime
+import logging
 
 from django.conf import settings
 from django.db import transaction
@@ -23,6 +24,10 @@ from ..models import DepartmentCheck, VerificationBatch, VerificationRequest
 from ..services import VerificationError
 from ..sql import chunk_transaction, in_parallel, keyset_chunks
 from .heartbeat import stalled_tasks, task_beat, task_finished, task_resend
+
+# A worker's log says which departments' shares it ran: on several hosts, which host
+# did which department's work.
+logger = logging.getLogger(__name__)
 
 
 def _deliver_chunk(
@@ -81,10 +86,12 @@ def batch_process_unit(*, batch_id: int, unit_id: int) -> int:
         return moved
 
     task_beat(batch_id, unit_id)
+    logger.info("Batch %s: department %s's share started", batch_id, unit.code)
     # The batch is looked at before each chunk: a cancel stops the department there.
     chunks = keyset_chunks(queued, settings.VERIFICATION_BATCH_CHUNK, running.exists)
     moved = in_parallel(chunks, work, settings.VERIFICATION_BATCH_THREADS)
     task_finished(batch_id, unit_id)
+    logger.info("Batch %s: department %s's share done, %d checks", batch_id, unit.code, moved)
     if snapshot is None and moved:
         notify(
             users=[
