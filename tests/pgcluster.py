@@ -104,8 +104,12 @@ def _run(command: list, timeout: float = 60) -> None:
 
 
 def _new_folder(prefix: str) -> Path:
-    """An empty temporary folder owned by the user the servers run as."""
-    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    """An empty temporary folder owned by the user the servers run as; in memory
+    (/dev/shm) where the machine has it: a migrated cluster is thousands of files, which
+    take seconds to write and to remove on a disk, and nothing in them must survive."""
+    memory = "/dev/shm"
+    parent = memory if os.path.isdir(memory) and os.access(memory, os.W_OK) else None
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     if os.geteuid() == 0:
         account = pwd.getpwnam(OS_USER)
         os.chown(folder, account.pw_uid, account.pw_gid)
