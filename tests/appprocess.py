@@ -22,9 +22,12 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 class AppProcess:
     """The test's side: starts the child, sends it requests, stops it (``close``)."""
 
-    def __init__(self, env: dict, log: Path, timeout: float = 180):
+    def __init__(self, env: dict, log: Path, timeout: float = 120, migrate_timeout: float = 600):
+        """``migrate_timeout``: seconds to wait for the migrations (about 18 on a quiet
+        2-core machine, many times that when other test runs share it); ``timeout``: for
+        each answer after them."""
         self.log = log
-        self.timeout = timeout
+        self.timeout = migrate_timeout
         self._log_file = open(log, "w")  # noqa: SIM115 (closed in close())
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.appprocess"],
@@ -36,6 +39,7 @@ class AppProcess:
             text=True,
         )
         self.ready = self._answer()  # after the migrations
+        self.timeout = timeout
 
     def _answer(self) -> dict:
         ready, _, _ = select.select([self.process.stdout], [], [], self.timeout)
