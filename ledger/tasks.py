@@ -1,0 +1,1 @@
+"""Celery tasks of the ledger: each a thin interface to a service."""
