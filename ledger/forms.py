@@ -116,7 +116,7 @@ class EntryFilterForm(BootstrapMixin, forms.Form):
         label=_("Programme"), queryset=AssistanceProgram.objects.none(), required=False
     )
     running = forms.ChoiceField(
-        label=_("Period"),
+        label=_("Status"),
         required=False,
         choices=[("", _("All")), ("yes", _("Running today")), ("no", _("Ended"))],
     )

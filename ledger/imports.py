@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_noop, pgettext
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from assistance.idnumbers import normalize_id_number, validate_id_number
 from assistance.notices import Notice, label, notice
@@ -25,18 +25,18 @@ from verification.models import HouseholdMember
 
 from .models import LedgerEntry
 
-# The template's columns, in order: (field, context-marked heading). Each field is also
-# recognised by any of its ``HEADINGS`` (lower-cased, English or Chinese).
+# The template's columns, in order: (field, heading in the reader's language). Each field
+# is also recognised by any of its ``HEADINGS`` (lower-cased, English or Chinese).
 COLUMNS = (
-    ("id_number", "ID number"),
-    ("name", "name"),
-    ("program", "programme"),
-    ("amount", "amount (yuan)"),
-    ("amount_per", "amount paid"),
-    ("service", "service"),
-    ("period_from", "from"),
-    ("period_to", "until"),
-    ("document_number", "decision document"),
+    ("id_number", pgettext_lazy("ledger column", "ID number")),
+    ("name", pgettext_lazy("ledger column", "name")),
+    ("program", pgettext_lazy("ledger column", "programme")),
+    ("amount", pgettext_lazy("ledger column", "amount (yuan)")),
+    ("amount_per", pgettext_lazy("ledger column", "amount paid")),
+    ("service", pgettext_lazy("ledger column", "service")),
+    ("period_from", pgettext_lazy("ledger column", "from")),
+    ("period_to", pgettext_lazy("ledger column", "until")),
+    ("document_number", pgettext_lazy("ledger column", "decision document")),
 )
 HEADINGS = {
     "id_number": {"id number", "id_number", "身份证号码", "身份证号", "公民身份号码"},
@@ -92,7 +92,7 @@ class ImportInvalid(Exception):
 
 def template_rows() -> list[list[str]]:
     """The template's heading row in the reader's language: exactly what ``parse`` reads."""
-    return [[pgettext("ledger column", heading) for _field, heading in COLUMNS]]
+    return [[str(heading) for _field, heading in COLUMNS]]
 
 
 def month_span(month: datetime.date) -> tuple[datetime.date, datetime.date]:

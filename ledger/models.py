@@ -259,7 +259,7 @@ class LedgerEntry(models.Model):
     period_from = models.DateField(_("from"))
     period_to = models.DateField(_("until"), null=True, blank=True, help_text=_("Blank: open."))
     document_number = models.CharField(_("decision document"), max_length=100, blank=True)
-    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    source = models.CharField(_("how recorded"), max_length=10, choices=Source.choices)
     referral = models.ForeignKey(
         Referral,
         verbose_name=_("referral"),
