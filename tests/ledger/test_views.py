@@ -274,3 +274,25 @@ def test_a_refused_file_lists_its_lines_on_the_page(client, liaison, unit, dibao
     download = client.get(reverse("ledger:import_download", args=[LedgerImport.objects.get().pk]))
     assert download.status_code == 200
     assert AccessLog.objects.filter(user=liaison, action="download").count() == 1
+
+
+def test_the_files_page_costs_the_same_whatever_its_rows(
+    client, liaison, unit, members, dibao, django_assert_max_num_queries
+):
+    from ledger.services import ledger_import_now
+
+    def upload(month):
+        body = f"身份证号码,救助项目,金额\n{members[0].id_number},最低生活保障,800\n".encode()
+        ledger_import_now(
+            actor=liaison, unit=unit, upload=SimpleUploadedFile("m.csv", body), month=month
+        )
+
+    upload(datetime.date(2026, 1, 1))
+    client.force_login(liaison)
+    with django_assert_max_num_queries(12) as few:
+        assert client.get(reverse("ledger:import_list")).status_code == 200
+    for month in range(2, 9):
+        upload(datetime.date(2026, month, 1))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(reverse("ledger:import_list"))
+    assert len(page.context["imports"]) == 8
