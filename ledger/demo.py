@@ -1,15 +1,17 @@
 """The ledger's demo (``manage.py load_demo``), in Huangchuan: the group whose verification
 catalogue says what a record means (公安局's 死亡未注销户口, pensions, deposits). The
 administrator's part is done as in the admin: five programmes (低保, 特困供养, 临时救助,
-就业救助, 住房救助), two rules (低保 and 特困供养 exclude each other; 就业救助 requires 低保)
-and the local standard. Then three units keep their ledgers: 民政局 enters by hand and
-grants temporary assistance on a referral (an entry by itself), 人社局 enters, 房管中心
-imports last month's file. One conflict of each kind follows: 重复享受 (and a programme
-without the one it requires), 死亡未注销 (公安局's extract records a death) and a household
-over the local standard (its last verification, written as the dashboards' demo writes its
-past, found a pension).
+就业救助, 住房救助), two rules (低保 and 特困供养 exclude each other; 住房救助 requires 低保)
+and the local standard. Then three units keep their ledgers for the demo's households:
+民政局 enters by hand and grants temporary assistance on a referral (an entry by itself),
+人社局 enters, 房管中心 imports last month's file. One conflict of each kind follows:
+重复享受 (低保 and 特困供养 in one household; 住房救助 without 低保), 死亡未注销 (公安局's
+extract records a death) and a household over the local standard (its last verification,
+written as the dashboards' demo writes its past, found a pension).
 
-Invented people and numbers only. Idempotent: a second run finds the entries and stops.
+The demo's other households are the verification demo's own, so the batch re-verification
+it files sees no more; the one added here was verified a month ago. Invented people and
+numbers only. Idempotent: a second run finds the entries and stops.
 """
 
 import datetime
@@ -46,33 +48,14 @@ PROGRAMS = [
     ("就业救助", "hc-hrss", "示例：对低保家庭中有劳动能力的失业人员给予就业援助。"),
     ("住房救助", "hc-housing-admin-centre", "示例：对符合条件的住房困难家庭给予住房保障。"),
 ]
-# (town, address, applies for, [(name, relation, birth, sequence)])
-HOUSEHOLDS = {
-    "duplicate": (
-        "城关镇",
-        "城关镇演示台账社区 3 号",
-        "dibao",
-        [
-            ("赵某平", "applicant", "19660204", "611"),
-            ("赵某兰", "parent", "19400918", "622"),
-        ],
-    ),
-    "dead": (
-        "双柳树镇",
-        "双柳树镇演示村 12 号",
-        "tekun",
-        [("孙某福", "applicant", "19380707", "633")],
-    ),
-    "over": (
-        "春申街道",
-        "春申街道演示台账小区 8 号",
-        "dibao",
-        [
-            ("周某强", "applicant", "19640101", "644"),
-            ("吴某梅", "spouse", "19660303", "655"),
-        ],
-    ),
-}
+# A household verified a month ago: (town, address, applies for, [(name, relation, birth,
+# sequence)]).
+OVER = (
+    "春申街道",
+    "春申街道演示台账小区 8 号",
+    "dibao",
+    [("周某强", "applicant", "19640101", "644"), ("吴某梅", "spouse", "19660303", "655")],
+)
 
 
 def _users():
@@ -99,10 +82,10 @@ def _configure(group: LeadingGroup) -> dict:
         defaults={"note": "示例：同一家庭不得同时享受低保和特困供养。"},
     )
     ProgramRule.objects.get_or_create(
-        program=programs["就业救助"],
+        program=programs["住房救助"],
         kind=ProgramRule.Kind.REQUIRES,
         other=programs["最低生活保障"],
-        defaults={"note": "示例：就业救助的对象为低保家庭成员。"},
+        defaults={"note": "示例：住房救助的对象为低保家庭。"},
     )
     LocalStandard.objects.get_or_create(
         office=group,
@@ -116,8 +99,8 @@ def _configure(group: LeadingGroup) -> dict:
     return programs
 
 
-def _household(clerk, group, key) -> Household:
-    town, address, kind, people = HOUSEHOLDS[key]
+def _household(clerk, group) -> Household:
+    town, address, kind, people = OVER
     return register.household_register(
         actor=clerk,
         office=group,
@@ -154,8 +137,9 @@ def demo_ledger() -> int:
     civil, hrss = units["hc-civil-affairs"], units["hc-hrss"]
     mca, clerk = users["liaison-mca"], users["clerk"]
     year_start = timezone.localdate().replace(month=1, day=1)
-    # 民政局's 低保 for the first household, and 人社局's job placement for its applicant.
-    applicant = first.members.order_by("pk").first()
+    # The first household: 民政局's 低保 for it as a whole, 人社局's job placement for its
+    # applicant, and 特困供养 for its child, which 低保 excludes (重复享受).
+    applicant, _spouse, child = first.members.order_by("pk")
     _enter(
         mca,
         civil,
@@ -176,42 +160,32 @@ def demo_ledger() -> int:
         service="推荐公益性岗位",
         document_number="潢人社〔2026〕5号",
     )
-    # 重复享受: 低保 and 特困供养 for one household; 就业救助 without 低保.
-    duplicate = _household(clerk, group, "duplicate")
-    one, two = duplicate.members.order_by("pk")
     _enter(
         mca,
         civil,
-        one,
-        programs["最低生活保障"],
-        year_start,
-        whole=True,
-        amount=Decimal("1100"),
-        document_number="潢民低〔2026〕21号",
-    )
-    _enter(
-        mca,
-        civil,
-        two,
+        child,
         programs["特困人员供养"],
         year_start,
         amount=Decimal("980"),
         document_number="潢民特〔2026〕7号",
     )
+    # The carer: 特困供养 since 2024, temporary assistance granted on a referral, last
+    # month's rent subsidy imported by 房管中心 (without 低保, which it requires); 公安局's
+    # extract then records her death.
     carer_member = carer.members.order_by("pk").first()
     _enter(
-        users["liaison-hrss"],
-        hrss,
+        mca,
+        civil,
         carer_member,
-        programs["就业救助"],
-        year_start,
-        amount=None,
-        service="职业技能培训",
+        programs["特困人员供养"],
+        datetime.date(2024, 1, 1),
+        amount=Decimal("980"),
+        document_number="潢民特〔2024〕2号",
     )
     _granted_on_referral(clerk, mca, civil, carer, carer_member, programs["临时救助"])
     _housing_import(users["liaison-housing"], units["hc-housing-admin-centre"], carer_member)
-    _dead(clerk, users["liaison"], units["hc-public-security"], mca, civil, group, programs)
-    _over_standard(clerk, mca, civil, group, programs, units)
+    _dead(users["liaison"], units["hc-public-security"], carer_member)
+    _over_standard(clerk, mca, civil, group, programs)
     return LedgerEntry.objects.filter(program__group=group).count()
 
 
@@ -259,22 +233,11 @@ def _housing_import(liaison, unit, member) -> None:
     )
 
 
-def _dead(clerk, police_liaison, police, mca, civil, group, programs) -> None:
-    """特困供养 still paid to a man 公安局's extract records as dead."""
-    household = _household(clerk, group, "dead")
-    person = household.members.get()
-    _enter(
-        mca,
-        civil,
-        person,
-        programs["特困人员供养"],
-        datetime.date(2024, 1, 1),
-        amount=Decimal("980"),
-        document_number="潢民特〔2024〕2号",
-    )
-    if not VerificationItem.objects.filter(unit=police, code="hc-police-death-not-deregistered"):
-        return
+def _dead(police_liaison, police, person) -> None:
+    """公安局 uploads an extract recording ``person``'s death (死亡未注销户口)."""
     code = "hc-police-death-not-deregistered"
+    if not VerificationItem.objects.filter(unit=police, code=code).exists():
+        return
     table = [("身份证号码", "事项代码", "详情"), (person.id_number, code, "示例：死亡未注销户口")]
     snapshot_import(
         actor=police_liaison,
@@ -284,11 +247,11 @@ def _dead(clerk, police_liaison, police, mca, civil, group, programs) -> None:
     )
 
 
-def _over_standard(clerk, mca, civil, group, programs, units) -> None:
+def _over_standard(clerk, mca, civil, group, programs) -> None:
     """低保 for a household whose last verification found a pension above the line:
     its request, check and finding written straight to the tables, completed a month
     ago (the services stamp "now"; a past is what is invented here)."""
-    household = _household(clerk, group, "over")
+    household = _household(clerk, group)
     people = list(household.members.order_by("pk"))
     _enter(
         mca,
@@ -313,6 +276,8 @@ def _over_standard(clerk, mca, civil, group, programs, units) -> None:
         completed_at=done,
     )
     request.members.set(people)
+    # Registered before it was verified, as it would have been.
+    Household.objects.filter(pk=household.pk).update(created_at=done - datetime.timedelta(days=10))
     check = DepartmentCheck.objects.create(
         request=request,
         unit=item.unit,
