@@ -63,28 +63,36 @@ def _in(column: str, ids) -> tuple[str, list]:
 # --- 重复享受 ------------------------------------------------------------------------------------
 
 
-def _duplicates_sql(entry_ids=None) -> tuple[str, list]:
-    """(rule, entry, other entry or NULL, overlap from, overlap to) for every breach."""
+OVERLAP = (
+    "e2.period_from <= COALESCE(e1.period_to, %s) AND e1.period_from <= COALESCE(e2.period_to, %s)"
+)
+
+
+def _beside(scope: str) -> tuple[str, str]:
+    """How an entry ``e2`` is found beside ``e1`` for a rule's scope, as equi-joins the
+    planner can hash: (what joins ``m1`` to ``e1``, the condition on ``e2``/``m2``). For
+    the household, the same household; for the person, the same ID number (the member
+    ``m2`` of ``e2``, in any household)."""
+    member = _t(HouseholdMember)
+    if scope == "household":
+        return "", "e2.household_id = e1.household_id"
+    return f" JOIN {member} m1 ON m1.id = e1.member_id", "m2.id_number = m1.id_number"
+
+
+def _pairs_sql(scope: str, entry_ids) -> tuple[str, list]:
+    """Entries of two programmes that exclude each other, overlapping."""
     entry, rule, member = _t(LedgerEntry), _t(ProgramRule), _t(HouseholdMember)
-    restrict_a, ids_a = _in("e1.id", entry_ids)
-    restrict_b, ids_b = "", []
+    m1, same = _beside(scope)
+    if scope == "household":
+        beside = f"JOIN {entry} e2 ON {same}"
+    else:
+        beside = f"JOIN {member} m2 ON {same} JOIN {entry} e2 ON e2.member_id = m2.id"
+    restrict, ids = "", []
     if entry_ids is not None:
         # A pair breaks the rule whichever of its two entries changed.
         ids = list(entry_ids) or [0]
         marks = ", ".join(["%s"] * len(ids))
-        restrict_b, ids_b = f" AND (e1.id IN ({marks}) OR e2.id IN ({marks}))", ids * 2
-    # Same household, or for a rule on the person, the same ID number (in any household).
-    same = f"""(
-        (r.scope = 'household' AND e2.household_id = e1.household_id)
-        OR (r.scope = 'person' AND EXISTS (
-            SELECT 1 FROM {member} m1, {member} m2
-            WHERE m1.id = e1.member_id AND m2.id = e2.member_id
-              AND m1.id_number = m2.id_number))
-    )"""
-    overlap = (
-        "e2.period_from <= COALESCE(e1.period_to, %s)"
-        " AND e1.period_from <= COALESCE(e2.period_to, %s)"
-    )
+        restrict, ids = f" AND (e1.id IN ({marks}) OR e2.id IN ({marks}))", ids * 2
     sql = f"""
         SELECT r.id, e1.id, e2.id,
                CASE WHEN e1.period_from > e2.period_from THEN e1.period_from
@@ -92,20 +100,40 @@ def _duplicates_sql(entry_ids=None) -> tuple[str, list]:
                CASE WHEN COALESCE(e1.period_to, %s) < COALESCE(e2.period_to, %s)
                     THEN e1.period_to ELSE e2.period_to END
         FROM {rule} r
-        JOIN {entry} e1 ON e1.program_id = r.program_id
-        JOIN {entry} e2 ON e2.program_id = r.other_id AND {same} AND {overlap}
-        WHERE r.active AND r.kind = 'excludes'{restrict_b}
-        UNION ALL
+        JOIN {entry} e1 ON e1.program_id = r.program_id{m1}
+        {beside} AND e2.program_id = r.other_id AND {OVERLAP}
+        WHERE r.active AND r.kind = 'excludes' AND r.scope = '{scope}'{restrict}
+    """
+    return sql, [OPEN_END, OPEN_END, OPEN_END, OPEN_END, *ids]
+
+
+def _missing_sql(scope: str, entry_ids) -> tuple[str, list]:
+    """Entries of a programme with no entry of the programme it requires overlapping."""
+    entry, rule, member = _t(LedgerEntry), _t(ProgramRule), _t(HouseholdMember)
+    m1, same = _beside(scope)
+    m2 = "" if scope == "household" else f" JOIN {member} m2 ON m2.id = e2.member_id"
+    restrict, ids = _in("e1.id", entry_ids)
+    sql = f"""
         SELECT r.id, e1.id, NULL, e1.period_from, e1.period_to
         FROM {rule} r
-        JOIN {entry} e1 ON e1.program_id = r.program_id
-        WHERE r.active AND r.kind = 'requires'{restrict_a}
+        JOIN {entry} e1 ON e1.program_id = r.program_id{m1}
+        WHERE r.active AND r.kind = 'requires' AND r.scope = '{scope}'{restrict}
           AND NOT EXISTS (
-            SELECT 1 FROM {entry} e2
-            WHERE e2.program_id = r.other_id AND {same} AND {overlap})
+            SELECT 1 FROM {entry} e2{m2}
+            WHERE e2.program_id = r.other_id AND {same} AND {OVERLAP})
     """
-    params = [OPEN_END, OPEN_END, OPEN_END, OPEN_END, *ids_b, *ids_a, OPEN_END, OPEN_END]
-    return sql, params
+    return sql, [*ids, OPEN_END, OPEN_END]
+
+
+def _duplicates_sql(entry_ids=None) -> tuple[str, list]:
+    """(rule, entry, other entry or NULL, overlap from, overlap to) for every breach: one
+    statement, a branch per kind and scope of rule, so each joins on equalities."""
+    parts = [
+        build(scope, entry_ids)
+        for build in (_pairs_sql, _missing_sql)
+        for scope in ProgramRule.Scope.values
+    ]
+    return " UNION ALL ".join(sql for sql, _p in parts), [p for _s, ps in parts for p in ps]
 
 
 # --- 死亡未注销 ----------------------------------------------------------------------------------
@@ -161,50 +189,61 @@ def _deaths_sql(entry_ids=None, household_ids=None) -> tuple[str, list]:
 def _over_standard_sql(household_ids=None) -> tuple[str, list]:
     """(household, request, members covered, income per person per month, property per
     person, the standard's income line, its property line) for every assisted household
-    over the standard."""
+    over the standard. Window functions pick each household's last verification and the
+    standard in force on the day it completed, so no subquery runs per row."""
     entry, request, item = _t(LedgerEntry), _t(VerificationRequest), _t(VerificationItem)
     finding, check, standard = _t(Finding), _t(DepartmentCheck), _t(LocalStandard)
     household, covered = _t(Household), _members_table()
     request_column = VerificationRequest.members.field.m2m_column_name()
     restrict, ids = _in("r.household_id", household_ids)
     sql = f"""
-        WITH last AS (
-            SELECT r.id AS request_id, r.household_id, r.completed_at, h.office_id
+        WITH assisted AS (
+            SELECT DISTINCT e.household_id FROM {entry} e
+            WHERE e.period_from <= %s AND COALESCE(e.period_to, %s) >= %s
+        ),
+        ranked AS (
+            SELECT r.id AS request_id, r.household_id, r.completed_at, h.office_id,
+                   ROW_NUMBER() OVER (
+                       PARTITION BY r.household_id ORDER BY r.completed_at DESC, r.id DESC
+                   ) AS rank
             FROM {request} r
+            JOIN assisted a ON a.household_id = r.household_id
             JOIN {household} h ON h.id = r.household_id
             WHERE r.status = 'completed'{restrict}
-              AND r.completed_at = (
-                SELECT MAX(r2.completed_at) FROM {request} r2
-                WHERE r2.household_id = r.household_id AND r2.status = 'completed')
-              AND EXISTS (
-                SELECT 1 FROM {entry} e
-                WHERE e.household_id = r.household_id
-                  AND e.period_from <= %s AND COALESCE(e.period_to, %s) >= %s)
         ),
-        totals AS (
-            SELECT l.request_id, l.household_id, l.completed_at, l.office_id,
-                   (SELECT COUNT(*) FROM {covered} rm WHERE rm.{request_column} = l.request_id)
-                     AS people,
-                   COALESCE(SUM(CASE WHEN i.meaning = %s THEN f.amount END), 0) AS income,
-                   COALESCE(SUM(CASE WHEN i.meaning = %s THEN f.amount END), 0) AS property
+        last AS (SELECT * FROM ranked WHERE rank = 1),
+        people AS (
+            SELECT rm.{request_column} AS request_id, COUNT(*) AS people
+            FROM {covered} rm JOIN last l ON l.request_id = rm.{request_column}
+            GROUP BY rm.{request_column}
+        ),
+        sums AS (
+            SELECT c.request_id,
+                   SUM(CASE WHEN i.meaning = %s THEN f.amount ELSE 0 END) AS income,
+                   SUM(CASE WHEN i.meaning = %s THEN f.amount ELSE 0 END) AS property
             FROM last l
-            LEFT JOIN {check} c ON c.request_id = l.request_id
-            LEFT JOIN {finding} f ON f.department_check_id = c.id AND f.result = %s
-            LEFT JOIN {item} i ON i.id = f.item_id
-            GROUP BY l.request_id, l.household_id, l.completed_at, l.office_id
+            JOIN {check} c ON c.request_id = l.request_id
+            JOIN {finding} f ON f.department_check_id = c.id AND f.result = %s
+            JOIN {item} i ON i.id = f.item_id AND i.meaning IN (%s, %s)
+            GROUP BY c.request_id
+        ),
+        standards AS (
+            SELECT office_id, valid_from, income_per_head_month, property_per_head,
+                   LEAD(valid_from) OVER (PARTITION BY office_id ORDER BY valid_from) AS until
+            FROM {standard}
         ),
         measured AS (
-            SELECT t.household_id, t.request_id, t.people,
-                   t.income * 1.0 / (12 * t.people) AS income_month,
-                   t.property * 1.0 / t.people AS property_head,
-                   s.income_per_head_month AS income_line,
-                   s.property_per_head AS property_line
-            FROM totals t
-            JOIN {standard} s ON s.office_id = t.office_id
-             AND s.valid_from = (
-                SELECT MAX(s2.valid_from) FROM {standard} s2
-                WHERE s2.office_id = t.office_id AND s2.valid_from <= t.completed_at)
-            WHERE t.people > 0
+            SELECT l.household_id, l.request_id, p.people,
+                   COALESCE(s.income, 0) * 1.0 / (12 * p.people) AS income_month,
+                   COALESCE(s.property, 0) * 1.0 / p.people AS property_head,
+                   st.income_per_head_month AS income_line,
+                   st.property_per_head AS property_line
+            FROM last l
+            JOIN people p ON p.request_id = l.request_id
+            JOIN sums s ON s.request_id = l.request_id
+            JOIN standards st ON st.office_id = l.office_id
+             AND st.valid_from <= l.completed_at
+             AND (st.until IS NULL OR st.until > l.completed_at)
         )
         SELECT household_id, request_id, people, income_month, property_head,
                income_line, property_line
@@ -212,8 +251,9 @@ def _over_standard_sql(household_ids=None) -> tuple[str, list]:
         WHERE income_month > income_line OR property_head > property_line
     """
     today = timezone.localdate()
-    meanings = [ItemMeaning.INCOME, ItemMeaning.PROPERTY, Finding.Result.RECORD_FOUND]
-    return sql, [*ids, today, OPEN_END, today, *meanings]
+    income, property_ = ItemMeaning.INCOME, ItemMeaning.PROPERTY
+    found = Finding.Result.RECORD_FOUND
+    return sql, [today, OPEN_END, today, *ids, income, property_, found, income, property_]
 
 
 # --- Reading a list ------------------------------------------------------------------------------
