@@ -5,16 +5,15 @@ malformed is refused at once and not kept; a second file of the same month repla
 first in one transaction, leaving other months and hand entries alone."""
 
 import datetime
-import io
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.translation import override
-from openpyxl import Workbook
 
 from assistance.models import OutboxMessage
 from assistance.notices import render
+from assistance.spreadsheets import xlsx_bytes
 from ledger import services
 from ledger.imports import template_rows
 from ledger.models import LedgerEntry, LedgerImport
@@ -41,13 +40,7 @@ def csv_file(*lines, heading=HEADING, name="ledger.csv") -> SimpleUploadedFile:
 
 
 def xlsx_file(rows, name="ledger.xlsx") -> SimpleUploadedFile:
-    book = Workbook()
-    sheet = book.active
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return SimpleUploadedFile(name, buffer.getvalue())
+    return SimpleUploadedFile(name, xlsx_bytes(rows))
 
 
 def import_(liaison, unit, upload, month=MARCH, language="en"):
