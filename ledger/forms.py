@@ -50,10 +50,10 @@ class EntryForm(BootstrapMixin, forms.Form):
     document_number = forms.CharField(label=_("Decision document"), max_length=100, required=False)
 
     def __init__(self, *args, programs=None, **kwargs):
+        # ``programs``: the unit's group's (``selectors.unit_programs``).
         super().__init__(*args, **kwargs)
-        self.fields["program"].queryset = (
-            programs if programs is not None else self.fields["program"].queryset
-        )
+        if programs is not None:
+            self.fields["program"].queryset = programs
 
     def clean(self):
         data = super().clean()
