@@ -85,6 +85,7 @@ class AccessLog(ChainedEntry):
         # the auditor then read in the writer's language and which did not fit the field).
         INTAKE_IDENTIFY = "intake_identify", _("Intake: identifying the applicant")
         INTAKE_FILE = "intake_file", _("Intake: reading an application's file")
+        LEDGER = "ledger", _("Ledger: recording a household's assistance")
 
     class Action(models.TextChoices):
         VIEW = "view", _("Viewed")

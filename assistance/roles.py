@@ -46,6 +46,9 @@ ADMINISTRATOR_MODELS = (
     ("assistance", "calendaryear"),
     ("assistance", "calendarday"),
     ("intake", "programrouting"),
+    # The rules between programmes and the local standard the ledger's lists apply.
+    ("ledger", "programrule"),
+    ("ledger", "localstandard"),
     ("performance", "indicator"),
     ("reporting", "figuredefinition"),
 )

@@ -16,6 +16,7 @@ DASHBOARDS = {
     "verification": (_("Verification"), selectors.verification_charts, True),
     "intake": (_("Intake and referrals"), selectors.intake_charts, False),
     "meetings": (_("Meetings and decisions"), selectors.meetings_charts, False),
+    "ledger": (_("Assistance ledger"), selectors.ledger_charts, False),
 }
 FORMATS = {"csv": CSV_CONTENT_TYPE, "xlsx": XLSX_CONTENT_TYPE}
 

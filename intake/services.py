@@ -52,7 +52,7 @@ from .receiving import application_attach as application_attach
 from .receiving import application_receive as application_receive
 from .receiving import application_refuse as application_refuse
 from .selectors import possible_duplicates as possible_duplicates
-from .signals import referrals_created
+from .signals import referral_granted, referrals_created
 
 DEFAULT_WORKING_DAYS = 10
 DEFAULT_URGENT_HOURS = 24
@@ -350,6 +350,8 @@ def referral_close(*, actor, referral: Referral, result: Outcome) -> Referral:
         referral=referral,
         text=referral.get_outcome_display(),
     )
+    if referral.outcome == Referral.Outcome.GRANTED:
+        referral_granted.send(sender=Referral, referral=referral, actor=actor)
     if not application.referrals.filter(status__in=Referral.ACTIVE_STATUSES).exists():
         move(application, Application.Status.CLOSED)
         save(application, actor)

@@ -47,6 +47,8 @@ NAVIGATION = [
         {Role.OFFICE_CLERK, Role.OFFICE_DIRECTOR, Role.AUDITOR},
     ),
     ("intake:inbox", _("Referrals"), {Role.UNIT_LIAISON}),
+    ("ledger:conflicts", _("Assistance ledger"), {Role.OFFICE_CLERK, Role.OFFICE_DIRECTOR}),
+    ("ledger:entry_list", _("Assistance ledger"), {Role.UNIT_LIAISON}),
     (
         "dashboards:index",
         _("Dashboards"),

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "meetings",
     "verification",
     "intake",
+    "ledger",
     "dashboards",
     "api",
     "ninja",

@@ -45,6 +45,7 @@ urlpatterns = [
     path("verification/", include("verification.urls")),
     path("meetings/", include("meetings.urls")),
     path("intake/", include("intake.urls")),
+    path("ledger/", include("ledger.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("api/v1/", include("api.urls")),
     path("performance/", include("performance.urls")),

@@ -21,10 +21,11 @@ class VerificationItemAdmin(UnitsWithTheirGroup, SimpleHistoryAdmin):
         "unit",
         "bears_on_eligibility",
         "has_amount",
+        "meaning",
         "order",
         "active",
     ]
-    list_filter = ["unit__group", "unit", "active", "bears_on_eligibility"]
+    list_filter = ["unit__group", "unit", "active", "bears_on_eligibility", "meaning"]
     list_editable = ["order"]
     list_select_related = ["unit__group"]
     search_fields = ["name", "code", "description", "unit__name", "unit__short_name"]
@@ -36,6 +37,7 @@ class VerificationItemAdmin(UnitsWithTheirGroup, SimpleHistoryAdmin):
         "description",
         "bears_on_eligibility",
         "has_amount",
+        "meaning",
         "order",
         "active",
     ]

@@ -75,8 +75,10 @@ def _decode(raw: bytes) -> str:
     raise SnapshotInvalid([(0, _("The file is neither UTF-8 nor GB 18030 text."))])
 
 
-def _rows_of(name: str, raw: bytes):
-    """(line number, list of cell strings) for each row, heading first."""
+def file_rows(name: str, raw: bytes):
+    """(line number, list of cell strings) for each row of an uploaded CSV (UTF-8 or
+    GB 18030) or XLSX file (its first sheet), heading first; SnapshotInvalid for a file
+    that cannot be read. Shared by every import of a spreadsheet (the ledger's too)."""
     if name.lower().endswith(".xlsx"):
         try:
             book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
@@ -111,7 +113,7 @@ def parse_snapshot(*, unit: MemberUnit, name: str, raw: bytes) -> list[Row]:
     bad_rows = 0
     columns = None
     limit = settings.SNAPSHOT_MAX_ROWS
-    for line, cells in _rows_of(name, raw):
+    for line, cells in file_rows(name, raw):
         if columns is None:
             columns = _columns(line, cells)
             continue

@@ -18,6 +18,7 @@ from reporting.models import FigureDefinition, FigureValue, ReportingRound, Unit
 from ..charts import Chart, Series
 from ..filters import Scope
 from ..selectors import intake_charts, meetings_charts, verification_charts
+from ..selectors.ledger import funds_chart
 
 
 @dataclass
@@ -78,7 +79,7 @@ def _quarter_rounds(scope: Scope):
 
 def _reported_funds(scope: Scope) -> Chart:
     """The amounts in yuan the units reported for the quarter (信息报送), per programme:
-    submitted and accepted reports only."""
+    submitted and accepted reports only; beside the ledger's funds, to compare."""
     rows = list(
         FigureValue.objects.filter(
             report__round__in=_quarter_rounds(scope),
@@ -177,7 +178,8 @@ def quarter_bulletin(group: LeadingGroup, year: int, quarter: int) -> Bulletin:
         summary=_summary(scope, charts),
         sections=[
             Section(_("Assistance granted"), table=_funds(scope)),
-            Section(_("Funds used per programme"), table=_reported_funds(scope)),
+            Section(_("Funds used per programme"), table=funds_chart(scope)),
+            Section(_("Funds as the units reported them"), table=_reported_funds(scope)),
             Section(
                 _("Verification timeliness per department"), chart=charts["checks-by-department"]
             ),

@@ -16,6 +16,14 @@ from members.models import LeadingGroup, MemberUnit
 from .register import AssistanceType, Household, HouseholdMember
 
 
+class ItemMeaning(models.TextChoices):
+    """What a record found for an item means beyond the report (``VerificationItem.meaning``)."""
+
+    DEATH = "death", _("The person has died")
+    INCOME = "income", _("Income (yuan over 12 months)")
+    PROPERTY = "property", _("Property (yuan)")
+
+
 class VerificationItem(models.Model):
     """What one department checks for every household member (e.g. private cars, business
     licences, tax paid). Configured in the admin; seeded from Huangchuan's and Mentougou's
@@ -36,6 +44,21 @@ class VerificationItem(models.Model):
         help_text=_("A record found for this item is highlighted in the report."),
     )
     has_amount = models.BooleanField(_("has an amount"), default=False)
+    # What a record found means to the rules read over the findings and the registry
+    # extracts (the ledger's conflict lists, the warnings): nothing, the person's death
+    # (公安: 死亡未注销户口), or an amount that counts as income or property against the
+    # local standard.
+    meaning = models.CharField(
+        _("a record means"),
+        max_length=20,
+        choices=ItemMeaning.choices,
+        blank=True,
+        help_text=_(
+            "Death: a record found shows the person has died. Income: the amount is the "
+            "person's income over the last 12 months. Property: the amount is the value "
+            "of the person's property."
+        ),
+    )
     order = models.PositiveIntegerField(_("order"), default=0)
     active = models.BooleanField(_("active"), default=True)
     history = HistoricalRecords()
