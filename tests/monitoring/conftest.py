@@ -1,0 +1,132 @@
+"""The monitoring's world: the test group with a records department whose items mean each
+fact the rules read, a town (subdistrict) with its liaison, a registered family of three,
+and helpers to upload an extract, verify a household and evaluate, as the pages and tasks
+would."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from assistance.roles import Role
+from ledger.models import LocalStandard
+from monitoring.evaluation import evaluate
+from monitoring.models import EvaluationRun, WarningRule
+from tests.factories import LiaisonFactory, MemberUnitFactory, UserFactory
+from tests.verification.factories import VerificationItemFactory, authorize_all, register_family
+from verification import services as verification
+from verification.connectors import snapshot_import
+from verification.models import DepartmentCheck, ItemMeaning, RegistrySnapshot
+
+# item code -> (meaning, has an amount)
+ITEMS = {
+    "mon-disabled": (ItemMeaning.DISABILITY, False),
+    "mon-illness": (ItemMeaning.ILLNESS, False),
+    "mon-unemployed": (ItemMeaning.UNEMPLOYED, False),
+    "mon-hospital": (ItemMeaning.HOSPITAL, True),
+    "mon-death": (ItemMeaning.DEATH, False),
+    "mon-school": (ItemMeaning.SCHOOL, False),
+    "mon-housing": (ItemMeaning.HOUSING, False),
+    "mon-income": (ItemMeaning.INCOME, True),
+}
+
+
+@pytest.fixture
+def items(unit):
+    """The police (``unit``) answers every fact, for brevity: one item per meaning."""
+    return {
+        code: VerificationItemFactory(
+            unit=unit, code=code, name=code, meaning=meaning, has_amount=amount
+        )
+        for code, (meaning, amount) in ITEMS.items()
+    }
+
+
+@pytest.fixture
+def town(group):
+    return MemberUnitFactory(
+        group=group, name="大峪街道办事处", code="test-dayu", kind="subdistrict"
+    )
+
+
+@pytest.fixture
+def town_liaison(town):
+    user = UserFactory(username="liaison-dayu", roles=[Role.UNIT_LIAISON])
+    return LiaisonFactory(unit=town, user=user).user
+
+
+@pytest.fixture
+def family(clerk, group):
+    return register_family(actor=clerk, office=group)
+
+
+@pytest.fixture
+def members(family):
+    return list(family.members.order_by("pk"))
+
+
+@pytest.fixture
+def standard(group):
+    return LocalStandard.objects.create(
+        office=group,
+        valid_from=datetime.date(2020, 1, 1),
+        income_per_head_month=Decimal("1000"),
+        property_per_head=Decimal("50000"),
+    )
+
+
+def extract(liaison, unit, rows, *, taken_on=None) -> RegistrySnapshot:
+    """Upload and import ``unit``'s extract: rows of (ID number, item code[, details,
+    amount])."""
+    lines = ["身份证号码,核对事项,详情,金额"]
+    for row in rows:
+        number, code, details, amount = (*row, "", "")[:4]
+        lines.append(f"{number},{code},{details or '记录'},{amount}")
+    return snapshot_import(
+        actor=liaison,
+        unit=unit,
+        upload=SimpleUploadedFile("extract.csv", ("\n".join(lines) + "\n").encode()),
+        taken_on=taken_on or timezone.localdate(),
+    )
+
+
+def rule(group, kind, *, grade=1, name=None, **parameters) -> WarningRule:
+    return WarningRule.objects.create(
+        office=group,
+        name=name or kind,
+        kind=kind,
+        grade=grade,
+        deadline_days=5,
+        reason_template="{name} {town}: {details} {amount}",
+        **parameters,
+    )
+
+
+def run(today=None, **kwargs) -> EvaluationRun:
+    return evaluate(trigger=EvaluationRun.Trigger.SCHEDULE, today=today, **kwargs)
+
+
+def verify(capture, clerk, household, liaison, unit, found: dict):
+    """A completed request of ``household`` to ``unit`` alone, answered by ``liaison``
+    with ``found`` ({(member, item): amount or True}) and no record otherwise."""
+    authorize_all(actor=clerk, household=household)
+    with capture(execute=True):
+        request = verification.request_submit(actor=clerk, household=household, units=[unit])
+    check = DepartmentCheck.objects.get(request=request, unit=unit)
+    findings = []
+    for member in household.members.order_by("pk"):
+        for item in check.items.order_by("pk"):
+            value = found.get((member, item))
+            if value is None:
+                findings.append(verification.FindingData(member.pk, item.pk, "no_record"))
+            else:
+                amount = None if value is True else Decimal(value)
+                findings.append(
+                    verification.FindingData(member.pk, item.pk, "record_found", "记录", amount)
+                )
+    verification.check_answer(actor=liaison, check=check, findings=findings)
+    request.refresh_from_db()
+    assert request.status == "completed"
+    return request
