@@ -14,20 +14,22 @@ from .models import EvaluationRun
 EVALUATE_TASK = "monitoring.tasks.warnings_evaluate_task"
 
 
-def send_evaluation(trigger: str) -> None:
-    """After the commit, evaluate every rule (the task acts for the user whose work
-    triggered it, ``assistance.taskrun``)."""
+def send_evaluation(trigger: str, actor_id: int | None) -> None:
+    """After the commit, evaluate every rule, for ``actor_id`` (whose work brought the new
+    information: the extract's uploader, the batch's clerk)."""
     transaction.on_commit(
-        lambda: send_or_leave_for_sweep(EVALUATE_TASK, trigger, what=f"evaluation ({trigger})")
+        lambda: send_or_leave_for_sweep(
+            EVALUATE_TASK, trigger, actor_id, what=f"evaluation ({trigger})"
+        )
     )
 
 
 def on_snapshot_imported(sender, snapshot, **kwargs):
-    send_evaluation(EvaluationRun.Trigger.EXTRACT)
+    send_evaluation(EvaluationRun.Trigger.EXTRACT, snapshot.uploaded_by_id)
 
 
 def on_batch_completed(sender, batch, **kwargs):
-    send_evaluation(EvaluationRun.Trigger.BATCH)
+    send_evaluation(EvaluationRun.Trigger.BATCH, batch.created_by_id)
 
 
 def connect():

@@ -4,6 +4,7 @@ idempotent: an evaluation run twice raises nothing the second time, and the over
 marks and reminds nothing twice a day."""
 
 from celery import shared_task
+from django.contrib.auth import get_user_model
 from django.db import OperationalError
 
 from assistance.audit import current_actor
@@ -14,12 +15,15 @@ from .models import EvaluationRun
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
-def warnings_evaluate_task(trigger: str = EvaluationRun.Trigger.SCHEDULE) -> dict:
+def warnings_evaluate_task(
+    trigger: str = EvaluationRun.Trigger.SCHEDULE, actor_id: int | None = None
+) -> dict:
     """Evaluate every active rule and the hardship scores (beat; after an extract or a
-    batch; when the office asks), for the user who started it."""
+    batch, for whoever brought it; when the office asks, for the user who asked)."""
     if trigger not in EvaluationRun.Trigger.values:
         trigger = EvaluationRun.Trigger.SCHEDULE
-    run = evaluate(trigger=trigger, actor=current_actor())
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    run = evaluate(trigger=trigger, actor=actor or current_actor())
     return {"run": run.pk, "raised": run.raised, "resolved": run.resolved, "scored": run.scored}
 
 
