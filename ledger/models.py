@@ -42,6 +42,7 @@ class ProgramRule(models.Model):
         verbose_name=_("programme"),
         on_delete=models.CASCADE,
         related_name="ledger_rules",
+        db_index=False,  # ledger_rule_unique leads with it
     )
     kind = models.CharField(_("rule"), max_length=10, choices=Kind.choices)
     other = models.ForeignKey(
@@ -49,6 +50,7 @@ class ProgramRule(models.Model):
         verbose_name=_("other programme"),
         on_delete=models.CASCADE,
         related_name="+",
+        db_index=False,  # a handful of rules, read whole
     )
     scope = models.CharField(
         _("for"), max_length=10, choices=Scope.choices, default=Scope.HOUSEHOLD
@@ -94,6 +96,7 @@ class LocalStandard(models.Model):
         verbose_name=_("office"),
         on_delete=models.PROTECT,
         related_name="local_standards",
+        db_index=False,  # ledger_standard_one_per_day leads with it
     )
     valid_from = models.DateField(_("in force from"))
     income_per_head_month = models.DecimalField(
@@ -173,6 +176,7 @@ class LedgerImport(models.Model):
         verbose_name=_("uploaded by"),
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # nobody looks files up by who uploaded them
     )
     uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
     # The uploader's language: what the file-level problems read by the shared file

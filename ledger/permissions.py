@@ -111,12 +111,11 @@ def get_import_for_user(user, pk) -> LedgerImport:
     return found
 
 
-def member_for_unit(user, unit: MemberUnit, id_number: str, *, path: str = ""):
-    """The member of a household registered with ``unit``'s group who has this full ID
-    number (the household most recently registered, if several), or None. The look-up
-    is a search by full ID number: the access log records it, found or not."""
+def _looked_up(user, members, id_number: str, description, path: str):
+    """The member of ``members`` with this full ID number (of the household most
+    recently registered, if several), or None; the search is logged, found or not."""
     member = (
-        HouseholdMember.objects.filter(id_number=id_number, household__office_id=unit.group_id)
+        members.filter(id_number=id_number)
         .select_related("household")
         .order_by("-household__created_at", "-pk")
         .first()
@@ -126,14 +125,33 @@ def member_for_unit(user, unit: MemberUnit, id_number: str, *, path: str = ""):
         obj=member or user,
         purpose=AccessLog.Purpose.LEDGER,
         action=AccessLog.Action.SEARCH,
-        description=notice(
-            gettext_noop("Ledger: look-up of ID number %(masked)s by %(unit)s"),
-            masked=mask_id_number(id_number),
-            unit=unit.name,
-        ),
+        description=description,
         path=path,
     )
     return member
+
+
+def member_for_unit(user, unit: MemberUnit, id_number: str, *, path: str = ""):
+    """A liaison's look-up, to record assistance: the member of a household registered
+    with ``unit``'s group who has this full ID number, or None."""
+    members = HouseholdMember.objects.filter(household__office_id=unit.group_id)
+    description = notice(
+        gettext_noop("Ledger: look-up of ID number %(masked)s by %(unit)s"),
+        masked=mask_id_number(id_number),
+        unit=unit.name,
+    )
+    return _looked_up(user, members, id_number, description, path)
+
+
+def household_by_id_number(user, id_number: str, *, path: str = "") -> Household | None:
+    """The office's look-up of a household's picture by a member's full ID number."""
+    require_office(user)
+    description = notice(
+        gettext_noop("Ledger: household picture looked up by ID number %(masked)s"),
+        masked=mask_id_number(id_number),
+    )
+    member = _looked_up(user, HouseholdMember.objects.all(), id_number, description, path)
+    return member.household if member else None
 
 
 def import_file_response(request, ledger_import: LedgerImport) -> FileResponse:
@@ -154,27 +172,3 @@ def import_file_response(request, ledger_import: LedgerImport) -> FileResponse:
             month=f"{ledger_import.month:%Y-%m}",
         ),
     )
-
-
-def household_by_id_number(user, id_number: str, *, path: str = "") -> Household | None:
-    """For the office: the household (the most recently registered) that has a member
-    with this full ID number, or None; the search is logged, found or not."""
-    require_office(user)
-    member = (
-        HouseholdMember.objects.filter(id_number=id_number)
-        .select_related("household")
-        .order_by("-household__created_at", "-pk")
-        .first()
-    )
-    access_log_record(
-        user=user,
-        obj=member or user,
-        purpose=AccessLog.Purpose.LEDGER,
-        action=AccessLog.Action.SEARCH,
-        description=notice(
-            gettext_noop("Ledger: household picture looked up by ID number %(masked)s"),
-            masked=mask_id_number(id_number),
-        ),
-        path=path,
-    )
-    return member.household if member else None

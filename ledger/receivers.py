@@ -2,13 +2,18 @@
 granted becomes an entry, in the close's own transaction (``intake.signals``). Connected
 in ``LedgerConfig.ready``."""
 
+from intake.base import IntakeError
 from intake.signals import referral_granted
 
-from .services import entry_from_referral
+from .services import LedgerError, entry_from_referral
 
 
 def on_referral_granted(sender, referral, actor, **kwargs):
-    entry_from_referral(referral=referral, actor=actor)
+    # Refused, the close is refused as intake refuses (its page and the API show why).
+    try:
+        entry_from_referral(referral=referral, actor=actor)
+    except LedgerError as refused:
+        raise IntakeError(refused.message, refused.field) from None
 
 
 def connect():

@@ -142,6 +142,14 @@ def entry_from_referral(*, referral: Referral, actor) -> LedgerEntry | None:
     application = referral.application
     if not referral.outcome_program_id or not application.household_id:
         return None
+    if referral.amount is None and not (referral.service or "").strip():
+        raise LedgerError(
+            _(
+                "Say what was granted under the programme, an amount or a service: the "
+                "assistance ledger records it."
+            ),
+            "amount",
+        )
     member = None
     if application.applicant_id_number:
         member = HouseholdMember.objects.filter(

@@ -59,10 +59,28 @@ def entry_list(request):
     return render(request, "ledger/entry_list.html", context)
 
 
+def _attempt(request, form, act, done: str):
+    """Call the service ``act()``; on success say ``done``, warn of what the rules found
+    and go to the entry; a refusal is put on the form (the field at fault, if it is
+    one of the form's) and None returned."""
+    try:
+        entry, found = act()
+    except services.LedgerError as error:
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+        return None
+    messages.success(request, done)
+    _warn(request, found)
+    return redirect("ledger:entry_detail", pk=entry.pk)
+
+
+def _form_page(request, form, context):
+    status = 400 if request.method == "POST" else 200
+    return render(request, "ledger/entry_form.html", {"form": form, **context}, status=status)
+
+
 def entry_create(request):
     unit = permissions.get_unit_for_liaison(request.user)
-    programs = selectors.unit_programs(unit)
-    form = NewEntryForm(request.POST or None, programs=programs)
+    form = NewEntryForm(request.POST or None, programs=selectors.unit_programs(unit))
     if request.method == "POST" and form.is_valid():
         member = permissions.member_for_unit(
             request.user, unit, form.cleaned_data["id_number"], path=request.path
@@ -73,23 +91,21 @@ def entry_create(request):
                 _("No household registered with your group's office has this person."),
             )
         else:
-            try:
-                entry, found = services.entry_create(
+            done = _attempt(
+                request,
+                form,
+                lambda: services.entry_create(
                     actor=request.user,
                     unit=unit,
                     member=member,
                     data=form.entry_data(),
                     whole_household=form.cleaned_data["whole_household"],
-                )
-            except services.LedgerError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
-            else:
-                messages.success(request, _("The entry was recorded."))
-                _warn(request, found)
-                return redirect("ledger:entry_detail", pk=entry.pk)
-    status = 400 if request.method == "POST" else 200
-    context = {"unit": unit, "form": form}
-    return render(request, "ledger/entry_form.html", context, status=status)
+                ),
+                _("The entry was recorded."),
+            )
+            if done:
+                return done
+    return _form_page(request, form, {"unit": unit})
 
 
 def _render_entry(request, entry, *, end_form=None, status=200):
@@ -115,23 +131,21 @@ def entry_edit(request, pk):
             request, _("An imported entry is corrected by importing its month's file again.")
         )
         return redirect("ledger:entry_detail", pk=entry.pk)
-    programs = selectors.unit_programs(entry.unit)
-    initial = EntryForm.initial_of(entry)
-    form = EntryForm(request.POST or None, initial=initial, programs=programs)
+    form = EntryForm(
+        request.POST or None,
+        initial=EntryForm.initial_of(entry),
+        programs=selectors.unit_programs(entry.unit),
+    )
     if request.method == "POST" and form.is_valid():
-        try:
-            entry, found = services.entry_update(
-                actor=request.user, entry=entry, data=form.entry_data()
-            )
-        except services.LedgerError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-        else:
-            messages.success(request, _("The entry was corrected."))
-            _warn(request, found)
-            return redirect("ledger:entry_detail", pk=entry.pk)
-    status = 400 if request.method == "POST" else 200
-    context = {"unit": entry.unit, "form": form, "entry": entry}
-    return render(request, "ledger/entry_form.html", context, status=status)
+        done = _attempt(
+            request,
+            form,
+            lambda: services.entry_update(actor=request.user, entry=entry, data=form.entry_data()),
+            _("The entry was corrected."),
+        )
+        if done:
+            return done
+    return _form_page(request, form, {"unit": entry.unit, "entry": entry})
 
 
 @require_POST
@@ -139,18 +153,19 @@ def entry_end(request, pk):
     entry = permissions.get_entry_to_change(request.user, pk)
     form = EndForm(request.POST)
     if form.is_valid():
-        try:
-            services.entry_end(
+        done = _attempt(
+            request,
+            form,
+            lambda: services.entry_end(
                 actor=request.user,
                 entry=entry,
                 period_to=form.cleaned_data["period_to"],
                 reason=form.cleaned_data["reason"],
-            )
-        except services.LedgerError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-        else:
-            messages.success(request, _("The assistance was ended."))
-            return redirect("ledger:entry_detail", pk=entry.pk)
+            ),
+            _("The assistance was ended."),
+        )
+        if done:
+            return done
     return _render_entry(request, entry, end_form=form, status=400)
 
 

@@ -12,6 +12,7 @@ OFFICE = {
     "verification:request_list",
     "verification:household_list",
     "verification:batch_list",
+    "ledger:conflicts",
 }
 MEETINGS = {"meetings:meeting_list", "meetings:followup"}
 INTAKE = {"intake:application_list"}
@@ -36,7 +37,8 @@ EXPECTED = {
     | MEETINGS
     | REPORTS
     | {"performance:scores"}
-    | {"my_unit", "verification:inbox", "verification:snapshot_list", "intake:inbox"},
+    | {"my_unit", "verification:inbox", "verification:snapshot_list", "intake:inbox"}
+    | {"ledger:entry_list"},
     None: EVERYONE,
 }
 

@@ -372,7 +372,7 @@ URLS: dict[str, list[Case]] = {
     "dashboards:bulletin_docx": [Case(STAFF)],
     "dashboards:dashboard": [
         Case(STAFF, lambda w, name=name: {"name": name}, variant=name)
-        for name in ("verification", "intake", "meetings")
+        for name in ("verification", "intake", "meetings", "ledger")
     ],
     # --- Reporting: a round asking the police (a draft) and the tax office (submitted) ----
     "reporting:round_list": [Case(READERS | LIAISONS)],
@@ -389,6 +389,32 @@ URLS: dict[str, list[Case]] = {
         Case(OFFICE, pk("submitted_report"), POST, data=lambda w: {"comment": "请核实。"})
     ],
     "intake:referral_chase": [Case(OFFICE, pk("referral"), POST)],
+    # --- The ledger: the police's entry and month's file; the office's lists and pictures
+    "ledger:entry_list": [Case(LIAISONS)],
+    "ledger:entry_create": [Case(LIAISONS, methods=BOTH, data=lambda w: {"id_number": "x"})],
+    "ledger:entry_detail": [Case(OFFICE | LIAISON, pk("ledger_entry"))],
+    "ledger:entry_edit": [Case(LIAISON, pk("ledger_entry"), BOTH)],
+    "ledger:entry_end": [
+        Case(
+            LIAISON,
+            pk("ledger_entry"),
+            POST,
+            data=lambda w: {"period_to": "2099-12-31", "reason": "已迁出本区。"},
+        )
+    ],
+    "ledger:import_list": [Case(LIAISONS, methods=BOTH)],
+    "ledger:import_uploads": [Case(LIAISONS)],
+    "ledger:import_template_csv": [Case(LIAISONS)],
+    "ledger:import_template_xlsx": [Case(LIAISONS)],
+    # The file holds full ID numbers: its unit's and the office's only, logged.
+    "ledger:import_download": [
+        Case(OFFICE | LIAISON, pk("ledger_import"), full_ids=OFFICE | LIAISON)
+    ],
+    "ledger:conflicts": [Case(OFFICE)],
+    "ledger:household": [Case(OFFICE, pk("household"))],
+    "ledger:household_find": [
+        Case(OFFICE, methods=POST, data=lambda w: {"id_number": w.member.id_number})
+    ],
 }
 
 
@@ -482,6 +508,7 @@ WATCHED_APPS = {
     "meetings",
     "verification",
     "intake",
+    "ledger",
     "reporting",
     "auth",
     "guardian",
@@ -623,6 +650,11 @@ ADMIN_MODELS = {
     "api.eventdelivery": ACCOUNTS,
     "api.eventsubscription": ACCOUNTS,
     "intake.programrouting": REGISTER,
+    "ledger.programrule": REGISTER,
+    "ledger.localstandard": REGISTER,
+    # Entries and files hold personal data: the services' pages only.
+    "ledger.ledgerentry": NOBODY,
+    "ledger.ledgerimport": NOBODY,
     "performance.indicator": REGISTER,
     "meetings.meeting": REGISTER,
     "reporting.figuredefinition": REGISTER,
@@ -708,6 +740,7 @@ def _uploads(world):
         world.item_attachment.file.name,
         world.update_attachment.file.name,
         world.application_attachment.file.name,
+        world.ledger_import.file.name,
     ]
 
 

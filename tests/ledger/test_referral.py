@@ -80,3 +80,12 @@ def test_no_entry_for_an_applicant_without_a_registered_household(
     intake.referral_sign(actor=liaison, referral=referral)
     close(liaison, referral, outcome=Referral.Outcome.GRANTED, program=dibao, amount=Decimal("1"))
     assert not LedgerEntry.objects.exists()
+
+
+def test_a_programme_granted_with_nothing_said_refuses_the_close(liaison, referral, dibao):
+    with pytest.raises(intake.IntakeError) as refused:
+        close(liaison, referral, outcome=Referral.Outcome.GRANTED, program=dibao)
+    assert refused.value.field == "amount"
+    referral.refresh_from_db()
+    assert referral.status == Referral.Status.IN_PROGRESS
+    assert not LedgerEntry.objects.exists()

@@ -22,12 +22,14 @@ from django.utils import timezone
 from assistance.roles import Role
 from intake import services as intake_services
 from intake.models import Application, Referral
+from ledger import services as ledger_services
 from meetings import services as meeting_services
 from meetings.models import AgendaItem, Attachment, Attendance, Meeting
 from office.celery import app
 from reporting import services as reporting_services
 from reporting.models import UnitReport
 from tests.factories import (
+    AssistanceProgramFactory,
     DutyFactory,
     LeadingGroupFactory,
     LiaisonFactory,
@@ -285,6 +287,7 @@ def build_world() -> SimpleNamespace:
 
     _applications(w, clerk)
     _reports(w, clerk)
+    _ledger(w, liaison)
     w.personal = PersonalData(
         id_numbers=[w.application.applicant_id_number]
         + [m.id_number for h in (w.household, w.batch_household) for m in h.members.order_by("pk")],
@@ -391,3 +394,26 @@ def _reports(w, clerk) -> None:
         report=UnitReport.objects.get(round=w.round, unit=w.other_unit),
         values={people.pk: "12", yuan.pk: "3600.00"},
     )
+
+
+def _ledger(w, liaison) -> None:
+    """The police's ledger: an entry entered for the household's first member, and the
+    month's file imported (it holds the member's full ID number)."""
+    program = AssistanceProgramFactory(group=w.group, name="最低生活保障", lead_unit=w.unit)
+    w.ledger_entry, _found = ledger_services.entry_create(
+        actor=liaison,
+        unit=w.unit,
+        member=w.member,
+        data=ledger_services.EntryData(
+            program=program, period_from=timezone.localdate(), amount=Decimal("800")
+        ),
+    )
+    month = timezone.localdate().replace(day=1)
+    text = f"身份证号码,救助项目,金额\n{w.member.id_number},最低生活保障,800\n"
+    w.ledger_import = ledger_services.ledger_import_now(
+        actor=liaison,
+        unit=w.unit,
+        upload=SimpleUploadedFile("ledger.csv", text.encode("utf-8")),
+        month=month,
+    )
+    assert w.ledger_import.status == "imported", w.ledger_import.errors

@@ -15,6 +15,7 @@ from assistance.roles import Role, sync_role_groups
 from dashboards.demo import demo_dashboards
 from dashboards.summaries import summaries_refresh
 from intake.demo import demo_intake
+from ledger.demo import demo_ledger
 from meetings.demo import demo_meetings
 from members.models import LeadingGroup, Liaison, MemberUnit
 from members.services import liaison_appoint
@@ -47,6 +48,8 @@ DEMO_LIAISONS = [
     ("liaison-tax", "孙立新", "huangchuan", "税务局", "征管科副科长", "0376-0000002"),
     ("liaison-housing", "周红", "huangchuan", "房管中心", "产权科科员", "0376-0000003"),
     ("liaison-mca", "吴海燕", "huangchuan", "民政局", "社会救助股股长", "0376-0000004"),
+    # Huangchuan's employment assistance, in the ledger's demo (ledger/demo.py).
+    ("liaison-hrss", "林志强", "huangchuan", "人社局", "就业促进股科员", "0376-0000011"),
     ("liaison-mtg", "郑凯", "mentougou", "区公安分局", "治安支队民警", "010-00000005"),
     ("liaison-xc", "钱丽", "xicheng", "区残联", "康复部干事", "010-00000006"),
     # Xicheng's units that report figures in the demo rounds (reporting/demo.py).
@@ -78,6 +81,7 @@ class Command(BaseCommand):
             self._meetings()
             demo_intake()
             demo_reporting()
+            demo_ledger()
             demo_dashboards()
         # The dashboards read weekly summaries that beat rebuilds every 10 minutes; the
         # demo's own figures are there from the first page.
