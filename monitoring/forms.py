@@ -16,7 +16,9 @@ STATUSES = [("open", _("Open")), ("", _("All")), *EarlyWarning.Status.choices]
 class WarningFilterForm(BootstrapMixin, forms.Form):
     filter_form = True
 
-    status = forms.ChoiceField(label=_("Status"), choices=STATUSES, required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=STATUSES, required=False, initial="open"
+    )
     grade = forms.TypedChoiceField(
         label=_("Grade"),
         choices=[("", "")] + list(Grade.choices),
