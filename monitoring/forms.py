@@ -16,9 +16,7 @@ STATUSES = [("open", _("Open")), ("", _("All")), *EarlyWarning.Status.choices]
 class WarningFilterForm(BootstrapMixin, forms.Form):
     filter_form = True
 
-    status = forms.ChoiceField(
-        label=_("Status"), choices=STATUSES, required=False, initial="open"
-    )
+    status = forms.ChoiceField(label=_("Status"), choices=STATUSES, required=False, initial="open")
     grade = forms.TypedChoiceField(
         label=_("Grade"),
         choices=[("", "")] + list(Grade.choices),

@@ -269,8 +269,13 @@ class EarlyWarning(models.Model):
         Status.RESOLVED: set(),
     }
 
+    # The unique constraints below lead with the rule.
     rule = models.ForeignKey(
-        WarningRule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="warnings"
+        WarningRule,
+        verbose_name=_("rule"),
+        on_delete=models.PROTECT,
+        related_name="warnings",
+        db_index=False,
     )
     household = models.ForeignKey(
         Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="+"
@@ -301,7 +306,12 @@ class EarlyWarning(models.Model):
     )
     evidence_text = models.CharField(_("details"), max_length=500, blank=True)
     source_type = models.ForeignKey(
-        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        ContentType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # never looked up by it
     )
     source_id = models.PositiveBigIntegerField(null=True, blank=True)
     raised_at = models.DateTimeField(_("raised"), default=timezone.now)
@@ -329,6 +339,7 @@ class EarlyWarning(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     visited_at = models.DateTimeField(_("visited"), null=True, blank=True)
     visited_by = models.ForeignKey(
@@ -338,6 +349,7 @@ class EarlyWarning(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     visit_note = models.TextField(_("what the visit found"), blank=True)
     application = models.OneToOneField(
@@ -350,9 +362,30 @@ class EarlyWarning(models.Model):
     )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     closed_run = models.ForeignKey(
-        EvaluationRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        EvaluationRun,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # read once, right after the run's UPDATE
     )
-    history = HistoricalRecords(excluded_fields=["reminded_on"])
+    # The history is read by warning and date only: no index on the rest, which every
+    # evaluation would otherwise write for each warning it raises or closes.
+    history = HistoricalRecords(
+        excluded_fields=["reminded_on"],
+        no_db_index=[
+            "rule",
+            "household",
+            "member",
+            "source_type",
+            "raised_run",
+            "assigned_unit",
+            "assigned_by",
+            "visited_by",
+            "application",
+            "closed_run",
+        ],
+    )
 
     class Meta:
         verbose_name = _("warning")
@@ -491,17 +524,39 @@ class ScoreContribution(models.Model):
     computed whole by every evaluation, so no history of its own; the indicators and the
     records keep theirs)."""
 
-    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
-    indicator = models.ForeignKey(ScoreIndicator, on_delete=models.CASCADE, related_name="+")
+    # Rewritten whole by every evaluation from rows that exist at that moment, so no
+    # constraint checks each of them, and only the household's pages' index is kept.
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    indicator = models.ForeignKey(
+        ScoreIndicator,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     member = models.ForeignKey(
-        HouseholdMember, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        HouseholdMember,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     points = models.DecimalField(_("points"), max_digits=7, decimal_places=2)
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2, null=True, blank=True)
     line = models.DecimalField(
         _("local standard (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True
     )
-    source_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    source_type = models.ForeignKey(
+        ContentType,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     source_id = models.PositiveBigIntegerField()
     computed_at = models.DateTimeField(_("computed"), default=timezone.now)
 
@@ -519,7 +574,7 @@ class HardshipScore(models.Model):
     """A household's hardship score: the sum of its contributions (derived, no history)."""
 
     household = models.OneToOneField(
-        Household, on_delete=models.CASCADE, related_name="hardship_score"
+        Household, on_delete=models.CASCADE, related_name="hardship_score", db_constraint=False
     )
     points = models.DecimalField(_("hardship score"), max_digits=8, decimal_places=2)
     computed_at = models.DateTimeField(_("computed"), default=timezone.now)
@@ -529,7 +584,6 @@ class HardshipScore(models.Model):
         verbose_name_plural = _("hardship scores")
         ordering = ["-points", "household"]
         default_permissions = ("view",)
-        indexes = [models.Index(fields=["-points"], name="monitoring_score_points")]
 
     def __str__(self):
         return f"{self.household_id}: {self.points}"

@@ -12,8 +12,8 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from intake.permissions import acts_for
-from members.models import Liaison, MemberUnit
-from verification.models import Household
+from ledger.permissions import get_household_for_office as get_household_for_office
+from members.models import Liaison
 from verification.permissions import get_unit_for_liaison as get_unit_for_liaison
 from verification.permissions import is_office, require_office
 
@@ -27,7 +27,6 @@ __all__ = [
     "visits",
     "is_office",
     "require_office",
-    "visits_for_unit",
     "warnings_for_user",
 ]
 
@@ -71,17 +70,3 @@ def get_warning_to_visit(user, pk) -> EarlyWarning:
     if not visits(user, warning):
         raise Http404
     return warning
-
-
-def visits_for_unit(unit: MemberUnit) -> QuerySet[EarlyWarning]:
-    """The warnings assigned to ``unit`` (its liaisons' list)."""
-    return EarlyWarning.objects.filter(assigned_unit=unit)
-
-
-def get_household_for_office(user, pk) -> Household:
-    """A household's hardship score is the office's only."""
-    require_office(user)
-    found = Household.objects.select_related("office").filter(pk=pk).first()
-    if found is None:
-        raise Http404
-    return found

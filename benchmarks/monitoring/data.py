@@ -27,7 +27,7 @@ from verification.models import (
     VerificationItem,
     VerificationRequest,
 )
-from verification.sql import copy_rows
+from verification.sql import copy_rows, table
 
 MEMBERS = 3
 # Of every person, the share with a current record of each meaning in the extract.
@@ -88,7 +88,11 @@ def fill(*, households: int, findings: int, ledger: int, seed: int = 2026):
         models = [VerificationRequest, DepartmentCheck, Finding, LedgerEntry, RegistryRecord]
         for sql in connection.ops.sequence_reset_sql(no_style(), models):
             cursor.execute(sql)
-        cursor.execute("VACUUM ANALYZE")
+        # Its own tables only: a database-wide VACUUM also takes the shared catalogs,
+        # and waits there for any other database's.
+        tables = [*models, HouseholdMember, DepartmentCheck.items.through]
+        tables.append(VerificationRequest.members.through)
+        cursor.execute(f"VACUUM ANALYZE {', '.join(table(model) for model in tables)}")
     return office, clerk
 
 

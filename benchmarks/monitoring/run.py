@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from benchmarks.verification.database import create_database, drop_database, use_database
+from benchmarks.verification.database import in_throwaway_database
 from benchmarks.verification.machine import status_kib
 from monitoring import indicators, rules
 from monitoring.evaluation import evaluate
@@ -52,18 +52,9 @@ def bench_monitoring(options: Options, stdout) -> None:
     if min(options.households, options.findings, options.ledger) < 1:
         raise CommandError("--households, --findings and --ledger must be at least 1.")
     say = lambda line: stdout.write(line + "\n")  # noqa: E731
-    original = connection.settings_dict["NAME"]
-    bench = f"{original}_monbench"[:63]
-    create_database(bench, say)
-    try:
-        use_database(bench)
-        line = _measure(options, say)
-    finally:
-        use_database(original)
-        if options.keep:
-            say(f"kept the bench database {bench}")
-        else:
-            drop_database(bench, say)
+    line = in_throwaway_database(
+        "_monbench", keep=options.keep, say=say, work=lambda: _measure(options, say)
+    )
     stdout.write(line + "\n")
 
 
@@ -114,7 +105,8 @@ def _evaluations(today, say) -> dict:
             old = RegistrySnapshot.objects.filter(is_current=False, status="imported").first()
             RegistrySnapshot.objects.filter(is_current=True, unit=old.unit).update(is_current=False)
             RegistrySnapshot.objects.filter(pk=old.pk).update(is_current=True)
-        floor = sum(_rule_floor(today))
+        floors = _rule_floor(today)
+        floor = sum(floors)
         run, seconds = _timed(lambda: evaluate(trigger="schedule", today=today, scores=False))
         figures[name] = (seconds, floor, run.raised, run.resolved)
         verdict = "meets" if seconds <= TARGET * floor else "MISSES"
@@ -122,9 +114,9 @@ def _evaluations(today, say) -> dict:
             f"evaluation ({name}): {seconds:.2f} s, raised {run.raised}, closed {run.resolved}; "
             f"floor {floor:.2f} s: {seconds / floor:.1f}x ({verdict} the {TARGET:.0f}x aim)"
         )
-        for row in run.details:
-            say(f"  rule {row['rule']}: {row['seconds']:.2f} s, raised {row['raised']}, "
-                f"closed {row['resolved']}")  # fmt: skip
+        for row, bare in zip(run.details, floors, strict=True):
+            say(f"  rule {row['rule']}: {row['seconds']:.2f} s (floor {bare:.2f} s), raised "
+                f"{row['raised']}, closed {row['resolved']}")  # fmt: skip
     return figures
 
 

@@ -3,7 +3,6 @@ fact the rules read, a town (subdistrict) with its liaison, a registered family 
 and helpers to upload an extract, verify a household and evaluate, as the pages and tasks
 would."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
@@ -11,14 +10,20 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from assistance.roles import Role
-from ledger.models import LocalStandard
 from monitoring.evaluation import evaluate
 from monitoring.models import EvaluationRun, WarningRule
 from tests.factories import LiaisonFactory, MemberUnitFactory, UserFactory
-from tests.verification.factories import VerificationItemFactory, authorize_all, register_family
+from tests.ledger.conftest import family, members, standard  # noqa: F401 (fixtures)
+from tests.verification.factories import (
+    VerificationItemFactory,
+    authorize_all,
+    make_id_number,
+    years_ago,
+)
+from verification import register
 from verification import services as verification
 from verification.connectors import snapshot_import
-from verification.models import DepartmentCheck, ItemMeaning, RegistrySnapshot
+from verification.models import AssistanceType, DepartmentCheck, ItemMeaning, RegistrySnapshot
 
 # item code -> (meaning, has an amount)
 ITEMS = {
@@ -57,23 +62,19 @@ def town_liaison(town):
     return LiaisonFactory(unit=town, user=user).user
 
 
-@pytest.fixture
-def family(clerk, group):
-    return register_family(actor=clerk, office=group)
-
-
-@pytest.fixture
-def members(family):
-    return list(family.members.order_by("pk"))
-
-
-@pytest.fixture
-def standard(group):
-    return LocalStandard.objects.create(
+def household(clerk, group, *people, kind=AssistanceType.DIBAO, address="幸福路9号"):
+    """A household of the register in 大峪街道, through the service: ``people`` are
+    (name, relation, age)."""
+    return register.household_register(
+        actor=clerk,
         office=group,
-        valid_from=datetime.date(2020, 1, 1),
-        income_per_head_month=Decimal("1000"),
-        property_per_head=Decimal("50000"),
+        address=address,
+        town="大峪街道",
+        assistance_type=kind,
+        members=[
+            register.MemberData(name, relation, make_id_number(years_ago(age)))
+            for name, relation, age in people
+        ],
     )
 
 

@@ -14,7 +14,7 @@ from tests.verification.factories import make_id_number, years_ago
 from verification import register
 from verification.models import AssistanceType
 
-from .conftest import extract, rule, run, verify
+from .conftest import extract, household, rule, run, verify
 
 pytestmark = pytest.mark.django_db
 
@@ -97,14 +97,7 @@ def test_hospital_costs_over_the_amount_and_recent(group, liaison, unit, items, 
 
 def test_a_death_in_a_household_of_several(clerk, group, liaison, unit, items, members):
     death = rule(group, RuleKind.DEATH)
-    alone = register.household_register(
-        actor=clerk,
-        office=group,
-        address="独居路1号",
-        town="大峪街道",
-        assistance_type=AssistanceType.DIBAO,
-        members=[register.MemberData("孤某", "applicant", make_id_number(years_ago(80)))],
-    )
+    alone = household(clerk, group, ("孤某", "applicant", 80))
     lone = alone.members.get()
     extract(liaison, unit, [(members[0].id_number, "mon-death"), (lone.id_number, "mon-death")])
     run()
@@ -185,14 +178,7 @@ def test_a_child_starting_school_in_a_low_income_household(
     clerk, group, liaison, unit, items, members
 ):
     school = rule(group, RuleKind.SCHOOL_START, household_types=[AssistanceType.DIBAO])
-    other = register.household_register(
-        actor=clerk,
-        office=group,
-        address="临时路2号",
-        town="大峪街道",
-        assistance_type=AssistanceType.TEMPORARY,
-        members=[register.MemberData("钱某", "applicant", make_id_number(years_ago(7)))],
-    )
+    other = household(clerk, group, ("钱某", "applicant", 7), kind=AssistanceType.TEMPORARY)
     extract(
         liaison,
         unit,
@@ -205,17 +191,8 @@ def test_a_child_starting_school_in_a_low_income_household(
 def test_an_elderly_person_living_alone(clerk, group, items):
     elderly = rule(group, RuleKind.ELDERLY_ALONE, min_age=70)
 
-    def alone(name, age):
-        return register.household_register(
-            actor=clerk,
-            office=group,
-            address=f"{name}家",
-            town="大峪街道",
-            assistance_type=AssistanceType.DIBAO,
-            members=[register.MemberData(name, "applicant", make_id_number(years_ago(age)))],
-        )
-
-    old, young = alone("老某", 75), alone("中某", 65)
+    old = household(clerk, group, ("老某", "applicant", 75))
+    young = household(clerk, group, ("中某", "applicant", 65))
     run()
     (warning,) = open_warnings(elderly)
     assert warning.household == old and warning.member == old.members.get()

@@ -14,11 +14,9 @@ from monitoring.models import (
     ScoreIndicator,
 )
 from monitoring.scoring import scores_compute
-from tests.verification.factories import make_id_number, years_ago
-from verification import register
 from verification.models import AssistanceType
 
-from .conftest import extract, rule, run, verify
+from .conftest import extract, household, rule, run, verify
 
 pytestmark = pytest.mark.django_db
 
@@ -107,14 +105,7 @@ def test_every_point_traces_to_its_record(
 
 
 def test_age_and_living_alone(clerk, group, indicators):
-    old = register.household_register(
-        actor=clerk,
-        office=group,
-        address="独居路1号",
-        town="大峪街道",
-        assistance_type=AssistanceType.TEKUN,
-        members=[register.MemberData("老某", "applicant", make_id_number(years_ago(82)))],
-    )
+    old = household(clerk, group, ("老某", "applicant", 82), kind=AssistanceType.TEKUN)
     scores_compute()
     kinds = sorted(
         ScoreContribution.objects.filter(household=old).values_list("indicator__kind", flat=True)
@@ -124,14 +115,7 @@ def test_age_and_living_alone(clerk, group, indicators):
 
 
 def test_weights_and_inactive_indicators_are_the_admin_s_to_set(clerk, group, indicators):
-    old = register.household_register(
-        actor=clerk,
-        office=group,
-        address="独居路2号",
-        town="大峪街道",
-        assistance_type=AssistanceType.TEKUN,
-        members=[register.MemberData("老某", "applicant", make_id_number(years_ago(66)))],
-    )
+    old = household(clerk, group, ("老某", "applicant", 66), kind=AssistanceType.TEKUN)
     alone = indicators[IndicatorKind.ALONE]
     alone.min_age = 70
     alone.save()
@@ -146,17 +130,7 @@ def test_the_score_orders_the_office_s_list(
     clerk, group, liaison, unit, items, indicators, members
 ):
     rule(group, RuleKind.UNEMPLOYED)
-    hard = register.household_register(
-        actor=clerk,
-        office=group,
-        address="困难路3号",
-        town="大峪街道",
-        assistance_type=AssistanceType.DIBAO,
-        members=[
-            register.MemberData("甲某", "applicant", make_id_number(years_ago(50))),
-            register.MemberData("乙某", "spouse", make_id_number(years_ago(72))),
-        ],
-    )
+    hard = household(clerk, group, ("甲某", "applicant", 50), ("乙某", "spouse", 72))
     ill = hard.members.order_by("pk")
     extract(
         liaison,

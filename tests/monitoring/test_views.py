@@ -14,9 +14,8 @@ from monitoring.models import EarlyWarning, EvaluationRun, IndicatorKind, RuleKi
 from tests.factories import LiaisonFactory, MemberUnitFactory, UserFactory
 from tests.verification.factories import make_id_number, years_ago
 from verification import register
-from verification.models import AssistanceType
 
-from .conftest import extract, rule, run
+from .conftest import extract, household, rule, run
 
 pytestmark = pytest.mark.django_db
 
@@ -139,20 +138,14 @@ def test_the_list_in_fixed_queries(
     assert response.status_code == 200 and len(response.context["page"]) == 1
     people = []
     for index in range(6):
-        household = register.household_register(
-            actor=clerk,
-            office=group,
+        home = household(
+            clerk,
+            group,
+            (f"甲{index}", "applicant", 40 + index),
+            (f"乙{index}", "spouse", 70 + index),
             address=f"幸福路{index}号",
-            town="大峪街道",
-            assistance_type=AssistanceType.DIBAO,
-            members=[
-                register.MemberData(
-                    f"甲{index}", "applicant", make_id_number(years_ago(40 + index))
-                ),
-                register.MemberData(f"乙{index}", "spouse", make_id_number(years_ago(70 + index))),
-            ],
         )
-        people += [(m.id_number, "mon-unemployed") for m in household.members.all()]
+        people += [(m.id_number, "mon-unemployed") for m in home.members.all()]
     extract(liaison, unit, people)
     run()
     with django_assert_max_num_queries(len(few.captured_queries)):
