@@ -224,3 +224,27 @@ def test_raised_again_in_a_new_period_once_the_last_is_closed(
     later = run(today=datetime.date(2026, 4, 2))  # the next quarter: still unemployed
     assert later.raised == 1
     assert EarlyWarning.objects.filter(rule=unemployed).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("kind", "code", "member", "amount", "parameters"),
+    [
+        (RuleKind.UNEMPLOYED, "mon-unemployed", 0, "", {}),
+        (RuleKind.HOSPITAL_COSTS, "mon-hospital", 1, "50000", {"min_amount": Decimal("20000")}),
+        (RuleKind.DEATH, "mon-death", 0, "", {}),
+        (RuleKind.SCHOOL_START, "mon-school", 2, "", {}),
+    ],
+)
+def test_every_kind_closes_when_the_extract_no_longer_holds_the_record(
+    group, liaison, unit, items, members, kind, code, member, amount, parameters
+):
+    found = rule(group, kind, **parameters)
+    extract(liaison, unit, [(members[member].id_number, code, "记录", amount)])
+    first = run()
+    (warning,) = open_warnings(found)
+    assert first.raised == 1 and warning.member == members[member]
+    assert run().raised == 0  # no duplicate on a re-run
+    extract(liaison, unit, [(members[member].id_number, "mon-housing")])  # another fact only
+    assert run().resolved == 1
+    warning.refresh_from_db()
+    assert warning.status == EarlyWarning.Status.RESOLVED and not open_warnings(found)
