@@ -3,7 +3,6 @@ fact the rules read, a town (subdistrict) with its liaison, a registered family 
 and helpers to upload an extract, verify a household and evaluate, as the pages and tasks
 would."""
 
-from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,16 +13,15 @@ from monitoring.evaluation import evaluate
 from monitoring.models import EvaluationRun, WarningRule
 from tests.factories import LiaisonFactory, MemberUnitFactory, UserFactory
 from tests.ledger.conftest import family, members, standard  # noqa: F401 (fixtures)
+from tests.ledger.test_conflicts import _verify
 from tests.verification.factories import (
     VerificationItemFactory,
-    authorize_all,
     make_id_number,
     years_ago,
 )
 from verification import register
-from verification import services as verification
 from verification.connectors import snapshot_import
-from verification.models import AssistanceType, DepartmentCheck, ItemMeaning, RegistrySnapshot
+from verification.models import AssistanceType, ItemMeaning, RegistrySnapshot
 
 # item code -> (meaning, has an amount)
 ITEMS = {
@@ -110,24 +108,7 @@ def run(today=None, **kwargs) -> EvaluationRun:
 
 
 def verify(capture, clerk, household, liaison, unit, found: dict):
-    """A completed request of ``household`` to ``unit`` alone, answered by ``liaison``
-    with ``found`` ({(member, item): amount or True}) and no record otherwise."""
-    authorize_all(actor=clerk, household=household)
-    with capture(execute=True):
-        request = verification.request_submit(actor=clerk, household=household, units=[unit])
-    check = DepartmentCheck.objects.get(request=request, unit=unit)
-    findings = []
-    for member in household.members.order_by("pk"):
-        for item in check.items.order_by("pk"):
-            value = found.get((member, item))
-            if value is None:
-                findings.append(verification.FindingData(member.pk, item.pk, "no_record"))
-            else:
-                amount = None if value is True else Decimal(value)
-                findings.append(
-                    verification.FindingData(member.pk, item.pk, "record_found", "记录", amount)
-                )
-    verification.check_answer(actor=liaison, check=check, findings=findings)
-    request.refresh_from_db()
-    assert request.status == "completed"
-    return request
+    """A completed request of ``household``, ``unit``'s check answered by ``liaison`` with
+    ``found`` ({(member, item): amount or True}) and no record otherwise (the ledger's
+    tests' own helper)."""
+    return _verify(capture, clerk, household, {(liaison, unit): found})
