@@ -49,6 +49,9 @@ ADMINISTRATOR_MODELS = (
     # The rules between programmes and the local standard the ledger's lists apply.
     ("ledger", "programrule"),
     ("ledger", "localstandard"),
+    # The warning rules and the hardship score's indicators of each office.
+    ("monitoring", "warningrule"),
+    ("monitoring", "scoreindicator"),
     ("performance", "indicator"),
     ("reporting", "figuredefinition"),
 )

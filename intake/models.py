@@ -60,6 +60,9 @@ class Application(models.Model):
         ONLINE = "online", _("Online")
         GRID = "grid", _("Grid worker or village report")
         UNIT_REFERRAL = "unit_referral", _("Referred by a member unit")
+        # A warning of the monitoring (动态监测预警) checked on the spot by a town or unit
+        # that found the household needs help (主动发现, notice 002's 主动救助).
+        PROACTIVE = "proactive", _("Proactive discovery (主动发现)")
 
     class Status(models.TextChoices):
         RECEIVED = "received", pgettext_lazy("intake", "Received")

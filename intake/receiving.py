@@ -11,13 +11,13 @@ from django.utils.translation import gettext as _
 
 from assistance.idnumbers import birth_date as id_birth_date
 from assistance.idnumbers import normalize_id_number
-from members.models import LeadingGroup
+from members.models import LeadingGroup, MemberUnit
 from verification.models import Household
 
 from .base import IntakeError, lock_application, record_event, require, require_text, save, validate
 from .households import NewHousehold, check_registered, register_new
 from .models import Application, ApplicationAttachment, ApplicationEvent
-from .permissions import can_receive, can_run_application
+from .permissions import acts_for, can_receive, can_run_application
 
 NUMBER_ATTEMPTS = 5
 
@@ -137,6 +137,23 @@ def application_receive(*, actor, data: ApplicationData, files=()) -> Applicatio
     application = _new_application(actor=actor, data=data, status=Application.Status.RECEIVED)
     _attach(application, actor, files)
     record_event(application, ApplicationEvent.Kind.RECEIVED, actor=actor)
+    return application
+
+
+@transaction.atomic
+def application_receive_found(
+    *, actor, unit: MemberUnit, data: ApplicationData, note: str = ""
+) -> Application:
+    """Receive an application that a unit's visit found (主动发现): a town or unit checked a
+    warning on the spot and found the household needs help. Its liaison receives it in the
+    unit's name (``data.channel`` must be the proactive one, the household one of the unit's
+    group's register); the office then runs it like any other. ``note`` goes on the
+    timeline's first line (what the visit found)."""
+    require(acts_for(actor, unit) and data.channel == Application.Channel.PROACTIVE)
+    if data.office.pk != unit.group_id:
+        raise IntakeError(_("That household is registered with another office."))
+    application = _new_application(actor=actor, data=data, status=Application.Status.RECEIVED)
+    record_event(application, ApplicationEvent.Kind.RECEIVED, actor=actor, text=note)
     return application
 
 

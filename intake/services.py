@@ -50,6 +50,7 @@ from .permissions import can_act_on_referral, can_run_application, is_office
 from .receiving import ApplicationData as ApplicationData
 from .receiving import application_attach as application_attach
 from .receiving import application_receive as application_receive
+from .receiving import application_receive_found as application_receive_found
 from .receiving import application_refuse as application_refuse
 from .selectors import possible_duplicates as possible_duplicates
 from .signals import referral_granted, referrals_created

@@ -49,6 +49,8 @@ NAVIGATION = [
     ("intake:inbox", _("Referrals"), {Role.UNIT_LIAISON}),
     ("ledger:conflicts", _("Assistance ledger"), {Role.OFFICE_CLERK, Role.OFFICE_DIRECTOR}),
     ("ledger:entry_list", _("Assistance ledger"), {Role.UNIT_LIAISON}),
+    ("monitoring:warning_list", _("Monitoring"), {Role.OFFICE_CLERK, Role.OFFICE_DIRECTOR}),
+    ("monitoring:visit_list", _("Households to visit"), {Role.UNIT_LIAISON}),
     (
         "dashboards:index",
         _("Dashboards"),

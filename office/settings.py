@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "verification",
     "intake",
     "ledger",
+    "monitoring",
     "dashboards",
     "api",
     "ninja",
@@ -411,6 +412,17 @@ CELERY_BEAT_SCHEDULE = {
     },
     "intake-overdue": {
         "task": "intake.tasks.referrals_mark_overdue_task",
+        "schedule": env_int("OVERDUE_SWEEP_SECONDS", 3600),
+    },
+    # Evaluates the warning rules and the hardship scores (also after each registry
+    # extract imported and each batch completed, and when the office asks).
+    "monitoring-evaluate": {
+        "task": "monitoring.tasks.warnings_evaluate_task",
+        "schedule": env_int("MONITORING_EVALUATE_SECONDS", 6 * 3600),
+    },
+    # Marks overdue warnings, reminds their units (once a day) and tells the office.
+    "monitoring-overdue": {
+        "task": "monitoring.tasks.warnings_mark_overdue_task",
         "schedule": env_int("OVERDUE_SWEEP_SECONDS", 3600),
     },
     # Reminds units whose report is due soon or overdue (once each) and tells the office.

@@ -46,6 +46,7 @@ urlpatterns = [
     path("meetings/", include("meetings.urls")),
     path("intake/", include("intake.urls")),
     path("ledger/", include("ledger.urls")),
+    path("monitoring/", include("monitoring.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("api/v1/", include("api.urls")),
     path("performance/", include("performance.urls")),

@@ -13,6 +13,7 @@ OFFICE = {
     "verification:household_list",
     "verification:batch_list",
     "ledger:conflicts",
+    "monitoring:warning_list",
 }
 MEETINGS = {"meetings:meeting_list", "meetings:followup"}
 INTAKE = {"intake:application_list"}
@@ -38,7 +39,7 @@ EXPECTED = {
     | REPORTS
     | {"performance:scores"}
     | {"my_unit", "verification:inbox", "verification:snapshot_list", "intake:inbox"}
-    | {"ledger:entry_list"},
+    | {"ledger:entry_list", "monitoring:visit_list"},
     None: EVERYONE,
 }
 

@@ -415,6 +415,22 @@ URLS: dict[str, list[Case]] = {
     "ledger:household_find": [
         Case(OFFICE, methods=POST, data=lambda w: {"id_number": w.member.id_number})
     ],
+    # --- Monitoring: the office's list and scores; a warning given to the police to visit
+    "monitoring:warning_list": [Case(OFFICE)],
+    "monitoring:evaluate": [Case(OFFICE, methods=POST)],
+    "monitoring:household_score": [Case(OFFICE, pk("monitoring_household"))],
+    "monitoring:warning_detail": [Case(OFFICE | LIAISON, pk("warning"))],
+    "monitoring:warning_assign": [
+        Case(OFFICE, pk("warning"), POST, data=lambda w: {"unit": w.unit.pk})
+    ],
+    # Refused by the form (a blank field), so the warning stays open for the other cases.
+    "monitoring:warning_needed": [
+        Case(LIAISON, pk("warning"), POST, data=lambda w: {"hardship": ""})
+    ],
+    "monitoring:warning_not_needed": [
+        Case(LIAISON, pk("warning"), POST, data=lambda w: {"reason": ""})
+    ],
+    "monitoring:visit_list": [Case(LIAISONS)],
 }
 
 
@@ -509,6 +525,7 @@ WATCHED_APPS = {
     "verification",
     "intake",
     "ledger",
+    "monitoring",
     "reporting",
     "auth",
     "guardian",
@@ -655,6 +672,11 @@ ADMIN_MODELS = {
     # Entries and files hold personal data: the services' pages only.
     "ledger.ledgerentry": NOBODY,
     "ledger.ledgerimport": NOBODY,
+    "monitoring.warningrule": REGISTER,
+    "monitoring.scoreindicator": REGISTER,
+    # Warnings name people; evaluations are the system's record: the pages only.
+    "monitoring.earlywarning": NOBODY,
+    "monitoring.evaluationrun": NOBODY,
     "performance.indicator": REGISTER,
     "meetings.meeting": REGISTER,
     "reporting.figuredefinition": REGISTER,

@@ -31,6 +31,7 @@ from assistance.services import notify
 from members.models import MemberUnit
 
 from .models import RegistryRecord, RegistrySnapshot, UnitConnector, VerificationItem
+from .signals import snapshot_imported
 from .sql import copy_rows
 
 # Accepted column headings (lower-cased), English or Chinese, for each field.
@@ -313,6 +314,7 @@ def snapshot_check(snapshot_id: int) -> RegistrySnapshot | None:
         snapshot.checked_at = timezone.now()
         snapshot._history_user = snapshot.uploaded_by
         snapshot.save(update_fields=["status", "row_count", "is_current", "checked_at"])
+        snapshot_imported.send(sender=RegistrySnapshot, snapshot=snapshot)
     return snapshot
 
 

@@ -13,7 +13,7 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.urls import reverse
 
-from benchmarks.verification.database import create_database, drop_database, use_database
+from benchmarks.verification.database import in_throwaway_database
 from dashboards import summaries
 
 from .data import fill
@@ -63,18 +63,9 @@ def bench_dashboards(options: Options, stdout) -> None:
             "--households, --departments, --applications and --runs must be at least 1."
         )
     say = lambda line: stdout.write(line + "\n")  # noqa: E731
-    original = connection.settings_dict["NAME"]
-    bench = f"{original}_dashbench"[:63]
-    create_database(bench, say)
-    try:
-        use_database(bench)
-        line = _measure(options, say)
-    finally:
-        use_database(original)
-        if options.keep:
-            say(f"kept the bench database {bench}")
-        else:
-            drop_database(bench, say)
+    line = in_throwaway_database(
+        "_dashbench", keep=options.keep, say=say, work=lambda: _measure(options, say)
+    )
     stdout.write(line + "\n")
 
 

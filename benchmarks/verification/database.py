@@ -58,3 +58,21 @@ def use_database(name: str):
     connections.close_all()
     settings.DATABASES["default"]["NAME"] = name
     connection.settings_dict["NAME"] = name
+
+
+def in_throwaway_database(suffix: str, *, keep: bool, say, work):
+    """Run ``work()`` with this process's connection on a new database named after the
+    configured one (``<name><suffix>``), then point it back and drop the new one (unless
+    ``keep``), whatever happened. Returns what ``work`` returned."""
+    original = connection.settings_dict["NAME"]
+    bench = f"{original}{suffix}"[:63]
+    create_database(bench, say)
+    try:
+        use_database(bench)
+        return work()
+    finally:
+        use_database(original)
+        if keep:
+            say(f"kept the bench database {bench}")
+        else:
+            drop_database(bench, say)

@@ -25,6 +25,15 @@ from intake.models import Application, Referral
 from ledger import services as ledger_services
 from meetings import services as meeting_services
 from meetings.models import AgendaItem, Attachment, Attendance, Meeting
+from monitoring import services as monitoring_services
+from monitoring.evaluation import evaluate
+from monitoring.models import (
+    EarlyWarning,
+    IndicatorKind,
+    RuleKind,
+    ScoreIndicator,
+    WarningRule,
+)
 from office.celery import app
 from reporting import services as reporting_services
 from reporting.models import UnitReport
@@ -288,11 +297,13 @@ def build_world() -> SimpleNamespace:
     _applications(w, clerk)
     _reports(w, clerk)
     _ledger(w, liaison)
+    _monitoring(w, clerk, director)
+    households = (w.household, w.batch_household, w.monitoring_household)
     w.personal = PersonalData(
         id_numbers=[w.application.applicant_id_number]
-        + [m.id_number for h in (w.household, w.batch_household) for m in h.members.order_by("pk")],
+        + [m.id_number for h in households for m in h.members.order_by("pk")],
         names=[w.application.applicant_name]
-        + [m.name for h in (w.household, w.batch_household) for m in h.members.order_by("pk")],
+        + [m.name for h in households for m in h.members.order_by("pk")],
         findings=[VEHICLE, SNAPSHOT_VEHICLE, TAX_DETAILS, str(TAX_AMOUNT), "86,420.75"],
     )
     return w
@@ -417,3 +428,30 @@ def _ledger(w, liaison) -> None:
         month=month,
     )
     assert w.ledger_import.status == "imported", w.ledger_import.errors
+
+
+def _monitoring(w, clerk, director) -> None:
+    """A warning on an old woman living alone, given to the police to visit (a unit of
+    the group like a town), and the hardship score's indicator that counts her."""
+    w.monitoring_household = verification_register.household_register(
+        actor=clerk,
+        office=w.group,
+        address="大峪街道独居路9号",
+        town="大峪街道",
+        assistance_type=AssistanceType.TEKUN,
+        members=[MemberData("独孤秀兰", "applicant", make_id_number(years_ago(83)))],
+    )
+    WarningRule.objects.create(
+        office=w.group,
+        name="独居老人",
+        kind=RuleKind.ELDERLY_ALONE,
+        grade=1,
+        reason_template="{name}，{age}岁，独自居住。",
+    )
+    ScoreIndicator.objects.create(office=w.group, kind=IndicatorKind.ALONE, weight=Decimal("10"))
+    evaluate(trigger="schedule")
+    w.warning = monitoring_services.warning_assign(
+        actor=director,
+        warning=EarlyWarning.objects.get(household=w.monitoring_household),
+        unit=w.unit,
+    )

@@ -22,6 +22,7 @@ from ..answering import OPEN, answer_from_snapshot, move_queued
 from ..connectors import current_snapshot
 from ..models import DepartmentCheck, VerificationBatch, VerificationRequest
 from ..services import VerificationError
+from ..signals import batch_completed
 from ..sql import chunk_transaction, in_parallel, keyset_chunks
 from .heartbeat import stalled_tasks, task_beat, task_finished, task_resend
 
@@ -128,6 +129,7 @@ def batch_finish_if_done(*, batch_id: int) -> bool:
         batch.save(update_fields=["status", "finished_at"])
         # The clerk's next look is at what changed: compute it before they ask.
         transaction.on_commit(lambda: _send_changes_warm(batch_id))
+        batch_completed.send(sender=VerificationBatch, batch=batch)
     return True
 
 

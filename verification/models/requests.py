@@ -22,6 +22,13 @@ class ItemMeaning(models.TextChoices):
     DEATH = "death", _("The person has died")
     INCOME = "income", _("Income (yuan over 12 months)")
     PROPERTY = "property", _("Property (yuan)")
+    # What the monitoring rules and the hardship score read (monitoring.facts).
+    DISABILITY = "disability", _("Registered disabled (disability certificate)")
+    ILLNESS = "illness", _("Severe or chronic illness")
+    UNEMPLOYED = "unemployed", _("Registered unemployed")
+    HOSPITAL = "hospital", _("In hospital (amount: out-of-pocket costs in yuan)")
+    SCHOOL = "school", _("Enrolled at school")
+    HOUSING = "housing", _("Housing hardship")
 
 
 class VerificationItem(models.Model):
@@ -45,9 +52,10 @@ class VerificationItem(models.Model):
     )
     has_amount = models.BooleanField(_("has an amount"), default=False)
     # What a record found means to the rules read over the findings and the registry
-    # extracts (the ledger's conflict lists, the warnings): nothing, the person's death
-    # (公安: 死亡未注销户口), or an amount that counts as income or property against the
-    # local standard.
+    # extracts (the ledger's conflict lists, the warnings, the hardship score): nothing,
+    # the person's death (公安: 死亡未注销户口), an amount that counts as income or property
+    # against the local standard, or a fact about the person (disability, illness,
+    # unemployment, a stay in hospital, school, housing).
     meaning = models.CharField(
         _("a record means"),
         max_length=20,
@@ -56,7 +64,8 @@ class VerificationItem(models.Model):
         help_text=_(
             "Death: a record found shows the person has died. Income: the amount is the "
             "person's income over the last 12 months. Property: the amount is the value "
-            "of the person's property."
+            "of the person's property. The others are facts the warning rules and the "
+            "hardship score read (a stay in hospital: the amount is what the person paid)."
         ),
     )
     order = models.PositiveIntegerField(_("order"), default=0)

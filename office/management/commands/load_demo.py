@@ -19,6 +19,7 @@ from ledger.demo import demo_ledger
 from meetings.demo import demo_meetings
 from members.models import LeadingGroup, Liaison, MemberUnit
 from members.services import liaison_appoint
+from monitoring.demo import demo_monitoring
 from reporting.demo import demo_reporting
 from verification.demo import demo_households
 
@@ -57,6 +58,8 @@ DEMO_LIAISONS = [
     ("liaison-xc-rs", "蒋丽华", "xicheng", "区人力社保局", "就业促进科科员", "010-00000008"),
     ("liaison-xc-fl", "韩雪", "xicheng", "区妇联", "权益部干事", "010-00000009"),
     ("liaison-xc-hsz", "杨帆", "xicheng", "区红十字会", "赈济救护部干事", "010-00000010"),
+    # The subdistrict that visits the household of the demo's red warning (monitoring/demo.py).
+    ("liaison-xc-tq", "马晓燕", "xicheng", "天桥街道办事处", "民政科科员", "010-00000011"),
 ]
 
 
@@ -82,6 +85,7 @@ class Command(BaseCommand):
             demo_intake()
             demo_reporting()
             demo_ledger()
+            demo_monitoring()
             demo_dashboards()
         # The dashboards read weekly summaries that beat rebuilds every 10 minutes; the
         # demo's own figures are there from the first page.
