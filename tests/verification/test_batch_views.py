@@ -414,3 +414,44 @@ def test_page_queries_do_not_grow_with_households(
             "changes": changes,
         }
     assert counts[5] == counts[50]
+
+
+def test_changes_page_queries_do_not_grow_past_a_chunk_or_a_page(
+    client,
+    settings,
+    clerk,
+    group,
+    unit,
+    other_unit,
+    items,
+    liaison,
+    other_liaison,
+    django_capture_on_commit_callbacks,
+):
+    # Compared four households at a time; a page lists 50.
+    settings.VERIFICATION_BATCH_CHUNK = 4
+    client.force_login(clerk)
+    counts = []
+    for size in (3, 55):
+        batch = _verified_twice(
+            django_capture_on_commit_callbacks,
+            clerk=clerk,
+            group=group,
+            unit=unit,
+            other_unit=other_unit,
+            liaison=liaison,
+            other_liaison=other_liaison,
+            count=size,
+        )
+        url = reverse("verification:batch_changes", kwargs={"pk": batch.pk})
+        for page, shown in ((1, min(size, 50)), (2, 5)) if size > 50 else ((1, size),):
+            ContentType.objects.clear_cache()
+            with CaptureQueriesContext(connection) as context:
+                response = client.get(f"{url}?page={page}")
+            assert response.context["changed"] == size
+            assert response.content.decode().count('data-testid="household-changes"') == shown
+            counts.append(len(context))
+            # The households of the page: one query, a slice of the kept comparison.
+            stored = [q for q in context.captured_queries if "batchhouseholdchanges" in q["sql"]]
+            assert len(stored) == 1
+    assert len(set(counts)) == 1
