@@ -182,10 +182,10 @@ if env_str("DATABASE_REPLICA_URL", ""):
 DATABASE_ROUTERS = ["assistance.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The cache holds results that are slow to compute and cheap to check for staleness (the
-# changes of a batch). Redis when CACHE_URL names one (production, CI: shared by the web
-# processes and the workers that warm it); otherwise each process's own memory, enough
-# for the first run's single process with tasks run in it.
+# The cache holds small things shared by the web processes and the workers (the task
+# failures the metrics count, the health check's mark). Redis when CACHE_URL names one
+# (production, CI); otherwise each process's own memory, enough for the first run's
+# single process with tasks run in it.
 CACHE_URL = env_str("CACHE_URL", "")
 CACHES = {
     "default": (
@@ -365,9 +365,6 @@ VERIFICATION_BATCH_STALL_SECONDS = env_int("VERIFICATION_BATCH_STALL_SECONDS", 4
 VERIFICATION_BATCH_CHUNK = env_int("VERIFICATION_BATCH_CHUNK", 2000)
 # …and this many chunks at once on PostgreSQL (one database connection each).
 VERIFICATION_BATCH_THREADS = env_int("VERIFICATION_BATCH_THREADS", 2)
-# How long a batch's computed changes stay in the cache (they are recomputed at once when
-# anything they depend on changes; this bounds how long personal data sits in the cache).
-VERIFICATION_CHANGES_CACHE_SECONDS = env_int("VERIFICATION_CHANGES_CACHE_SECONDS", 3600)
 # Attending units consent to (or comment on) circulated minutes within this many working days.
 MINUTES_CONSENT_WORKING_DAYS = env_int("MINUTES_CONSENT_WORKING_DAYS", 3)
 # Work recorded in the outbox (assistance.outbox) and still unsent this long after its

@@ -28,7 +28,7 @@ from assistance.services import access_log_record
 from members.models import Liaison, MemberUnit
 from members.selectors import liaison_unit
 
-from .changes import BatchChanges, cached_batch_changes
+from .changes import BatchChanges, stored_batch_changes
 from .models import (
     Authorization,
     DepartmentCheck,
@@ -400,7 +400,7 @@ def read_batch_changes(user, pk, *, path: str) -> tuple[VerificationBatch, Batch
     """What changed since each household's previous verification in batch ``pk``, for the
     office. The findings are personal data: each read is logged."""
     batch = get_batch_for_user(user, pk)
-    changes = cached_batch_changes(batch)
+    changes = stored_batch_changes(batch)
     access_log_record(
         user=user,
         obj=batch,

@@ -314,8 +314,8 @@ def _verified_twice(capture, *, clerk, group, unit, other_unit, liaison, other_l
     return submit(capture, actor=clerk, office=group, town=town)
 
 
-def test_changes_page_lists_changes_with_masked_ids_only(
-    client,
+@pytest.fixture
+def verified_twice(
     clerk,
     group,
     unit,
@@ -325,16 +325,25 @@ def test_changes_page_lists_changes_with_masked_ids_only(
     other_liaison,
     django_capture_on_commit_callbacks,
 ):
-    batch = _verified_twice(
-        django_capture_on_commit_callbacks,
-        clerk=clerk,
-        group=group,
-        unit=unit,
-        other_unit=other_unit,
-        liaison=liaison,
-        other_liaison=other_liaison,
-        count=3,
-    )
+    """``_verified_twice`` for ``count`` households, with the test's units and people."""
+
+    def verify(count):
+        return _verified_twice(
+            django_capture_on_commit_callbacks,
+            clerk=clerk,
+            group=group,
+            unit=unit,
+            other_unit=other_unit,
+            liaison=liaison,
+            other_liaison=other_liaison,
+            count=count,
+        )
+
+    return verify
+
+
+def test_changes_page_lists_changes_with_masked_ids_only(client, clerk, verified_twice):
+    batch = verified_twice(3)
     client.force_login(clerk)
     response = client.get(reverse("verification:batch_changes", kwargs={"pk": batch.pk}))
     content = response.content.decode()
@@ -370,30 +379,11 @@ def _queries(client, url, **extra):
     return len(context), response
 
 
-def test_page_queries_do_not_grow_with_households(
-    client,
-    clerk,
-    group,
-    unit,
-    other_unit,
-    items,
-    liaison,
-    other_liaison,
-    django_capture_on_commit_callbacks,
-):
+def test_page_queries_do_not_grow_with_households(client, clerk, verified_twice):
     client.force_login(clerk)
     counts = {}
     for size in (5, 50):
-        batch = _verified_twice(
-            django_capture_on_commit_callbacks,
-            clerk=clerk,
-            group=group,
-            unit=unit,
-            other_unit=other_unit,
-            liaison=liaison,
-            other_liaison=other_liaison,
-            count=size,
-        )
+        batch = verified_twice(size)
         list_count, response = _queries(client, reverse("verification:batch_list"))
         assert len(response.context["page"]) == VerificationBatch.objects.count()
         detail, response = _queries(client, batch.get_absolute_url())
@@ -414,3 +404,26 @@ def test_page_queries_do_not_grow_with_households(
             "changes": changes,
         }
     assert counts[5] == counts[50]
+
+
+def test_changes_page_queries_do_not_grow_past_a_chunk_or_a_page(
+    client, settings, clerk, verified_twice
+):
+    # Compared four households at a time; a page lists 50.
+    settings.VERIFICATION_BATCH_CHUNK = 4
+    client.force_login(clerk)
+    counts = []
+    for size in (3, 55):
+        batch = verified_twice(size)
+        url = reverse("verification:batch_changes", kwargs={"pk": batch.pk})
+        for page, shown in ((1, min(size, 50)), (2, 5)) if size > 50 else ((1, size),):
+            ContentType.objects.clear_cache()
+            with CaptureQueriesContext(connection) as context:
+                response = client.get(f"{url}?page={page}")
+            assert response.context["changed"] == size
+            assert response.content.decode().count('data-testid="household-changes"') == shown
+            counts.append(len(context))
+            # The households of the page: one query, a slice of the kept comparison.
+            stored = [q for q in context.captured_queries if "batchhouseholdchanges" in q["sql"]]
+            assert len(stored) == 1
+    assert len(set(counts)) == 1

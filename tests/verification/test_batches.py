@@ -28,8 +28,8 @@ from verification.batches import preparation
 from verification.changes import (
     ChangeKind,
     batch_changes,
-    cached_batch_changes,
     household_changes,
+    stored_batch_changes,
 )
 from verification.connectors import snapshot_import
 from verification.models import (
@@ -721,7 +721,7 @@ def test_changes_are_computed_when_the_batch_finishes_and_kept_until_stale(
     assert second.status == VerificationBatch.Status.COMPLETED
     # The finished batch's task compared it already: the page's call only checks the state.
     with CaptureQueriesContext(connection) as context:
-        kept = cached_batch_changes(second)
+        kept = stored_batch_changes(second)
     assert len(context) == 1
     assert (kept.completed, kept.compared, kept.first_time, len(kept)) == (3, 3, 0, 1)
     [household] = kept[0:50]
@@ -746,15 +746,15 @@ def test_changes_are_computed_when_the_batch_finishes_and_kept_until_stale(
         reason="登记有误",
     )
     with CaptureQueriesContext(connection) as context:
-        now = cached_batch_changes(second)
+        now = stored_batch_changes(second)
     assert len(context) > 1
     assert (len(now), now.completed) == (0, 3)
     # So does a request of the office completed since.
     with CaptureQueriesContext(connection) as context:
-        assert len(cached_batch_changes(second)) == 0
+        assert len(stored_batch_changes(second)) == 0
     assert len(context) == 1
     later = VerificationRequest.objects.filter(batch=second).first()
     VerificationRequest.objects.filter(pk=later.pk).update(completed_at=timezone.now())
     with CaptureQueriesContext(connection) as context:
-        cached_batch_changes(second)
+        stored_batch_changes(second)
     assert len(context) > 1

@@ -6,11 +6,11 @@ authorisation (授权书). A request for the household then fans out into one
 ``Finding`` per member and item the department checks. The request completes when its last
 check is answered, decided in the database.
 
-The models live in four modules by job (``register``, ``requests``, ``snapshots``,
-``reports``); every
-name is importable from ``verification.models`` as before.
+The models live in five modules by job (``register``, ``requests``, ``snapshots``,
+``reports``, ``changes``); every name is importable from ``verification.models`` as before.
 """
 
+from .changes import BatchComparison, BatchHouseholdChanges
 from .register import (
     ADULT_AGE,
     AssistanceType,
@@ -34,6 +34,8 @@ from .requests import (
 from .snapshots import RegistryRecord, RegistrySnapshot, UnitConnector, snapshot_upload_to
 
 __all__ = [
+    "BatchComparison",
+    "BatchHouseholdChanges",
     "BatchTask",
     "ADULT_AGE",
     "AssistanceType",

@@ -19,28 +19,24 @@ and the result carries masked ID numbers only.
 """
 
 import datetime
-import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, models
-from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from assistance.idnumbers import mask_id_number
 
-from .models import (
+from ..models import (
     DepartmentCheck,
     Finding,
-    Household,
     HouseholdMember,
     VerificationBatch,
     VerificationItem,
     VerificationRequest,
 )
-from .sql import column, table
+from ..sql import column, table
 
 COMPLETED = VerificationRequest.Status.COMPLETED
 FOUND = Finding.Result.RECORD_FOUND
@@ -115,7 +111,10 @@ def _previous(ref: str = ""):
     ).order_by("-completed_at", "-pk")
 
 
-def _compare(requests: QuerySet[VerificationRequest]) -> list[HouseholdChanges]:
+def compare_requests(requests: QuerySet[VerificationRequest]) -> list[HouseholdChanges]:
+    """Each completed request of ``requests`` compared with its previous verification, in
+    town and address order; all of them are held in memory, so callers pass a bounded
+    set (one request, a chunk of a batch)."""
     current = requests.filter(status=COMPLETED).annotate(
         previous_id=Subquery(_previous().values("pk")[:1])
     )
@@ -288,107 +287,13 @@ def household_changes(request: VerificationRequest) -> HouseholdChanges | None:
     """The changes found by one completed request since the household's previous
     verification (``previous_request_id`` is None when there was none), or None while
     the request is not completed."""
-    found = _compare(VerificationRequest.objects.filter(pk=request.pk))
+    found = compare_requests(VerificationRequest.objects.filter(pk=request.pk))
     return found[0] if found else None
-
-
-def _state(batch: VerificationBatch) -> str:
-    """A digest of what the batch's comparison depends on, in one cheap query: how many of
-    the office's requests are completed and when the last was, and the last change to
-    any finding, member or household (corrections, renamed members, a move). Any of them
-    changing makes the cached comparison stale."""
-    office_requests = (
-        VerificationRequest.objects.filter(household__office=OuterRef("office"), status=COMPLETED)
-        .order_by()
-        .values("household__office")
-    )
-
-    def last_change(model):
-        return Subquery(model.history.order_by("-history_date").values("history_date")[:1])
-
-    state = (
-        VerificationBatch.objects.filter(pk=batch.pk)
-        .annotate(
-            completed=Subquery(office_requests.annotate(n=Count("pk")).values("n")),
-            last_completed=Subquery(office_requests.annotate(m=Max("completed_at")).values("m")),
-            findings=last_change(Finding),
-            members=last_change(HouseholdMember),
-            households=last_change(Household),
-        )
-        .values_list("completed", "last_completed", "findings", "members", "households")
-        .get()
-    )
-    return hashlib.sha256(repr(state).encode()).hexdigest()[:32]
 
 
 def batch_changes(batch: VerificationBatch) -> list[HouseholdChanges]:
     """The changes of every household of the batch whose request is completed, ordered by
-    town and address; households without changes are included (``has_changes`` False)."""
-    return _compare(VerificationRequest.objects.filter(batch=batch))
-
-
-def _row(household: HouseholdChanges) -> tuple:
-    return (
-        household.request_id,
-        household.household_id,
-        household.town,
-        household.address,
-        household.previous_request_id,
-        household.previous_completed_at,
-        tuple(
-            (
-                member.name,
-                member.masked_id,
-                member.status,
-                tuple(
-                    (c.kind, c.item_name, c.details, c.amount, c.previous_amount)
-                    for c in member.changes
-                ),
-            )
-            for member in household.members
-        ),
-    )
-
-
-def _household(row: tuple) -> HouseholdChanges:
-    *head, members = row
-    return HouseholdChanges(
-        *head,
-        members=[
-            MemberChanges(name, masked_id, status, [Change(*change) for change in changes])
-            for name, masked_id, status, changes in members
-        ],
-    )
-
-
-class BatchChanges:
-    """A batch's comparison as the changes page shows it: the counts, and the households
-    with changes in order. Kept as plain rows, which the cache stores and reads back ten
-    times faster than objects; a slice (a page) becomes HouseholdChanges."""
-
-    def __init__(self, households: list[HouseholdChanges]):
-        self.completed = len(households)
-        self.compared = sum(h.previous_request_id is not None for h in households)
-        self.first_time = self.completed - self.compared
-        self._rows = [_row(h) for h in households if h.has_changes]
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return [_household(row) for row in self._rows[index]]
-        return _household(self._rows[index])
-
-
-def cached_batch_changes(batch: VerificationBatch) -> BatchChanges:
-    """The batch's changes for its page. Comparing a batch of 10,000 households takes
-    about two seconds, so the result is kept in the cache (settings.CACHES) under the
-    state it was computed from, and computed by a task when the batch finishes: a page
-    then costs one query and a cache read."""
-    key = f"verification:batch-changes:{batch.pk}:{_state(batch)}"
-    found = cache.get(key)
-    if found is None:
-        found = BatchChanges(batch_changes(batch))
-        cache.set(key, found, settings.VERIFICATION_CHANGES_CACHE_SECONDS)
-    return found
+    town and address; households without changes are included (``has_changes`` False).
+    Computed in one go and held in memory: for one request or a small set. The batch's
+    page reads the comparison kept in the database (``verification.changes.stored``)."""
+    return compare_requests(VerificationRequest.objects.filter(batch=batch))
