@@ -3,7 +3,6 @@ fact the rules read, a town (subdistrict) with its liaison, a registered family 
 and helpers to upload an extract, verify a household and evaluate, as the pages and tasks
 would."""
 
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
