@@ -136,9 +136,10 @@ def test_clerk_searches_the_unit_directory(page, register, lang, wording, screen
     expect(page.get_by_test_id("user")).to_have_text("王小明")
     nav_links = page.get_by_test_id("nav").locator("a.nav-link")
     # Home, leading groups, verification requests, households, batch re-verification,
-    # meetings, decisions, applications, periodic reports, dashboards, performance and
-    # notifications: no change log, administration, inbox or "my unit" for a clerk.
-    expect(nav_links).to_have_count(12)
+    # meetings, decisions, applications, periodic reports, dashboards, performance, the
+    # assistance ledger, monitoring and notifications: no change log, administration, inbox
+    # or "my unit" for a clerk.
+    expect(nav_links).to_have_count(14)
     for href in [
         "/groups/",
         "/verification/requests/",
@@ -147,6 +148,8 @@ def test_clerk_searches_the_unit_directory(page, register, lang, wording, screen
         "/meetings/",
         "/meetings/decisions/",
         "/reports/",
+        "/ledger/conflicts/",
+        "/monitoring/",
     ]:
         expect(page.get_by_test_id("nav").locator(f"a[href='{href}']")).to_have_count(1)
     expect(page.get_by_test_id("nav").locator("a[href='/verification/inbox/']")).to_have_count(0)
