@@ -44,6 +44,16 @@ from .models import LedgerEntry, LocalStandard, ProgramRule
 OPEN_END = datetime.date(9999, 12, 31)
 
 
+def running_on(day: datetime.date, alias: str = "e") -> tuple[str, list]:
+    """A condition: the ledger entry ``alias`` names runs on ``day`` (begun, not ended
+    before it), and its parameters."""
+    return f"{alias}.period_from <= %s AND COALESCE({alias}.period_to, %s) >= %s", [
+        day,
+        OPEN_END,
+        day,
+    ]
+
+
 def _t(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
@@ -160,7 +170,7 @@ def _deaths_sql(entry_ids=None, household_ids=None) -> tuple[str, list]:
         JOIN {check} c ON c.id = f.department_check_id
         WHERE f.result = %s
     """
-    running = "e.period_from <= %s AND COALESCE(e.period_to, %s) >= %s"
+    running, running_params = running_on(timezone.localdate())
     sql = f"""
         WITH dead AS ({dead})
         SELECT e.id, m.id, MIN(d.seen_on), MIN(d.source)
@@ -177,9 +187,8 @@ def _deaths_sql(entry_ids=None, household_ids=None) -> tuple[str, list]:
         WHERE e.member_id IS NULL AND {running}{restrict_e}{restrict_h}
         GROUP BY e.id, m.id
     """
-    today = timezone.localdate()
     evidence = [ItemMeaning.DEATH, ItemMeaning.DEATH, Finding.Result.RECORD_FOUND]
-    where = [today, OPEN_END, today, *ids_e, *ids_h]
+    where = [*running_params, *ids_e, *ids_h]
     return sql, evidence + where + where
 
 
@@ -196,10 +205,11 @@ def _over_standard_sql(household_ids=None) -> tuple[str, list]:
     household, covered = _t(Household), _members_table()
     request_column = VerificationRequest.members.field.m2m_column_name()
     restrict, ids = _in("r.household_id", household_ids)
+    running, running_params = running_on(timezone.localdate())
     sql = f"""
         WITH assisted AS (
             SELECT DISTINCT e.household_id FROM {entry} e
-            WHERE e.period_from <= %s AND COALESCE(e.period_to, %s) >= %s
+            WHERE {running}
         ),
         ranked AS (
             SELECT r.id AS request_id, r.household_id, r.completed_at, h.office_id,
@@ -250,10 +260,9 @@ def _over_standard_sql(household_ids=None) -> tuple[str, list]:
         FROM measured
         WHERE income_month > income_line OR property_head > property_line
     """
-    today = timezone.localdate()
     income, property_ = ItemMeaning.INCOME, ItemMeaning.PROPERTY
     found = Finding.Result.RECORD_FOUND
-    return sql, [today, OPEN_END, today, *ids, income, property_, found, income, property_]
+    return sql, [*running_params, *ids, income, property_, found, income, property_]
 
 
 # --- Reading a list ------------------------------------------------------------------------------

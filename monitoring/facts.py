@@ -17,6 +17,7 @@ import datetime
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
+from ledger.conflicts import running_on
 from ledger.models import LedgerEntry, LocalStandard
 from verification.models import (
     DepartmentCheck,
@@ -30,9 +31,6 @@ from verification.models import (
     VerificationRequest,
 )
 from verification.sql import qn, table
-
-# An open period of the ledger runs to this day, in comparisons of periods.
-OPEN_END = datetime.date(9999, 12, 31)
 
 RECORD_FOUND = Finding.Result.RECORD_FOUND
 COMPLETED = VerificationRequest.Status.COMPLETED
@@ -202,13 +200,12 @@ def standard_line(office_id: int, day: datetime.date) -> tuple[str, list]:
 
 def assisted(day: datetime.date, alias: str = "household_id") -> tuple[str, list]:
     """A condition: the household ``alias`` names has a ledger entry running on ``day``."""
-    entry = table(LedgerEntry)
+    running, params = running_on(day, "le")
     sql = f"""
-        EXISTS (SELECT 1 FROM {entry} le
-                WHERE le.household_id = {alias}
-                  AND le.period_from <= %s AND COALESCE(le.period_to, %s) >= %s)
+        EXISTS (SELECT 1 FROM {table(LedgerEntry)} le
+                WHERE le.household_id = {alias} AND {running})
     """
-    return sql, [day, OPEN_END, day]
+    return sql, params
 
 
 def solo_members(office_id: int, born_by: str) -> tuple[str, list]:
