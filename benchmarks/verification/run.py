@@ -107,6 +107,9 @@ def _measure(options: Options, pool: WorkerPool, say) -> Figures:
     with Watch(pool.workers, database) as batch_watch:
         batch_checks, batch_seconds, batch_id = scenarios.batch(**common)
     say(f"  {report.cpu_use(batch_watch)}")
+    with Watch(pool.workers, database) as changes_watch:
+        scenarios.changes(batch_id=batch_id, pool=pool, say=say)
+    say(f"  {report.cpu_use(changes_watch)}")
     floor_seconds, floor_rows = floors.sql_floor(batch_id)
     say(f"bare-SQL floor: the batch's {floor_rows} rows written in {floor_seconds:.2f} s")
     with Watch(pool.workers, database) as sample_watch:
@@ -135,7 +138,7 @@ def _measure(options: Options, pool: WorkerPool, say) -> Figures:
         peak_kib=peak_kib,
         processes=processes,
         workers=len(pool.workers),
-        pss_kib=max(w.pss_kib for w in (batch_watch, sample_watch, singles_watch)),
+        pss_kib=max(w.pss_kib for w in (batch_watch, changes_watch, sample_watch, singles_watch)),
         floor_seconds=floor_seconds,
         round_trips=round_trips,
     )

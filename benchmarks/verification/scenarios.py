@@ -1,5 +1,6 @@
-"""The three measured scenarios: the batch, the same work one Celery task per check, and
-single interactive requests. Each waits on the database for its work to be done, while
+"""The measured scenarios: the batch, the comparison with the previous verifications that
+its completion starts, the same work one Celery task per check, and single interactive
+requests. Each waits on the database for its work to be done, while
 the workers live (``WorkerPool.wait``), and prints what it measured."""
 
 import math
@@ -15,6 +16,7 @@ from verification import services
 from verification.batches import batch_submit
 from verification.models import (
     AssistanceType,
+    BatchComparison,
     DepartmentCheck,
     Household,
     HouseholdMember,
@@ -53,6 +55,28 @@ def batch(*, office, clerk, pool: WorkerPool, say) -> tuple[int, float, int]:
         f"{prepared or seconds:.1f} s)"
     )
     return total, seconds, submitted.pk
+
+
+def changes(*, batch_id: int, pool: WorkerPool, say) -> float:
+    """The comparison with the households' previous verifications that the batch's
+    completion sends to a worker (``batch_changes_warm_task``), timed from the batch's
+    completion until it is kept. Waited for before anything else is measured, so it
+    neither competes with the next phases for the cores nor, on RabbitMQ, holds back
+    the department messages its worker has taken. Returns the seconds."""
+    finished_at = VerificationBatch.objects.values_list("finished_at", flat=True).get(pk=batch_id)
+    pool.wait(
+        lambda: BatchComparison.objects.filter(batch_id=batch_id, generation__gt=0).exists(),
+        interval=0.05,
+    )
+    computed_at, completed, changed = BatchComparison.objects.values_list(
+        "computed_at", "completed", "changed"
+    ).get(batch_id=batch_id)
+    seconds = (computed_at - finished_at).total_seconds()
+    say(
+        f"changes since the previous verification: kept for {completed} households "
+        f"({changed} with changes) {seconds:.1f} s after the batch completed"
+    )
+    return seconds
 
 
 def _check_batch(submitted: VerificationBatch) -> int:

@@ -67,6 +67,11 @@ def test_a_small_run_prints_its_figures_and_leaves_nothing_behind():
         lines[-1],
     ), lines[-1]
     assert f"batch: {households} households, {checks} checks answered from snapshots" in (stdout)
+    assert re.search(
+        rf"changes since the previous verification: kept for {households} households "
+        r"\(\d+ with changes\) [\d.]+ s after the batch completed",
+        stdout,
+    )
     assert "single requests: 5 answered by connectors" in stdout
     assert re.search(r"bare-SQL floor: the batch's \d+ rows written in [\d.]+ s", stdout)
     if os.environ.get("CACHE_URL"):  # the workers share the cache: the round trip is timed
