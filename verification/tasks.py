@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from . import services, sweeps
 from .batches import batch_prepare, batch_process_unit, batch_resend_stalled
-from .changes import stored_batch_changes
+from .changes import batch_changes_warm
 from .connectors import snapshot_check, tell_uploader
 from .models import VerificationBatch
 
@@ -65,7 +65,7 @@ def batch_changes_warm_task(batch_id: int) -> int:
     chunk, and keep the result in the database for the changes page (nothing to do when
     the kept one is up to date). Returns how many households' verifications are complete."""
     batch = VerificationBatch.objects.filter(pk=batch_id).first()
-    return stored_batch_changes(batch).completed if batch is not None else 0
+    return batch_changes_warm(batch).completed if batch is not None else 0
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)

@@ -12,7 +12,7 @@ from .compare import (
     compare_requests,
     household_changes,
 )
-from .stored import BatchChanges, batch_changes_compute, stored_batch_changes
+from .stored import BatchChanges, batch_changes_compute, batch_changes_warm, stored_batch_changes
 
 __all__ = [
     "BatchChanges",
@@ -23,6 +23,7 @@ __all__ = [
     "MemberStatus",
     "batch_changes",
     "batch_changes_compute",
+    "batch_changes_warm",
     "compare_requests",
     "household_changes",
     "stored_batch_changes",

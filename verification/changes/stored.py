@@ -33,13 +33,14 @@ from django.utils import timezone
 from ..models import (
     BatchComparison,
     BatchHouseholdChanges,
+    DepartmentCheck,
     Finding,
     Household,
     HouseholdMember,
     VerificationBatch,
     VerificationRequest,
 )
-from ..sql import chunk_transaction, in_parallel, keyset_chunks
+from ..sql import analyze, chunk_transaction, in_parallel, keyset_chunks
 from .compare import COMPLETED, Change, HouseholdChanges, MemberChanges, compare_requests
 
 # What the page reads of a stored comparison, in this order (see ``_state``).
@@ -256,3 +257,15 @@ def stored_batch_changes(batch: VerificationBatch) -> BatchChanges:
     if kept is None:
         kept = batch_changes_compute(batch, state=state)
     return BatchChanges(batch, kept)
+
+
+def batch_changes_warm(batch: VerificationBatch) -> BatchChanges:
+    """The batch's changes computed and kept when it has just completed, before a clerk
+    asks (the task sent at its completion). The batch has just turned every request
+    completed and written their findings, faster than autovacuum notices: planned on the
+    statistics of before, each chunk's look-up of the previous verifications scanned
+    every completed request of the office (2.3 s a chunk of 2,000 at 10,000 households,
+    0.02 s once analysed), which made the comparison grow with the square of the batch.
+    So the tables are analysed first (0.2 s at 10,000 households)."""
+    analyze(VerificationRequest, DepartmentCheck, Finding)
+    return stored_batch_changes(batch)
