@@ -19,9 +19,6 @@ from decimal import Decimal
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -48,6 +45,10 @@ def csv_bytes(rows: Iterable[Sequence]) -> bytes:
 
 def xlsx_bytes(rows: Iterable[Sequence], *, title: str = "") -> bytes:
     """Rows as a one-sheet XLSX workbook, every cell passed through ``safe_cell``."""
+    # openpyxl (25 MB with numpy) loads only when a workbook is written: workers import this
+    # module and most never write one.
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31] or None)
     for row in rows:
@@ -102,6 +103,10 @@ def xlsx_response(
     a generator over ``rows_in_chunks``), every text cell through ``safe_cell``. Written
     with openpyxl's write-only mode (rows go straight to the file, not into memory) into a
     temporary file, so a long list costs neither memory nor a held-open query."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=str(title)[:31] or None)
     sheet.freeze_panes = "A2"

@@ -15,27 +15,31 @@ Chinese text needs its font named apart: python-docx's ``font.name`` sets only t
 faces (``w:ascii``/``w:hAnsi``), and Word would print Chinese in the theme's East Asian font.
 ``set_fonts`` sets ``w:eastAsia`` beside them.
 
-Base layer: imports Django's translation and python-docx only, no feature app.
+Base layer: imports Django's translation and python-docx only, no feature app. python-docx
+(8 MB with lxml) is imported inside the functions that use it, so it loads only when a
+document is written: every Celery worker imports this module (with the apps' services and
+views) and most never write one.
 """
 
+from __future__ import annotations
+
+import functools
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import get_language
-from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Length, Mm, Pt, RGBColor
+
+if TYPE_CHECKING:
+    from docx.shared import Length, RGBColor
 
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 LATIN_FONT = "Times New Roman"
-RED = RGBColor(0xC0, 0x00, 0x00)
-BLACK = RGBColor(0x00, 0x00, 0x00)
+# The kit's colours (RRGGBB); ``wordexport.RED`` and ``wordexport.BLACK`` are python-docx's
+# RGBColor, made on first use (``__getattr__`` below).
+_COLORS = {"RED": "C00000", "BLACK": "000000"}
 BODY_SIZE = 16  # 三号
 TITLE_SIZE = 22  # 二号
 SMALL_SIZE = 14  # 四号: page numbers and the distribution block
@@ -60,6 +64,8 @@ _CELL_PROPERTIES = (
 def _insert(parent, child, order: str) -> None:
     """Put ``child`` among ``parent``'s children where ``order`` (the schema's sequence of
     local names) says it belongs."""
+    from docx.oxml.ns import qn
+
     tags = [qn(f"w:{name}") for name in order.split()]
     later = set(tags[tags.index(child.tag) + 1 :])
     successor = next((e for e in parent if e.tag in later), None)
@@ -95,11 +101,28 @@ class PageLayout:
 
     @property
     def text_width(self) -> Length:
+        from docx.shared import Mm
+
         return Mm(self.width - self.left - self.right)
 
 
 OFFICIAL_FONTS = Fonts()
 OFFICIAL_PAGE = PageLayout(top=37, bottom=35, left=28, right=26)
+
+
+@functools.cache
+def _color(name: str) -> RGBColor:
+    """The kit's colour ``name`` (a key of ``_COLORS``) as python-docx's RGBColor."""
+    from docx.shared import RGBColor
+
+    return RGBColor.from_string(_COLORS[name])
+
+
+def __getattr__(name: str):
+    # ``RED`` and ``BLACK``, built when first read rather than when the module is imported.
+    if name in _COLORS:
+        return _color(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --- Numbering ----------------------------------------------------------------------------
@@ -137,6 +160,8 @@ def item_label(number: int, *, level: int = 1, latin_space: bool = True) -> str:
 def set_fonts(run_or_style, east_asian: str, latin: str | None = LATIN_FONT) -> None:
     """The Latin face (``font.name``) and the East Asian face (``w:eastAsia``) of a run or a
     style."""
+    from docx.oxml.ns import qn
+
     if latin:
         run_or_style.font.name = latin
     rpr = run_or_style.element.get_or_add_rPr()
@@ -155,6 +180,8 @@ def add_run(
     color: RGBColor | None = None,
 ):
     """A run of ``text``; what is not given is left to the paragraph's style."""
+    from docx.shared import Pt
+
     run = paragraph.add_run(text)
     if size is not None:
         run.font.size = Pt(size)
@@ -171,6 +198,9 @@ def add_run(
 
 def add_border(paragraph, side: str, *, color: RGBColor, size: int, space: int = 1) -> None:
     """A single line on one ``side`` of a paragraph, ``size`` in eighths of a point."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
     properties = paragraph._p.get_or_add_pPr()
     borders = properties.find(qn("w:pBdr"))
     if borders is None:
@@ -187,11 +217,16 @@ def add_border(paragraph, side: str, *, color: RGBColor, size: int, space: int =
 
 
 def add_right_tab(paragraph, position: Length) -> None:
+    from docx.enum.text import WD_TAB_ALIGNMENT
+
     paragraph.paragraph_format.tab_stops.add_tab_stop(position, WD_TAB_ALIGNMENT.RIGHT)
 
 
 def add_field(paragraph, instruction: str, **run_format):
     """A field (``PAGE``, ``NUMPAGES``…) that Word computes when it lays the page out."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
     run = add_run(paragraph, **run_format)
     for tag, attrs, text in (
         ("w:fldChar", {qn("w:fldCharType"): "begin"}, None),
@@ -207,6 +242,8 @@ def add_field(paragraph, instruction: str, **run_format):
 
 def add_page_numbers(section, *, prefix: str = "— ", suffix: str = " —", **run_format):
     """The page number centred in the footer, as official documents print it: “— 1 —”."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     if prefix:
@@ -221,6 +258,9 @@ def add_page_numbers(section, *, prefix: str = "— ", suffix: str = " —", **r
 
 
 def shade(cell, fill: str) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
     properties = cell._tc.get_or_add_tcPr()
     shading = OxmlElement(
         "w:shd", {qn("w:val"): "clear", qn("w:color"): "auto", qn("w:fill"): fill}
@@ -237,6 +277,9 @@ def set_cell(cell, text: str, *, bold: bool = False, fill: str | None = None) ->
 
 def repeat_header(row) -> None:
     """A table that runs over a page repeats this row at the top of the next."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
     header = OxmlElement("w:tblHeader", {qn("w:val"): "true"})
     row._tr.get_or_add_trPr().append(header)
 
@@ -252,6 +295,8 @@ def add_table(
 ):
     """A centred grid with a shaded header row repeated on every page; each row is its cell
     texts and whether it is highlighted (bold, shaded with ``highlight_fill``)."""
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+
     table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -283,6 +328,9 @@ def add_label_table(document, pairs: Iterable[tuple[str, str]], *, fill: str = T
 
 
 def setup_page(section, page: PageLayout) -> None:
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Mm
+
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Mm(page.width), Mm(page.height)
     section.top_margin, section.bottom_margin = Mm(page.top), Mm(page.bottom)
@@ -294,6 +342,9 @@ def setup_page(section, page: PageLayout) -> None:
 def setup_normal_style(document, *, fonts: Fonts, size: float, line_spacing=None) -> None:
     """The Normal style every paragraph starts from: the body face and size, and lines
     exactly ``line_spacing`` points apart when given (a fixed grid)."""
+    from docx.enum.text import WD_LINE_SPACING
+    from docx.shared import Pt
+
     normal = document.styles["Normal"]
     normal.font.size = Pt(size)
     set_fonts(normal, fonts.body, fonts.latin)
@@ -323,6 +374,8 @@ class OfficialDocument:
         line_spacing: float | None = None,
         tight: bool = False,
     ):
+        from docx import Document
+
         self.document = Document()
         self.page, self.fonts, self.size, self.tight = page, fonts, size, tight
         setup_page(self.section, page)
@@ -359,6 +412,8 @@ class OfficialDocument:
         line_spacing: float | None = None,
     ):
         """A paragraph of one run; ``indent``: two characters, as Chinese paragraphs begin."""
+        from docx.shared import Pt
+
         paragraph = self.document.add_paragraph()
         fmt = paragraph.paragraph_format
         if align is not None:
@@ -396,20 +451,24 @@ class OfficialDocument:
     def title(self, text: str, *, size: float = TITLE_SIZE, red: bool = False, **options):
         """A centred line in the title face: the document's title, or in red its header
         (版头)."""
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+
         return self.paragraph(
             text,
             font=self.fonts.title,
             size=size,
-            color=RED if red else None,
+            color=_color("RED") if red else None,
             align=WD_ALIGN_PARAGRAPH.CENTER,
             **options,
         )
 
     def document_number(self, text: str, *, red_rule: bool = False):
         """The document number (发文字号), centred; over the red rule when asked."""
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+
         paragraph = self.paragraph(text, align=WD_ALIGN_PARAGRAPH.CENTER)
         if red_rule:
-            add_border(paragraph, "bottom", color=RED, size=12, space=4)
+            add_border(paragraph, "bottom", color=_color("RED"), size=12, space=4)
         return paragraph
 
     def split_line(self, left: str, right: str, *, size: float | None = None, **options):
@@ -423,11 +482,13 @@ class OfficialDocument:
     def masthead(self, office: str, date: str):
         """The issuing office on the left and the date on the right, over the red rule."""
         paragraph = self.split_line(office, date, space_after=12)
-        add_border(paragraph, "bottom", color=RED, size=18)
+        add_border(paragraph, "bottom", color=_color("RED"), size=18)
         return paragraph
 
     def signature(self, *lines: str, space_after: float | None = None) -> None:
         """The signature block: the issuer, the date, each on its own line on the right."""
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+
         for line in lines:
             self.paragraph(line, align=WD_ALIGN_PARAGRAPH.RIGHT, space_after=space_after)
 
@@ -437,12 +498,12 @@ class OfficialDocument:
         for number, line in enumerate(recipients):
             if number == 0:
                 paragraph = self.paragraph(line, size=SMALL_SIZE, space_before=24)
-                add_border(paragraph, "top", color=BLACK, size=8)
+                add_border(paragraph, "top", color=_color("BLACK"), size=8)
             else:
                 self.paragraph(line, size=SMALL_SIZE)
         paragraph = self.split_line(issuer, issued, size=SMALL_SIZE)
-        add_border(paragraph, "top", color=BLACK, size=4)
-        add_border(paragraph, "bottom", color=BLACK, size=8)
+        add_border(paragraph, "top", color=_color("BLACK"), size=4)
+        add_border(paragraph, "bottom", color=_color("BLACK"), size=8)
 
     def page_numbers(self, *, prefix: str = "— ", suffix: str = " —", plain: bool = False):
         """Page numbers in the footer, “— 1 —” in the body face by default; ``plain``: in

@@ -15,7 +15,6 @@ import re
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from assistance import wordexport
 from assistance.wordexport import item_label
@@ -103,6 +102,10 @@ def attendance_line(attendance: Attendance) -> str:
 
 def minutes_docx(minutes: Minutes, *, decisions: list[Decision], attendance: list[Attendance]):
     """The minutes as a Word document (bytes). Minutes not yet signed carry a draft mark."""
+    # python-docx (8 MB with lxml) loads only when a document is written: workers import this
+    # module and most never write one.
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
     meeting = minutes.meeting
     doc = wordexport.OfficialDocument(page=PAGE, line_spacing=LINE_SPACING, tight=True)
     doc.properties(

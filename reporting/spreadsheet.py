@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from assistance.spreadsheets import xlsx_bytes
 from assistance.uploads import XLSX, check_upload
@@ -55,6 +53,10 @@ class Upload:
 
 
 def _rows(upload):
+    # openpyxl (25 MB with numpy) loads only when an upload is read: workers import this module.
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         book = load_workbook(io.BytesIO(upload.read()), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):

@@ -22,7 +22,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, pgettext
-from openpyxl import load_workbook
 
 from assistance.idnumbers import normalize_id_number, validate_id_number
 from assistance.notices import notice
@@ -81,6 +80,9 @@ def file_rows(name: str, raw: bytes):
     GB 18030) or XLSX file (its first sheet), heading first; SnapshotInvalid for a file
     that cannot be read. Shared by every import of a spreadsheet (the ledger's too)."""
     if name.lower().endswith(".xlsx"):
+        # openpyxl (25 MB with numpy) loads only when a workbook is read, not in every worker.
+        from openpyxl import load_workbook
+
         try:
             book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged file

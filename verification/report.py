@@ -13,8 +13,6 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Mm, RGBColor
 
 from assistance import localtime, wordexport
 
@@ -150,8 +148,9 @@ DOCX_CONTENT_TYPE = wordexport.DOCX_CONTENT_TYPE
 PAGE = wordexport.PageLayout(top=18, bottom=18, left=18, right=18)
 FONTS = wordexport.Fonts(body="SimSun", latin=None)
 TEXT_SIZE = 10.5
-FINDING_WIDTHS = [Mm(34), Mm(34), Mm(30), Mm(56), Mm(20)]
-GREY = RGBColor(0x55, 0x55, 0x55)
+# In millimetres and RGB: python-docx's Mm and RGBColor are made when a report is written.
+FINDING_WIDTHS_MM = (34, 34, 30, 56, 20)
+GREY = (0x55, 0x55, 0x55)
 
 
 def row_result_text(row: ReportRow) -> str:
@@ -167,6 +166,11 @@ def row_result_text(row: ReportRow) -> str:
 def report_docx(report: Report) -> bytes:
     """The report as a Word document laid out for A4: title, household, members with masked
     ID numbers, one table per member, the time it was generated and page numbers."""
+    # python-docx (8 MB with lxml) loads only when a report is written: workers import this
+    # module.
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import RGBColor
+
     request = report.request
     generated = timezone.localtime(report.generated_at)
     doc = wordexport.OfficialDocument(page=PAGE, fonts=FONTS, size=TEXT_SIZE)
@@ -192,7 +196,7 @@ def report_docx(report: Report) -> bytes:
     doc.note(
         _("Generated %(time)s. Confidential: for the people deciding this application only.")
         % {"time": localtime.stamp(report.generated_at)},
-        color=GREY,
+        color=RGBColor(*GREY),
     )
     doc.page_numbers(
         prefix=_("Verification request %(pk)s · generated %(time)s · page ")
@@ -288,12 +292,15 @@ def _household_facts(report: Report) -> list[tuple[str, str]]:
 
 def _findings(doc: wordexport.OfficialDocument, report: Report) -> None:
     """Per member, a heading and the table of what each department found."""
+    from docx.shared import Mm
+
     doc.outline_heading(_("Findings"), level=1)
     doc.note(
         _("Shaded, bold rows: a record found for an item that bears on eligibility."),
         italic=True,
     )
     headers = [_("Department"), _("Item"), _("Result"), _("Details"), _("Amount (yuan)")]
+    widths = [Mm(width) for width in FINDING_WIDTHS_MM]
     for section in report.members:
         member = section.member
         doc.outline_heading(
@@ -307,7 +314,7 @@ def _findings(doc: wordexport.OfficialDocument, report: Report) -> None:
         )
         if section.rows:
             rows = [(_finding_cells(row), row.highlighted) for row in section.rows]
-            doc.table(headers, rows, widths=FINDING_WIDTHS, highlight_fill=HIGHLIGHT_FILL)
+            doc.table(headers, rows, widths=widths, highlight_fill=HIGHLIGHT_FILL)
         else:
             doc.note(_("No department checks anything for this request."))
 

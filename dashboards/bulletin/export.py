@@ -6,7 +6,6 @@ import io
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from docx.shared import Mm
 
 from assistance import wordexport
 
@@ -27,6 +26,10 @@ def _numbers(doc, chart: Chart) -> None:
 
 
 def bulletin_docx(bulletin: Bulletin) -> bytes:
+    # python-docx (8 MB with lxml) loads only when a bulletin is written: workers import this
+    # module (through the URLconf, which Celery's Django fixup checks).
+    from docx.shared import Mm
+
     doc = wordexport.OfficialDocument()
     office = bulletin.group.short_name or bulletin.group.name
     doc.properties(title=bulletin.title, author=office)

@@ -7,14 +7,7 @@ table, which the bulletin prints beside every image anyway."""
 import functools
 import io
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display on a server
-
-from matplotlib import font_manager  # noqa: E402
-from matplotlib import pyplot as plt  # noqa: E402
-
-from ..charts import Chart  # noqa: E402
+from ..charts import Chart
 
 CJK_FACES = (
     "Noto Sans CJK SC",
@@ -31,9 +24,23 @@ CJK_FACES = (
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442"]
 
 
+# matplotlib (43 MB with numpy) loads only when a chart is drawn: workers import this module
+# (through the URLconf, which Celery's Django fixup checks) and never draw one.
+@functools.cache
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display on a server
+    from matplotlib import pyplot
+
+    return pyplot
+
+
 @functools.cache
 def cjk_face() -> str | None:
     """The first CJK face the machine has, or None."""
+    from matplotlib import font_manager
+
     names = {entry.name for entry in font_manager.fontManager.ttflist}
     return next((face for face in CJK_FACES if face in names), None)
 
@@ -50,6 +57,7 @@ def png(chart: Chart, *, width: float = 6.2, height: float = 3.0) -> bytes:
         return b""
     labels = [str(label) for label in chart.labels]
     names = [str(series.name) for series in chart.series]
+    plt = _pyplot()
     face = cjk_face()
     if face is None and _has_cjk(labels + names + [str(chart.title)]):
         labels = [str(i + 1) for i in range(len(labels))]  # the table beside names them
