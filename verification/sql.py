@@ -202,6 +202,23 @@ def analyze(*models) -> None:
         cursor.execute(f"ANALYZE {', '.join(table(model) for model in models)}")
 
 
+def vacuum_analyze(*models) -> None:
+    """VACUUM (ANALYZE) tables a batch has just rewritten row by row. Every check it
+    answered left its old row version, and an entry for it in each index, behind: until
+    autovacuum gets to a table of millions of rows, a look-up of one check "still
+    queued" walks the status index's dead entries (8–12 ms, up to 350 ms, at 200,000
+    households; 0.08 ms vacuumed), and single requests slow down with the size of the
+    last batch. VACUUM cannot run in a transaction: inside one (a caller's atomic block,
+    a test) the tables are only analysed. PostgreSQL only."""
+    if connection.vendor != "postgresql":
+        return
+    if connection.in_atomic_block:
+        analyze(*models)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {', '.join(table(model) for model in models)}")
+
+
 # --- Chunked work -----------------------------------------------------------------------------
 
 

@@ -6,4 +6,6 @@ the summary refresh the beat task runs; each dashboard page through Django's ful
 (median and 90th percentile of repeated requests, and its query count); the *naive* way,
 i.e. the verification figures computed from the raw checks on every page view, which the
 summaries replace; and a *floor*, the cheapest signed-in request (the dashboards' index,
-a redirect), which no page can beat. The machine's load average is printed beside them."""
+a redirect), which no page can beat; and the lists a clerk and a liaison open every day
+(households, requests, overdue checks, a unit's inbox) on the same data, each with its
+query count. The machine's load average is printed beside them."""

@@ -324,4 +324,11 @@ def test_the_benchmark_prints_its_figures_and_drops_its_database():
     assert re.search(
         r"verification dashboard: median \d+ ms, p90 \d+ ms, \d+ queries", completed.stdout
     )
+    for page in (
+        r"households list \(clerk\)",
+        r"requests list \(clerk\)",
+        r"overdue checks \(clerk\)",
+        r"inbox \(liaison of one unit\)",
+    ):
+        assert re.search(rf"{page}: median \d+ ms, p90 \d+ ms, \d+ queries", completed.stdout)
     assert "dropped the bench database" in completed.stdout
