@@ -19,7 +19,11 @@ EventName = Literal["check.created", "referral.created"]
 
 class SubscriptionIn(Schema):
     # The schema takes any web address; the rules (https, no credentials) refuse with 409.
-    url: str = Field(..., max_length=500, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://\S+$")
+    # Visible ASCII only, spelled out: "\S" means one thing to the schema's readers
+    # (ECMAScript: U+0085 is not a space) and another to pydantic's regex (it is), so a
+    # URL the schema allowed was refused as invalid. A host in another script is sent
+    # in its ASCII form (punycode), as the callback's HTTP client needs it anyway.
+    url: str = Field(..., max_length=500, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[!-~]+$")
     events: list[EventName] = Field(..., min_length=1, max_length=2)
 
 

@@ -4,6 +4,7 @@ read one at a time (ID numbers masked); another unit's check is 404; every refus
 with a code and a message in the caller's language; the schema and its page are served."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -303,3 +304,27 @@ def test_the_admin_registers_a_client_and_shows_its_token_once(admin_client, uni
     assert key == stored.key_id and tokens.matches(secret, stored.secret_hash)
     page = admin_client.get(reverse("admin:api_apiclient_change", args=[stored.pk]))
     assert secret not in page.content.decode()  # never shown again
+
+
+def test_the_schemas_patterns_mean_the_same_to_its_readers_and_to_the_validator():
+    """A pattern in the schema is read by the departments' tools as ECMAScript and
+    checked here by pydantic's regex: shorthand classes (``\\s``, ``\\w``, ``\\d``, ``\\b``)
+    differ between them (U+0085 is a space to one and not the other), so a body the
+    schema allowed was refused. Patterns spell out their characters instead."""
+    from api.v1 import api as v1
+
+    def patterns(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "pattern":
+                    yield value
+                else:
+                    yield from patterns(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from patterns(value)
+
+    found = list(patterns(v1.get_openapi_schema()))
+    assert found, "the schema has patterns to check"
+    for pattern in found:
+        assert not re.search(r"\\[sSwWdDbB]", pattern), pattern
