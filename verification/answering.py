@@ -8,6 +8,7 @@ whoever comes second sees what the first committed, and none deadlocks.
 """
 
 from django.db import connection
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -93,6 +94,7 @@ def answer_from_snapshot(
     *,
     waiting: str = QUEUED,
     actor_id: int | None = None,
+    complete: bool = True,
 ) -> tuple[int, list[int]]:
     """Answer checks from a snapshot in one transaction of a few statements: one finding
     per member and item of each check, "record found" with the record's details and amount
@@ -102,12 +104,17 @@ def answer_from_snapshot(
     whose worker stopped before answering them. Used for a batch's chunks and for a single
     request's check alike. One audit event records the step, by ``actor_id`` (the clerk
     who filed the request or the batch) or the snapshot connector. Returns how many
-    checks it answered and the keys of the requests it completed."""
+    checks it answered and the keys of the requests it completed.
+
+    A batch's chunk passes ``complete=False``: it neither locks nor completes requests.
+    Every department's chunk covers the same households, so chunks that each locked
+    their requests waited for one another, department after department; the batch's
+    requests are completed at its end instead (``complete_batch_requests``)."""
     now = timezone.now()
     # A check already delivered keeps the time it was.
     delivered = {"delivered_at": now} if waiting == QUEUED else {}
     with chunk_transaction():
-        request_ids = lock_requests(check_ids, waiting)
+        request_ids = lock_requests(check_ids, waiting) if complete else []
         ids = move_queued(
             check_ids,
             waiting,
@@ -120,18 +127,25 @@ def answer_from_snapshot(
         if not ids:
             return 0, []
         _insert_findings(ids, snapshot)
-        completed = complete_requests(request_ids, now)
+        if complete:
+            completed = complete_requests(request_ids, now)
+            summary = _(
+                "%(count)d checks answered from registry snapshot %(snapshot)s; "
+                "%(completed)d requests completed"
+            ) % {"count": len(ids), "snapshot": snapshot.pk, "completed": len(completed)}
+        else:
+            completed = []
+            summary = _("%(count)d checks answered from registry snapshot %(snapshot)s") % {
+                "count": len(ids),
+                "snapshot": snapshot.pk,
+            }
         audit_event_record(
             actor_id=actor_id,
             job="snapshot connector",
             action=AuditEvent.Action.SNAPSHOT_ANSWER,
             model=DepartmentCheck,
             ids=ids,
-            summary=_(
-                "%(count)d checks answered from registry snapshot %(snapshot)s; "
-                "%(completed)d requests completed"
-            )
-            % {"count": len(ids), "snapshot": snapshot.pk, "completed": len(completed)},
+            summary=summary,
         )
     return len(ids), completed
 
@@ -200,3 +214,20 @@ def complete_requests(request_ids: list[int], now) -> list[int]:
             status=VerificationRequest.Status.COMPLETED, completed_at=now
         )
     return completed
+
+
+def complete_batch_requests(batch_id: int, now) -> int:
+    """Complete the batch's requests with no open check left, in one UPDATE; returns how
+    many. Run by whoever finishes the batch, after every department's chunks have
+    committed (see ``answer_from_snapshot``). A request with a check still in a liaison's
+    inbox stays under way; the liaison's answer completes it, as any request's. A
+    liaison answering meanwhile locks the request first: this UPDATE then waits for the
+    answer, and skips the request if the answer completed it."""
+    open_checks = DepartmentCheck.objects.filter(request_id=OuterRef("pk"), status__in=OPEN)
+    return (
+        VerificationRequest.objects.filter(
+            batch_id=batch_id, status=VerificationRequest.Status.SUBMITTED
+        )
+        .exclude(Exists(open_checks))
+        .update(status=VerificationRequest.Status.COMPLETED, completed_at=now)
+    )

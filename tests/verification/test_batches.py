@@ -20,10 +20,10 @@ from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from assistance.models import Notification
+from assistance.models import AuditEvent, Notification
 from tests.factories import LeadingGroupFactory, MemberUnitFactory
 from tests.verification.factories import VerificationItemFactory, make_id_number
-from verification import batches, services
+from verification import answering, batches, services
 from verification.batches import preparation
 from verification.changes import (
     ChangeKind,
@@ -478,6 +478,77 @@ def test_cancel_stops_the_batch_and_cancels_open_work(
         batches.batch_cancel(actor=clerk, batch=batch)
     # The cancelled households are due again.
     assert batches.households_due(office=group).count() == 4
+
+
+def test_requests_complete_when_the_batch_does_not_chunk_by_chunk(
+    clerk, group, unit, other_unit, items, liaison, other_liaison, held
+):
+    """A department's chunk answers its checks without touching their requests (each
+    department's chunk covers the same households: locking them made the departments
+    wait for one another); the batch's end completes those fully answered."""
+    make_households(3, office=group, clerk=clerk)
+    upload_snapshot(unit, liaison, [])
+    upload_snapshot(other_unit, other_liaison, [])
+    batch = prepared(office=group, clerk=clerk, held=held)
+    requests = batch.requests.all()
+    prepared_events = list(AuditEvent.objects.values_list("pk", flat=True))
+    events = AuditEvent.objects.filter(object_type="verification.VerificationRequest").exclude(
+        pk__in=prepared_events
+    )
+
+    assert batches.batch_process_unit(batch_id=batch.pk, unit_id=unit.pk) == 3
+    assert batches.batch_process_unit(batch_id=batch.pk, unit_id=other_unit.pk) == 3
+    # The last department's task finished the batch, and completed every request with it.
+    batch.refresh_from_db()
+    assert batch.status == VerificationBatch.Status.COMPLETED
+    assert statuses(requests) == {"completed": 3}
+    assert set(requests.values_list("completed_at", flat=True)) == {batch.finished_at}
+    event = events.get()
+    assert (event.count, event.action) == (3, AuditEvent.Action.BATCH_STEP)
+
+
+def test_a_chunk_leaves_requests_to_the_batchs_end(
+    clerk, group, unit, other_unit, items, liaison, other_liaison, held
+):
+    make_households(2, office=group, clerk=clerk)
+    upload_snapshot(unit, liaison, [])
+    upload_snapshot(other_unit, other_liaison, [])
+    batch = prepared(office=group, clerk=clerk, held=held)
+    checks = DepartmentCheck.objects.filter(request__batch=batch)
+    # The first department's chunk: its checks answered, the other's still queued.
+    answered = checks.filter(unit=unit)
+    ids = list(answered.values_list("pk", flat=True))
+    assert answering.answer_from_snapshot(
+        ids, unit.snapshots.get(is_current=True), complete=False
+    ) == (2, [])
+    assert statuses(batch.requests.all()) == {"submitted": 2}
+    assert statuses(checks) == {Status.ANSWERED: 2, Status.QUEUED: 2}
+    assert not batches.batch_finish_if_done(batch_id=batch.pk)  # queued checks remain
+    assert statuses(batch.requests.all()) == {"submitted": 2}
+
+
+def test_cancel_completes_requests_every_department_had_answered(
+    clerk, group, unit, other_unit, items, liaison, other_liaison, held
+):
+    homes = make_households(2, office=group, clerk=clerk)
+    upload_snapshot(unit, liaison, [])
+    upload_snapshot(other_unit, other_liaison, [])
+    batch = prepared(office=group, clerk=clerk, held=held)
+    done = batch.requests.get(household=homes[0])
+    for department in (unit, other_unit):
+        check = DepartmentCheck.objects.get(request=done, unit=department)
+        answering.answer_from_snapshot(
+            [check.pk], department.snapshots.get(is_current=True), complete=False
+        )
+
+    batches.batch_cancel(actor=clerk, batch=batch)
+    done.refresh_from_db()
+    assert done.status == VerificationRequest.Status.COMPLETED
+    assert done.completed_at is not None
+    other = batch.requests.get(household=homes[1])
+    assert other.status == VerificationRequest.Status.CANCELLED
+    assert statuses(DepartmentCheck.objects.filter(request=other)) == {Status.CANCELLED: 2}
+    assert statuses(DepartmentCheck.objects.filter(request=done)) == {Status.ANSWERED: 2}
 
 
 def test_a_finished_batch_cannot_be_cancelled(

@@ -7,13 +7,16 @@ import threading
 import time
 
 import pytest
-from django.db import connection, transaction
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import OperationalError, connection, transaction
+from django.utils import timezone
 
 from assistance.models import Notification
 from tests.factories import LiaisonFactory, MemberUnitFactory, UserFactory
 from tests.verification.factories import VerificationItemFactory, authorize_all, register_family
-from verification import services
-from verification.models import DepartmentCheck, VerificationRequest
+from verification import answering, services
+from verification.connectors import snapshot_import
+from verification.models import DepartmentCheck, UnitConnector, VerificationRequest
 from verification.services import FindingData
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -136,3 +139,51 @@ def test_a_delivery_does_not_deadlock_with_an_answer_to_the_same_check(
 
     assert errors == []
     assert delivered is True
+
+
+def test_a_batchs_chunk_does_not_wait_for_a_request_someone_has_locked(
+    clerk, group, departments, monkeypatch
+):
+    """A department's chunk of a batch answers its checks while another writer (a
+    liaison's answer, another department's chunk) holds their requests: the chunk takes
+    no request lock, so departments do not queue behind one another."""
+    monkeypatch.setattr(services, "enqueue_checks", lambda checks: None)
+    (unit, liaison), *_ = departments
+    UnitConnector.objects.create(unit=unit, kind=UnitConnector.Kind.SNAPSHOT)
+    upload = SimpleUploadedFile("extract.csv", "身份证号码,核对事项,详情,金额".encode())
+    snapshot = snapshot_import(
+        actor=liaison, unit=unit, upload=upload, taken_on=timezone.localdate()
+    )
+    household = register_family(actor=clerk, office=group)
+    authorize_all(actor=clerk, household=household)
+    request = services.request_submit(actor=clerk, household=household)
+    check = request.checks.get(unit=unit)
+
+    request_locked, release = threading.Event(), threading.Event()
+
+    def holder():
+        try:
+            with transaction.atomic():
+                VerificationRequest.objects.select_for_update().get(pk=request.pk)
+                request_locked.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert request_locked.wait(timeout=10)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            # The single request's way locks the request: it would wait, and time out.
+            with pytest.raises(OperationalError), transaction.atomic():
+                answering.answer_from_snapshot([check.pk], snapshot)
+            answered = answering.answer_from_snapshot([check.pk], snapshot, complete=False)
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    assert answered == (1, [])
+    check.refresh_from_db()
+    assert check.status == DepartmentCheck.Status.ANSWERED

@@ -7,6 +7,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ from assistance.outbox import send_or_leave_for_sweep
 from assistance.services import audit_event_record, notify
 from members.models import MemberUnit
 
-from ..answering import OPEN, answer_from_snapshot, move_queued
+from ..answering import OPEN, answer_from_snapshot, complete_batch_requests, move_queued
 from ..connectors import current_snapshot
 from ..models import DepartmentCheck, VerificationBatch, VerificationRequest
 from ..services import VerificationError
@@ -80,7 +81,7 @@ def batch_process_unit(*, batch_id: int, unit_id: int) -> int:
 
     def work(ids: list[int]) -> int:
         if snapshot is not None:
-            moved = answer_from_snapshot(ids, snapshot, actor_id=starter_id)[0]
+            moved = answer_from_snapshot(ids, snapshot, actor_id=starter_id, complete=False)[0]
         else:
             moved = _deliver_chunk(ids, unit, reason, batch_id=batch_id, actor_id=starter_id)
         task_beat(batch_id, unit_id)  # still at it: the stall sweep leaves this task be
@@ -113,7 +114,9 @@ def batch_process_unit(*, batch_id: int, unit_id: int) -> int:
 
 def batch_finish_if_done(*, batch_id: int) -> bool:
     """Mark the batch completed once no check of it is queued (every department has
-    processed its part); answers to delivered checks complete their requests as usual."""
+    processed its part), and complete its requests whose checks are all answered (the
+    departments' chunks leave that to here); answers to delivered checks complete their
+    requests as usual."""
     with transaction.atomic():
         batch = VerificationBatch.objects.select_for_update().get(pk=batch_id)
         if batch.status != VerificationBatch.Status.RUNNING:
@@ -127,10 +130,27 @@ def batch_finish_if_done(*, batch_id: int) -> bool:
         batch.status = VerificationBatch.Status.COMPLETED
         batch.finished_at = timezone.now()
         batch.save(update_fields=["status", "finished_at"])
+        _complete_requests(batch, batch.finished_at)
         # The clerk's next look is at what changed: compute it before they ask.
         transaction.on_commit(lambda: _send_changes_warm(batch_id))
         batch_completed.send(sender=VerificationBatch, batch=batch)
     return True
+
+
+def _complete_requests(batch: VerificationBatch, now) -> int:
+    """Complete the batch's requests with every check answered, with an audit event."""
+    completed = complete_batch_requests(batch.pk, now)
+    if completed:
+        audit_event_record(
+            actor_id=batch.created_by_id,
+            job="batch re-verification",
+            action=AuditEvent.Action.BATCH_STEP,
+            model=VerificationRequest,
+            count=completed,
+            summary=_("Batch %(batch)s: %(count)d requests completed")
+            % {"batch": batch.pk, "count": completed},
+        )
+    return completed
 
 
 def _send_changes_warm(batch_id: int) -> None:
@@ -219,6 +239,17 @@ def batch_cancel(*, actor, batch: VerificationBatch) -> VerificationBatch:
     checks = DepartmentCheck.objects.filter(request__batch=batch, status__in=OPEN).update(
         status=DepartmentCheck.Status.CANCELLED
     )
+    # A request whose every check the departments had answered is complete, not cancelled
+    # (the chunks leave completing requests to the batch's end).
+    now = timezone.now()
+    answered = DepartmentCheck.objects.filter(request_id=OuterRef("pk")).exclude(
+        status=DepartmentCheck.Status.ANSWERED
+    )
+    VerificationRequest.objects.filter(
+        batch=batch, status=VerificationRequest.Status.SUBMITTED
+    ).exclude(Exists(answered)).update(
+        status=VerificationRequest.Status.COMPLETED, completed_at=now
+    )
     requests = VerificationRequest.objects.filter(
         batch=batch, status=VerificationRequest.Status.SUBMITTED
     ).update(status=VerificationRequest.Status.CANCELLED)
@@ -232,7 +263,7 @@ def batch_cancel(*, actor, batch: VerificationBatch) -> VerificationBatch:
         % {"batch": batch.pk, "checks": checks, "requests": requests},
     )
     batch.status = VerificationBatch.Status.CANCELLED
-    batch.finished_at = timezone.now()
+    batch.finished_at = now
     batch._history_user = actor
     batch.save()
     return batch
