@@ -21,6 +21,30 @@ def test_the_overdue_index_holds_the_open_statuses_and_the_answered_one_the_answ
     assert set(overdue["status__in"]) == set(DepartmentCheck.OPEN)
     answered = dict(_index("check_answered_lately").condition.children)
     assert answered == {"status": DepartmentCheck.Status.ANSWERED}
+    assert set(dict(_index("check_open").condition.children)["status__in"]) == set(
+        DepartmentCheck.OPEN
+    )
+    # The status has no index of every row (nor one for LIKE) besides.
+    assert not DepartmentCheck._meta.get_field("status").db_index
+
+
+@pytest.mark.parametrize(
+    "queryset",
+    [
+        lambda: DepartmentCheck.objects.filter(status__in=DepartmentCheck.OPEN),
+        lambda: DepartmentCheck.objects.filter(status=DepartmentCheck.Status.QUEUED),
+        lambda: DepartmentCheck.objects.filter(status=DepartmentCheck.Status.RETURNED),
+    ],
+)
+def test_open_checks_are_read_from_the_open_index(queryset):
+    """The office's summary, a batch's checks still queued, the returned ones: each asks
+    for one or more open statuses, which the partial index is proved to hold."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the plan is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = queryset().explain()
+    assert "check_open " in plan, plan
 
 
 @pytest.mark.parametrize(
