@@ -91,6 +91,7 @@ def audit_event_record(
     *,
     actor=None,
     actor_id: int | None = None,
+    actor_name: str = "",
     job: str = "",
     action: str,
     model=None,
@@ -100,18 +101,23 @@ def audit_event_record(
     summary: str,
 ) -> AuditEvent:
     """One audit event for a bulk or set-based change: by ``actor`` (a user, or the key of
-    one: ``actor_id``), or, when no user started the work, by the system ``job`` named.
+    one: ``actor_id``, with their user name ``actor_name`` where the caller read it
+    already, which spares reading the user), or, when no user started the work, by the
+    system ``job`` named.
     ``ids`` (or just ``count``) say which rows of ``model`` changed (or which things of
     ``object_type``, for what is not a row: messages in a queue); the event keeps their
     number and range, never one row per changed record."""
-    if actor is None and actor_id is not None:
+    if actor is None and actor_id is not None and not actor_name:
         actor = get_user_model()._default_manager.filter(pk=actor_id).first()
-    if actor is None and not job:
+        actor_id = None  # unless the user is still there
+    if actor is not None:
+        actor_id, actor_name = actor.pk, actor.get_username()
+    if actor_id is None and not job:
         raise ValueError("A bulk change names its user or the system job that made it.")
     ids = sorted(ids) if ids is not None else []
-    name = actor.get_username() if actor is not None else SYSTEM_ACTOR.format(job=job)
+    name = actor_name if actor_id is not None else SYSTEM_ACTOR.format(job=job)
     return AuditEvent.objects.create(
-        actor=actor,
+        actor_id=actor_id,
         actor_name=name[:150],
         action=action,
         object_type=model._meta.label if model is not None else object_type,

@@ -94,6 +94,7 @@ def answer_from_snapshot(
     *,
     waiting: str = QUEUED,
     actor_id: int | None = None,
+    actor_name: str = "",
     complete: bool = True,
 ) -> tuple[int, list[int]]:
     """Answer checks from a snapshot in one transaction of a few statements: one finding
@@ -103,7 +104,8 @@ def answer_from_snapshot(
     completed. Only checks still ``waiting`` are touched: queued ones, or delivered ones
     whose worker stopped before answering them. Used for a batch's chunks and for a single
     request's check alike. One audit event records the step, by ``actor_id`` (the clerk
-    who filed the request or the batch) or the snapshot connector. Returns how many
+    who filed the request or the batch; ``actor_name``, their user name, if the caller
+    has it) or the snapshot connector. Returns how many
     checks it answered and the keys of the requests it completed.
 
     A batch's chunk passes ``complete=False``: it neither locks nor completes requests.
@@ -141,6 +143,7 @@ def answer_from_snapshot(
             }
         audit_event_record(
             actor_id=actor_id,
+            actor_name=actor_name,
             job="snapshot connector",
             action=AuditEvent.Action.SNAPSHOT_ANSWER,
             model=DepartmentCheck,

@@ -105,7 +105,14 @@ def request_submit(
         # request written meanwhile by a path that does not lock the household first
         # makes this insert wait for it, then fail; the clerk is told why.
         with transaction.atomic():
-            save_validated(request, actor)
+            # The household (locked above) and the clerk exist, and no request is under
+            # way (checked under the lock; the constraint is the database's on insert):
+            # validating those again would cost eight statements of every submission.
+            request._history_user = actor
+            request.full_clean(
+                exclude=["household", "requested_by", "batch"], validate_constraints=False
+            )
+            request.save()
     except IntegrityError:
         _refuse_if_under_way(household)
         raise
@@ -233,12 +240,18 @@ def check_deliver(*, check_id: int) -> bool:
     Returns whether this call delivered it."""
     found = (
         DepartmentCheck.objects.filter(pk=check_id)
-        .values_list("unit_id", "status", "fallback_reason", "request__requested_by_id")
+        .values_list(
+            "unit_id",
+            "status",
+            "fallback_reason",
+            "request__requested_by_id",
+            "request__requested_by__username",
+        )
         .first()
     )
     if found is None:
         return False
-    unit_id, status, fallback_reason, requested_by_id = found
+    unit_id, status, fallback_reason, requested_by_id, requested_by_name = found
     queued = status == DepartmentCheck.Status.QUEUED
     unanswered = status == DepartmentCheck.Status.DELIVERED and not fallback_reason
     if not (queued or unanswered):
@@ -247,7 +260,11 @@ def check_deliver(*, check_id: int) -> bool:
     if snapshot is not None:
         # The clerk who filed the request started this work: the answer is theirs to own.
         answered, completed = answer_from_snapshot(
-            [check_id], snapshot, waiting=status, actor_id=requested_by_id
+            [check_id],
+            snapshot,
+            waiting=status,
+            actor_id=requested_by_id,
+            actor_name=requested_by_name or "",
         )
         tell_requesters(completed)
         return queued and bool(answered)

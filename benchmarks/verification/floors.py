@@ -4,7 +4,9 @@ ratios that hold across machines of different speed:
 - the bare-SQL floor of the batch: the rows the batch wrote (its requests, checks, the
   checks' items and the findings) written again by one bare ``INSERT … SELECT`` per table,
   with no application around them, into empty copies of the tables (same columns,
-  defaults, constraints and indexes; no foreign keys), in a transaction rolled back;
+  defaults, constraints and indexes), in a transaction rolled back; measured twice, with
+  the tables' foreign keys (checked as each statement ends, as the batch's are at its
+  commits: the schema's own cost of these rows) and without them (the bare writes);
 - the bare Celery round trip: one no-op task to each department queue, timed from the
   sending until each has run, as often as there are single requests."""
 
@@ -49,9 +51,21 @@ def _columns(cursor, table: str) -> list[str]:
     ]
 
 
-def sql_floor(batch_id: int) -> tuple[float, int]:
+def _foreign_keys(cursor, table: str) -> list[str]:
+    """The definitions of the table's foreign keys (``FOREIGN KEY (…) REFERENCES …``)."""
+    cursor.execute(
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
+        [f'"{table}"'],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def sql_floor(batch_id: int, *, foreign_keys: bool) -> tuple[float, int]:
     """(seconds, rows) to write the batch's rows by bare SQL, the tables' copies made
-    beforehand (not timed)."""
+    beforehand (not timed). With ``foreign_keys`` the copies reference the same rows the
+    tables do (their parents are the real tables, which hold them), checked as each
+    statement ends."""
     seconds, rows = 0.0, 0
     try:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -59,11 +73,16 @@ def sql_floor(batch_id: int) -> tuple[float, int]:
             for table, rows_of_batch in _tables(batch_id):
                 copy = f"bench_floor_{table}"
                 cursor.execute(f'CREATE TABLE "{copy}" (LIKE "{table}" INCLUDING ALL)')
+                for definition in _foreign_keys(cursor, table) if foreign_keys else []:
+                    cursor.execute(f'ALTER TABLE "{copy}" ADD {definition}')
                 columns = ", ".join(f'"{c}"' for c in _columns(cursor, table))
                 statements.append(
                     f'INSERT INTO "{copy}" ({columns}) SELECT {columns} FROM "{table}" '
                     f"WHERE {rows_of_batch}"
                 )
+            # Deferred keys would be checked at the commit, which a rolled-back
+            # transaction never reaches.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             started = time.monotonic()
             for statement in statements:
                 cursor.execute(statement)

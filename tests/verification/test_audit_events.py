@@ -12,6 +12,7 @@ from django.utils import translation
 
 from assistance.audit import ACTOR_HEADER, acting_as
 from assistance.models import AuditEvent, CalendarYear
+from assistance.services import audit_event_record
 from assistance.taskrun import _name_the_starter
 from tests.verification.factories import authorize_all
 from tests.verification.helpers import submit as submit_request
@@ -116,7 +117,7 @@ def test_a_check_answered_from_a_snapshot_is_the_requesting_clerks(
     check = request.checks.get(unit=unit)
     assert check.status == DepartmentCheck.Status.ANSWERED
     [event] = _events(Action.SNAPSHOT_ANSWER)
-    assert event.actor == clerk
+    assert (event.actor, event.actor_name) == (clerk, clerk.username)
     assert (event.count, event.first_id, event.last_id) == (1, check.pk, check.pk)
     assert f"registry snapshot {snapshot.pk}" in event.summary
 
@@ -259,3 +260,40 @@ def test_auditors_read_and_filter_bulk_changes(
         )
     with django_assert_max_num_queries(8):
         assert len(client.get(url, {"page": 2}).context["page"]) == 12
+
+
+def test_an_event_by_a_users_key_and_name_reads_no_user(
+    clerk, django_assert_num_queries, django_user_model
+):
+    """A task that read the starter's name with its own row (a check's with its request)
+    passes it on: the event costs its INSERT alone. Given the key alone, the name is read;
+    a user deleted since leaves the event to the job that did the work."""
+    with django_assert_num_queries(1):
+        event = audit_event_record(
+            actor_id=clerk.pk,
+            actor_name=clerk.username,
+            job="snapshot connector",
+            action=Action.SNAPSHOT_ANSWER,
+            model=DepartmentCheck,
+            ids=[3, 1, 2],
+            summary="answered",
+        )
+    assert (event.actor, event.actor_name, event.first_id, event.last_id) == (
+        clerk,
+        clerk.username,
+        1,
+        3,
+    )
+    gone = django_user_model.objects.create_user(username="gone")
+    gone_pk = gone.pk
+    gone.delete()
+    with django_assert_num_queries(2):
+        event = audit_event_record(
+            actor_id=gone_pk,
+            job="snapshot connector",
+            action=Action.SNAPSHOT_ANSWER,
+            model=DepartmentCheck,
+            ids=[1],
+            summary="answered",
+        )
+    assert (event.actor, event.actor_name) == (None, "system: snapshot connector")

@@ -268,6 +268,20 @@ def test_a_household_without_members_cannot_be_verified(clerk, group, items):
     assert not VerificationRequest.objects.exists()
 
 
+def test_a_request_of_an_unknown_assistance_type_is_refused_and_nothing_is_kept(
+    clerk, items, authorized_household
+):
+    # The submission validates the request's own fields (not its household and clerk,
+    # which it has just locked and been given, nor the one-under-way rule it checked).
+    with pytest.raises(ValidationError) as refused:
+        services.request_submit(
+            actor=clerk, household=authorized_household, assistance_type="no-such-type"
+        )
+    assert "assistance_type" in refused.value.message_dict
+    assert not VerificationRequest.objects.exists()
+    assert not DepartmentCheck.objects.exists()
+
+
 def test_by_default_every_active_unit_of_the_office_with_an_active_item_gets_a_check(
     clerk, group, unit, other_unit, items, authorized_household, django_capture_on_commit_callbacks
 ):
