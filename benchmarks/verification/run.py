@@ -111,11 +111,15 @@ def _measure(options: Options, pool: WorkerPool, say) -> Figures:
         scenarios.changes(batch_id=batch_id, pool=pool, say=say)
     say(f"  {report.cpu_use(changes_watch)}")
     bare_seconds, floor_rows = floors.sql_floor(batch_id, foreign_keys=False)
-    floor_seconds, _ = floors.sql_floor(batch_id, foreign_keys=True)
+    # One connection, so one core: the batch's CPU seconds above compare with this
+    # phase's as its wall time does with the floor's.
+    with Watch(pool.workers, database) as floor_watch:
+        floor_seconds, _ = floors.sql_floor(batch_id, foreign_keys=True)
     say(
         f"bare-SQL floor: the batch's {floor_rows} rows written in {floor_seconds:.2f} s "
         f"with the tables' foreign keys, {bare_seconds:.2f} s without them"
     )
+    say(f"  with the foreign keys, {report.cpu_use(floor_watch)}")
     with Watch(pool.workers, database) as sample_watch:
         sample_checks, sample_seconds = scenarios.per_check(sample=options.sample, **common)
     if sample_checks:

@@ -1,7 +1,7 @@
 """The verification benchmark's bare-SQL floor (``benchmarks/verification/floors.py``):
 the rows a batch wrote are written again by bare ``INSERT … SELECT`` statements into
-copies of the tables, once with the tables' foreign keys and once without, in a
-transaction rolled back, so nothing is left behind. Tasks run in process: the batch is
+copies of the tables, once with the tables' foreign keys and once without, shared
+between connections, in transactions rolled back, so nothing is left behind. Tasks run in process: the batch is
 prepared and answered before ``batch_submit`` returns."""
 
 import pytest
@@ -52,8 +52,9 @@ def test_the_floor_writes_every_row_of_the_batch_again_and_keeps_none(batch):
     assert (VerificationRequest.objects.filter(batch=batch).count(), checks.count()) == (4, 8)
     assert findings == 2 * items
     rows = 4 + 8 + items + findings
-    for foreign_keys in (False, True):
-        seconds, written = floors.sql_floor(batch.pk, foreign_keys=foreign_keys)
+    # Split between connections, each row is written once.
+    for foreign_keys, shares in ((False, 1), (True, 1), (False, 2), (True, 3)):
+        seconds, written = floors.sql_floor(batch.pk, foreign_keys=foreign_keys, shares=shares)
         assert written == rows
         assert seconds > 0
     assert _copies() == []
