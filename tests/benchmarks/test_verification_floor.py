@@ -1,8 +1,8 @@
 """The verification benchmark's bare-SQL floor (``benchmarks/verification/floors.py``):
 the rows a batch wrote are written again by bare ``INSERT … SELECT`` statements into
 copies of the tables, once with the tables' foreign keys and once without, shared
-between connections, in transactions rolled back, so nothing is left behind. Tasks run in process: the batch is
-prepared and answered before ``batch_submit`` returns."""
+between connections, in transactions rolled back, so nothing is left behind. Tasks run
+in process: the batch is prepared and answered before ``batch_submit`` returns."""
 
 import pytest
 from django.db import connection
