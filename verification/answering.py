@@ -105,8 +105,8 @@ def answer_from_snapshot(
     whose worker stopped before answering them. Used for a batch's chunks and for a single
     request's check alike. One audit event records the step, by ``actor_id`` (the clerk
     who filed the request or the batch; ``actor_name``, their user name, if the caller
-    has it) or the snapshot connector. Returns how many
-    checks it answered and the keys of the requests it completed.
+    has it) or the snapshot connector. Returns how many checks it answered and the keys
+    of the requests it completed.
 
     A batch's chunk passes ``complete=False``: it neither locks nor completes requests.
     Every department's chunk covers the same households, so chunks that each locked

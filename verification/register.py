@@ -24,13 +24,15 @@ class MemberData:
     has_capacity: bool = True
 
 
-def save_validated(obj, actor, reason: str = ""):
+def save_validated(obj, actor, reason: str = "", **clean):
     """Validate and save ``obj``, its history row attributed to ``actor`` (with the
-    ``reason`` for the change, if given). Shared by the verification services."""
+    ``reason`` for the change, if given). ``clean``: ``full_clean``'s options, for a
+    caller that has already checked some of it under a lock. Shared by the verification
+    services."""
     obj._history_user = actor
     if reason:
         obj._change_reason = reason
-    obj.full_clean()
+    obj.full_clean(**clean)
     obj.save()
     return obj
 

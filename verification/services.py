@@ -108,11 +108,12 @@ def request_submit(
             # The household (locked above) and the clerk exist, and no request is under
             # way (checked under the lock; the constraint is the database's on insert):
             # validating those again would cost eight statements of every submission.
-            request._history_user = actor
-            request.full_clean(
-                exclude=["household", "requested_by", "batch"], validate_constraints=False
+            save_validated(
+                request,
+                actor,
+                exclude=["household", "requested_by", "batch"],
+                validate_constraints=False,
             )
-            request.save()
     except IntegrityError:
         _refuse_if_under_way(household)
         raise

@@ -111,8 +111,8 @@ def _measure(options: Options, pool: WorkerPool, say) -> Figures:
         scenarios.changes(batch_id=batch_id, pool=pool, say=say)
     say(f"  {report.cpu_use(changes_watch)}")
     bare_seconds, floor_rows = floors.sql_floor(batch_id, foreign_keys=False)
-    # One connection, so one core: the batch's CPU seconds above compare with this
-    # phase's as its wall time does with the floor's.
+    # Its CPU seconds are printed too: they compare with the batch's whatever share of
+    # the cores either phase had.
     with Watch(pool.workers, database) as floor_watch:
         floor_seconds, _ = floors.sql_floor(batch_id, foreign_keys=True)
     say(
